@@ -1,0 +1,33 @@
+import { PHASE_30K } from './30k';
+import { databases, topics } from './builders';
+import { PhaseSpec } from './types';
+
+/** Phase 4 (Containerization): EKS with autoscaling, 6 order shards, 9 cache nodes, 24 partitions. */
+export const PHASE_50K: PhaseSpec = {
+  ...PHASE_30K,
+  name: '50k',
+  title: 'Containerization and orchestration',
+  slo: {
+    dailyUsers: 50_000,
+    budgetUsdPerMonth: 10_000,
+    checkoutResponseMs: 800,
+    uptimePercent: 99.95,
+    nextPhaseTriggerDailyUsers: 40_000,
+  },
+  postgres: {
+    ...PHASE_30K.postgres,
+    instances: databases(
+      { instanceClass: 'm7g.large', multiAz: true, storageGiB: 200, maxStorageGiB: 1_000, readReplicas: 1, backupRetentionDays: 14 },
+      6,
+    ),
+  },
+  documentDb: {
+    instanceCluster: PHASE_30K.documentDb.instanceCluster,
+    elasticCluster: { shardCount: 2, shardCapacity: 4, shardInstanceCount: 2, backupRetentionDays: 14 },
+  },
+  cache: { ...PHASE_30K.cache, shardsPerRegion: 3 },
+  streaming: { ...PHASE_30K.streaming, brokersPerRegion: 9, storagePerBrokerGiB: 500, topics: topics(24) },
+  deviations: [
+    'Kafka: 9 brokers, not the roadmap\'s 7: MSK needs a broker count that is a multiple of its 3 AZs.',
+  ],
+};

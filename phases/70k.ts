@@ -1,0 +1,31 @@
+import { PHASE_50K } from './50k';
+import { databases } from './builders';
+import { US_WEST_2 } from './regions';
+import { PhaseSpec } from './types';
+
+/** Phase 5 (Multi-region): us-west-2 beside us-east-1, each with its own network, cache and Kafka. */
+export const PHASE_70K: PhaseSpec = {
+  ...PHASE_50K,
+  name: '70k',
+  title: 'Multi-region deployment',
+  slo: {
+    dailyUsers: 70_000,
+    budgetUsdPerMonth: 25_000,
+    checkoutResponseMs: 600,
+    uptimePercent: 99.99,
+    nextPhaseTriggerDailyUsers: 60_000,
+  },
+  regions: [...PHASE_50K.regions, US_WEST_2],
+  postgres: {
+    ...PHASE_50K.postgres,
+    instances: databases(
+      { instanceClass: 'r7g.large', multiAz: true, storageGiB: 200, maxStorageGiB: 1_000, readReplicas: 1, backupRetentionDays: 21 },
+      6,
+    ),
+  },
+  cache: { ...PHASE_50K.cache, nodeType: 'cache.r7g.large', globalDatastore: true },
+  deviations: [
+    'Kafka: 9 brokers per region, not the roadmap\'s 7: MSK needs a broker count that is a multiple of its 3 AZs.',
+    'Redis: r7g.large nodes, the smallest kind a Global Datastore accepts.',
+  ],
+};

@@ -1,0 +1,190 @@
+/**
+ * The phase spec: one typed value per phase of the scaling roadmap.
+ *
+ * Every number the roadmap gives lives here, with its unit in the field name. Constructs in
+ * `lib/` read these values; they never ask which phase they are building.
+ */
+
+/** The roadmap's phases, in upgrade order. */
+export const PHASE_NAMES = ['1k', '10k', '30k', '50k', '70k', '1m'] as const;
+
+/** A phase of the roadmap, named by its daily users. */
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+/** AWS regions this platform knows how to build in. */
+export type RegionName = 'us-east-1' | 'us-west-2' | 'eu-central-1';
+
+/** One region the phase runs in. */
+export interface RegionSpec {
+  /** The AWS region. */
+  readonly region: RegionName;
+  /**
+   * Whether this region holds the primary (writable) copies of the databases.
+   * Exactly one region is primary.
+   */
+  readonly primary: boolean;
+  /**
+   * Availability zones, given as data so that synthesis needs no lookup.
+   * Fixed from the first phase the region appears in: AWS cannot change a VPC's AZs in place.
+   */
+  readonly availabilityZones: readonly string[];
+  /** The VPC's CIDR block. Create-only; distinct per region so that VPCs can be peered. */
+  readonly vpcCidr: string;
+  /**
+   * NAT gateways; one per AZ gives AZ-independent egress.
+   * @default 1
+   */
+  readonly natGateways: number;
+  /**
+   * Days that VPC flow logs are kept in CloudWatch Logs.
+   * @default 90
+   */
+  readonly flowLogRetentionDays: number;
+}
+
+/** The roadmap's service-level targets for a phase. */
+export interface SloSpec {
+  /** Daily users the phase is built for. */
+  readonly dailyUsers: number;
+  /** The monthly infrastructure budget, in US dollars. */
+  readonly budgetUsdPerMonth: number;
+  /** Checkout response-time target (the roadmap's "response time for checkout"), in milliseconds. */
+  readonly checkoutResponseMs: number;
+  /** Uptime target, in percent. */
+  readonly uptimePercent: number;
+  /** Daily users at which the roadmap says to start the next phase; absent for the last phase. */
+  readonly nextPhaseTriggerDailyUsers?: number;
+}
+
+/** A PostgreSQL DB instance (and its read replicas) on Amazon RDS. */
+export interface PostgresInstanceSpec {
+  /**
+   * Construct ID, part of the public contract: it fixes the instance's logical ID.
+   * Never derived from a size, a count or the phase.
+   */
+  readonly id: string;
+  /** What the instance stores. Orders may be split over several shard instances. */
+  readonly role: 'users' | 'orders' | 'inventory';
+  /** For an orders shard, its index; buckets map to shard indexes. */
+  readonly shardIndex?: number;
+  /** The database created in the instance. Create-only. */
+  readonly databaseName: string;
+  /** RDS instance class without the `db.` prefix, e.g. `t4g.small`. */
+  readonly instanceClass: string;
+  /** A standby in a second AZ with automatic failover. */
+  readonly multiAz: boolean;
+  /** Allocated gp3 storage in GiB. Never shrinks. */
+  readonly storageGiB: number;
+  /** Storage autoscaling ceiling in GiB. */
+  readonly maxStorageGiB: number;
+  /** Read replicas of this instance in the same region. */
+  readonly readReplicas: number;
+  /** Days of automated backups, which also gives point-in-time recovery (1 to 35). */
+  readonly backupRetentionDays: number;
+}
+
+/** PostgreSQL on RDS. */
+export interface PostgresSpec {
+  /** The engine's full version; the local test server runs the same major version. */
+  readonly engineVersion: string;
+  /** The instances, including every orders shard. Shard 0 is the original orders instance. */
+  readonly instances: readonly PostgresInstanceSpec[];
+  /** Logical order buckets; customers hash to buckets, buckets map to shards. Fixed for the life of the data. */
+  readonly orderBuckets: number;
+  /** Days between automatic rotations of each master password. */
+  readonly secretRotationDays: number;
+}
+
+/** Amazon DocumentDB, the roadmap's MongoDB. */
+export interface DocumentDbSpec {
+  /** Instance-based cluster (the product catalogue from the first phase). */
+  readonly instanceCluster: {
+    /** Instances: one writer plus replicas. */
+    readonly instances: number;
+    /** Instance class without the `db.` prefix. */
+    readonly instanceClass: string;
+    /** Days of automated backups (1 to 35). */
+    readonly backupRetentionDays: number;
+  };
+  /**
+   * Elastic cluster for sharded collections, added beside the instance-based cluster.
+   * Absent before sharding starts.
+   */
+  readonly elasticCluster?: {
+    /** Shards (2 to 32). */
+    readonly shardCount: number;
+    /** vCPUs per shard: 2, 4, 8, 16 or 32. */
+    readonly shardCapacity: number;
+    /** Instances per shard, including the writer (1 to 16). */
+    readonly shardInstanceCount: number;
+    /** Days of automated backups (1 to 35). */
+    readonly backupRetentionDays: number;
+  };
+}
+
+/** ElastiCache (Valkey) in cluster mode. */
+export interface CacheSpec {
+  /** Engine. Create-only: fixed from the first phase. */
+  readonly engine: 'valkey' | 'redis';
+  /** Engine version. */
+  readonly engineVersion: string;
+  /** Node type, e.g. `cache.t4g.small`. */
+  readonly nodeType: string;
+  /** Shards (node groups) in each region. Grows online. */
+  readonly shardsPerRegion: number;
+  /** Replicas per shard. Create-only: fixed from the first phase, so growth is by shards. */
+  readonly replicasPerShard: number;
+  /** Whether the regions' caches form one Global Datastore. */
+  readonly globalDatastore: boolean;
+  /** Days of daily snapshots kept. */
+  readonly snapshotRetentionDays: number;
+}
+
+/** A Kafka topic the services use, keyed by order id. */
+export interface TopicSpec {
+  /** Topic name. */
+  readonly name: string;
+  /** Partitions; topics only ever grow. */
+  readonly partitions: number;
+  /** Replication factor. */
+  readonly replicationFactor: number;
+}
+
+/** Amazon MSK (provisioned). */
+export interface StreamingSpec {
+  /** Apache Kafka version; the local test broker runs the same version. */
+  readonly kafkaVersion: string;
+  /** Broker instance type, e.g. `kafka.m7g.large`. */
+  readonly brokerType: string;
+  /** Brokers in each region; a multiple of the AZ count. */
+  readonly brokersPerRegion: number;
+  /** EBS storage per broker in GiB. Never shrinks. */
+  readonly storagePerBrokerGiB: number;
+  /** Topics and their partition counts. */
+  readonly topics: readonly TopicSpec[];
+}
+
+/** A phase of the roadmap: every number that shapes its infrastructure. */
+export interface PhaseSpec {
+  /** The phase's name. */
+  readonly name: PhaseName;
+  /** A one-line description from the roadmap. */
+  readonly title: string;
+  /** Targets and budget. */
+  readonly slo: SloSpec;
+  /** Regions, primary first. */
+  readonly regions: readonly RegionSpec[];
+  /** PostgreSQL on RDS (primary region). */
+  readonly postgres: PostgresSpec;
+  /** DocumentDB (primary region). */
+  readonly documentDb: DocumentDbSpec;
+  /** ElastiCache in every region. */
+  readonly cache: CacheSpec;
+  /** MSK in every region. */
+  readonly streaming: StreamingSpec;
+  /**
+   * Why a number differs from the roadmap's (for example an MSK broker count AWS cannot build).
+   * Shown in the phase table.
+   */
+  readonly deviations: readonly string[];
+}

@@ -1,0 +1,436 @@
+import {
+  AZ_COUNT,
+  BACKUP_RETENTION_DAYS,
+  DOCDB_ELASTIC,
+  ELASTICACHE,
+  GLOBAL_DATASTORE_FAMILIES,
+  GLOBAL_DATASTORE_SIZE,
+  MAX_CACHE_REGIONS,
+  MSK_PARTITIONS_PER_BROKER,
+} from './limits';
+import { PhaseSpec } from './types';
+
+/** One broken rule: which field, what value it had, and what the rule wants. */
+export interface Violation {
+  readonly field: string;
+  readonly value: unknown;
+  readonly rule: string;
+}
+
+/** A rule over one spec, or over a spec and the phase before it. */
+export interface ValidationRule {
+  /** Short identifier, used in tests. */
+  readonly id: string;
+  /** Returns the violations; empty when the spec obeys the rule. */
+  readonly check: (spec: PhaseSpec, previous: PhaseSpec | undefined) => Violation[];
+}
+
+/** Thrown when a phase spec breaks one or more rules; the message lists every violation. */
+export class PhaseSpecError extends Error {
+  constructor(
+    readonly phase: string,
+    readonly violations: readonly Violation[],
+  ) {
+    super(
+      `Phase spec "${phase}" is invalid (${violations.length} ${violations.length === 1 ? 'problem' : 'problems'}):\n` +
+        violations.map((v) => `  - ${v.field} = ${JSON.stringify(v.value)}: ${v.rule}`).join('\n'),
+    );
+    this.name = 'PhaseSpecError';
+  }
+}
+
+function violation(field: string, value: unknown, rule: string): Violation {
+  return { field, value, rule };
+}
+
+function cacheNodeTypeAllowsGlobalDatastore(nodeType: string): boolean {
+  const [prefix, family, size] = nodeType.split('.');
+  return prefix === 'cache' && GLOBAL_DATASTORE_FAMILIES.includes(family ?? '') && GLOBAL_DATASTORE_SIZE.test(size ?? '');
+}
+
+/** Replica partitions a broker carries: every topic's partitions times its replication factor, spread evenly. */
+export function partitionsPerBroker(spec: PhaseSpec): number {
+  const replicas = spec.streaming.topics.reduce((sum, t) => sum + t.partitions * t.replicationFactor, 0);
+  return Math.ceil(replicas / spec.streaming.brokersPerRegion);
+}
+
+/**
+ * A value that may only grow (or stay) from one phase to the next, read from both specs by key.
+ * `keyed` rows compare items that share an ID.
+ */
+interface MonotonicField {
+  readonly field: string;
+  readonly read: (spec: PhaseSpec) => ReadonlyArray<readonly [key: string, value: number | boolean | string | undefined]>;
+  readonly kind: 'never-shrinks' | 'never-turns-off' | 'fixed';
+  readonly why: string;
+}
+
+const MONOTONIC_FIELDS: readonly MonotonicField[] = [
+  {
+    field: 'regions[].region',
+    read: (s) => s.regions.map((r) => [r.region, true] as const),
+    kind: 'never-turns-off',
+    why: 'a region, once built, is never dropped by a later phase',
+  },
+  {
+    field: 'regions[].availabilityZones',
+    read: (s) => s.regions.map((r) => [r.region, r.availabilityZones.join(',')] as const),
+    kind: 'fixed',
+    why: 'a VPC cannot move its subnets to other AZs in place',
+  },
+  {
+    field: 'regions[].vpcCidr',
+    read: (s) => s.regions.map((r) => [r.region, r.vpcCidr] as const),
+    kind: 'fixed',
+    why: 'changing a VPC CIDR replaces the VPC and everything in it',
+  },
+  {
+    field: 'regions[].natGateways',
+    read: (s) => s.regions.map((r) => [r.region, r.natGateways] as const),
+    kind: 'never-shrinks',
+    why: 'egress capacity never shrinks',
+  },
+  {
+    field: 'postgres.instances[].id',
+    read: (s) => s.postgres.instances.map((i) => [i.id, true] as const),
+    kind: 'never-turns-off',
+    why: 'a database instance is never removed: removing it deletes its data',
+  },
+  {
+    field: 'postgres.instances[].databaseName',
+    read: (s) => s.postgres.instances.map((i) => [i.id, i.databaseName] as const),
+    kind: 'fixed',
+    why: 'DBName is create-only: changing it replaces the instance',
+  },
+  {
+    field: 'postgres.instances[].storageGiB',
+    read: (s) => s.postgres.instances.map((i) => [i.id, i.storageGiB] as const),
+    kind: 'never-shrinks',
+    why: 'RDS storage can only grow',
+  },
+  {
+    field: 'postgres.instances[].readReplicas',
+    read: (s) => s.postgres.instances.map((i) => [i.id, i.readReplicas] as const),
+    kind: 'never-shrinks',
+    why: 'read capacity never shrinks',
+  },
+  {
+    field: 'postgres.instances[].multiAz',
+    read: (s) => s.postgres.instances.map((i) => [i.id, i.multiAz] as const),
+    kind: 'never-turns-off',
+    why: 'Multi-AZ never downgrades',
+  },
+  {
+    field: 'postgres.instances[].backupRetentionDays',
+    read: (s) => s.postgres.instances.map((i) => [i.id, i.backupRetentionDays] as const),
+    kind: 'never-shrinks',
+    why: 'backups never downgrade',
+  },
+  {
+    field: 'postgres.orderBuckets',
+    read: (s) => [['orderBuckets', s.postgres.orderBuckets]],
+    kind: 'fixed',
+    why: 'customers hash to buckets: changing the count moves every customer',
+  },
+  {
+    field: 'documentDb.instanceCluster.instances',
+    read: (s) => [['instanceCluster', s.documentDb.instanceCluster.instances]],
+    kind: 'never-shrinks',
+    why: 'DocumentDB capacity never shrinks',
+  },
+  {
+    field: 'documentDb.instanceCluster.backupRetentionDays',
+    read: (s) => [['instanceCluster', s.documentDb.instanceCluster.backupRetentionDays]],
+    kind: 'never-shrinks',
+    why: 'backups never downgrade',
+  },
+  {
+    field: 'documentDb.elasticCluster',
+    read: (s) => [['elasticCluster', s.documentDb.elasticCluster !== undefined]],
+    kind: 'never-turns-off',
+    why: 'removing the elastic cluster deletes the sharded collections',
+  },
+  {
+    field: 'documentDb.elasticCluster.shardCount',
+    read: (s) => (s.documentDb.elasticCluster ? [['elasticCluster', s.documentDb.elasticCluster.shardCount]] : []),
+    kind: 'never-shrinks',
+    why: 'shards never shrink',
+  },
+  {
+    field: 'cache.engine',
+    read: (s) => [['cache', s.cache.engine]],
+    kind: 'fixed',
+    why: 'Engine is create-only on an ElastiCache replication group',
+  },
+  {
+    field: 'cache.replicasPerShard',
+    read: (s) => [['cache', s.cache.replicasPerShard]],
+    kind: 'fixed',
+    why: 'ReplicasPerNodeGroup is create-only on an ElastiCache replication group: grow by shards',
+  },
+  {
+    field: 'cache.shardsPerRegion',
+    read: (s) => [['cache', s.cache.shardsPerRegion]],
+    kind: 'never-shrinks',
+    why: 'cache capacity never shrinks',
+  },
+  {
+    field: 'cache.globalDatastore',
+    read: (s) => [['cache', s.cache.globalDatastore]],
+    kind: 'never-turns-off',
+    why: 'cross-region cache replication never downgrades',
+  },
+  {
+    field: 'streaming.brokersPerRegion',
+    read: (s) => [['streaming', s.streaming.brokersPerRegion]],
+    kind: 'never-shrinks',
+    why: 'MSK cannot remove brokers from a cluster',
+  },
+  {
+    field: 'streaming.storagePerBrokerGiB',
+    read: (s) => [['streaming', s.streaming.storagePerBrokerGiB]],
+    kind: 'never-shrinks',
+    why: 'MSK broker storage can only grow',
+  },
+  {
+    field: 'streaming.topics[].partitions',
+    read: (s) => s.streaming.topics.map((t) => [t.name, t.partitions] as const),
+    kind: 'never-shrinks',
+    why: 'Kafka cannot remove partitions from a topic, and keys would move',
+  },
+  {
+    field: 'slo.dailyUsers',
+    read: (s) => [['slo', s.slo.dailyUsers]],
+    kind: 'never-shrinks',
+    why: 'each phase serves more users than the one before',
+  },
+];
+
+function checkMonotonic(spec: PhaseSpec, previous: PhaseSpec): Violation[] {
+  const found: Violation[] = [];
+  for (const row of MONOTONIC_FIELDS) {
+    const now = new Map(row.read(spec));
+    for (const [key, before] of row.read(previous)) {
+      const after = now.get(key);
+      const field = row.field.replace('[]', `[${key}]`);
+      const prefix = `phase ${previous.name} had ${JSON.stringify(before)}`;
+      if (row.kind === 'never-turns-off' && before === true && after !== true) {
+        found.push(violation(field, after ?? null, `${prefix}; ${row.why}`));
+      } else if (row.kind === 'fixed' && after !== undefined && after !== before) {
+        found.push(violation(field, after, `${prefix}; it must stay the same: ${row.why}`));
+      } else if (row.kind === 'never-shrinks' && typeof before === 'number' && (after === undefined || (after as number) < before)) {
+        found.push(violation(field, after ?? null, `${prefix}; it must not shrink: ${row.why}`));
+      }
+    }
+  }
+  return found;
+}
+
+/** The rules, each with its own test. */
+export const RULES: readonly ValidationRule[] = [
+  {
+    id: 'one-primary-region',
+    check: (s) => {
+      const primaries = s.regions.filter((r) => r.primary).map((r) => r.region);
+      return primaries.length === 1 && s.regions[0]?.primary
+        ? []
+        : [violation('regions[].primary', primaries, 'exactly one region must be primary, and it must be listed first')];
+    },
+  },
+  {
+    id: 'three-azs',
+    check: (s) =>
+      s.regions.flatMap((r) => {
+        const bad = r.availabilityZones.length !== AZ_COUNT || new Set(r.availabilityZones).size !== AZ_COUNT;
+        const foreign = r.availabilityZones.filter((az) => !az.startsWith(r.region) || !/^[a-z]$/.test(az.slice(r.region.length)));
+        return [
+          ...(bad ? [violation(`regions[${r.region}].availabilityZones`, r.availabilityZones, `must list exactly ${AZ_COUNT} distinct AZs`)] : []),
+          ...(foreign.length ? [violation(`regions[${r.region}].availabilityZones`, foreign, `each AZ must be in ${r.region} (e.g. ${r.region}a)`)] : []),
+        ];
+      }),
+  },
+  {
+    id: 'distinct-vpc-cidrs',
+    check: (s) => {
+      const cidrs = s.regions.map((r) => r.vpcCidr);
+      const bad = s.regions.filter((r) => !/^10\.\d{1,3}\.0\.0\/16$/.test(r.vpcCidr));
+      return [
+        ...bad.map((r) => violation(`regions[${r.region}].vpcCidr`, r.vpcCidr, 'must be a /16 inside 10.0.0.0/8 of the form 10.N.0.0/16')),
+        ...(new Set(cidrs).size !== cidrs.length ? [violation('regions[].vpcCidr', cidrs, 'each region needs its own CIDR so that VPCs can be peered')] : []),
+      ];
+    },
+  },
+  {
+    id: 'nat-gateways',
+    check: (s) =>
+      s.regions
+        .filter((r) => !Number.isInteger(r.natGateways) || r.natGateways < 1 || r.natGateways > AZ_COUNT)
+        .map((r) => violation(`regions[${r.region}].natGateways`, r.natGateways, `must be a whole number from 1 to ${AZ_COUNT} (at most one per AZ)`)),
+  },
+  {
+    id: 'msk-brokers-multiple-of-azs',
+    check: (s) =>
+      s.streaming.brokersPerRegion % AZ_COUNT === 0 && s.streaming.brokersPerRegion > 0
+        ? []
+        : [
+            violation(
+              'streaming.brokersPerRegion',
+              s.streaming.brokersPerRegion,
+              `must be a positive multiple of the ${AZ_COUNT} AZs: MSK places the same number of brokers in each AZ (use ${Math.max(AZ_COUNT, Math.floor(s.streaming.brokersPerRegion / AZ_COUNT) * AZ_COUNT)} or ${(Math.floor(s.streaming.brokersPerRegion / AZ_COUNT) + 1) * AZ_COUNT})`,
+            ),
+          ],
+  },
+  {
+    id: 'msk-broker-type-known',
+    check: (s) =>
+      MSK_PARTITIONS_PER_BROKER[s.streaming.brokerType] !== undefined
+        ? []
+        : [violation('streaming.brokerType', s.streaming.brokerType, `must be one of ${Object.keys(MSK_PARTITIONS_PER_BROKER).join(', ')}`)],
+  },
+  {
+    id: 'msk-partitions-per-broker',
+    check: (s) => {
+      const limit = MSK_PARTITIONS_PER_BROKER[s.streaming.brokerType];
+      const perBroker = partitionsPerBroker(s);
+      return limit === undefined || perBroker <= limit
+        ? []
+        : [
+            violation(
+              'streaming.topics',
+              `${perBroker} partitions per broker`,
+              `${s.streaming.brokerType} is recommended for at most ${limit} partitions per broker (leaders and followers); add brokers, a larger broker type or fewer partitions`,
+            ),
+          ];
+    },
+  },
+  {
+    id: 'topic-replication',
+    check: (s) =>
+      s.streaming.topics
+        .filter((t) => t.replicationFactor > s.streaming.brokersPerRegion || t.replicationFactor < 1 || t.partitions < 1)
+        .map((t) =>
+          violation(
+            `streaming.topics[${t.name}]`,
+            { partitions: t.partitions, replicationFactor: t.replicationFactor },
+            `needs at least 1 partition and a replication factor from 1 to the ${s.streaming.brokersPerRegion} brokers`,
+          ),
+        ),
+  },
+  {
+    id: 'cache-global-datastore-node-type',
+    check: (s) =>
+      !s.cache.globalDatastore || cacheNodeTypeAllowsGlobalDatastore(s.cache.nodeType)
+        ? []
+        : [
+            violation(
+              'cache.nodeType',
+              s.cache.nodeType,
+              `a Global Datastore member needs an M or R node type of size large or more (${GLOBAL_DATASTORE_FAMILIES.join(', ')}); cache.globalDatastore is true`,
+            ),
+          ],
+  },
+  {
+    id: 'cache-regions',
+    check: (s) =>
+      s.regions.length <= MAX_CACHE_REGIONS
+        ? []
+        : [
+            violation(
+              'regions',
+              s.regions.map((r) => r.region),
+              `a cache runs in every region, and a Global Datastore allows a primary and at most ${MAX_CACHE_REGIONS - 1} secondary regions (${MAX_CACHE_REGIONS} in all)`,
+            ),
+          ],
+  },
+  {
+    id: 'cache-multi-region-needs-global-datastore',
+    check: (s) =>
+      s.regions.length === 1 || s.cache.globalDatastore
+        ? []
+        : [violation('cache.globalDatastore', s.cache.globalDatastore, 'must be true when the phase has more than one region, so that caches stay in sync')],
+  },
+  {
+    id: 'cache-shape',
+    check: (s) => [
+      ...(Number.isInteger(s.cache.shardsPerRegion) && s.cache.shardsPerRegion >= 1 && s.cache.shardsPerRegion <= ELASTICACHE.maxShards
+        ? []
+        : [violation('cache.shardsPerRegion', s.cache.shardsPerRegion, `must be a whole number from 1 to ${ELASTICACHE.maxShards}`)]),
+      ...(Number.isInteger(s.cache.replicasPerShard) && s.cache.replicasPerShard >= 1 && s.cache.replicasPerShard <= ELASTICACHE.maxReplicasPerShard
+        ? []
+        : [violation('cache.replicasPerShard', s.cache.replicasPerShard, `must be from 1 to ${ELASTICACHE.maxReplicasPerShard}: automatic failover needs at least one replica per shard`)]),
+    ],
+  },
+  {
+    id: 'postgres-instances',
+    check: (s) => {
+      const ids = s.postgres.instances.map((i) => i.id);
+      const dup = ids.filter((id, n) => ids.indexOf(id) !== n);
+      const shards = s.postgres.instances.filter((i) => i.role === 'orders').map((i) => i.shardIndex);
+      const contiguous = shards.every((idx, n) => idx === n);
+      return [
+        ...(dup.length ? [violation('postgres.instances[].id', dup, 'instance IDs must be unique')] : []),
+        ...(['users', 'orders', 'inventory'] as const)
+          .filter((role) => !s.postgres.instances.some((i) => i.role === role))
+          .map((role) => violation('postgres.instances', ids, `needs an instance with role "${role}"`)),
+        ...(contiguous ? [] : [violation('postgres.instances[].shardIndex', shards, 'orders shards must be numbered 0, 1, 2, ... in order')]),
+        ...(shards.length > s.postgres.orderBuckets
+          ? [violation('postgres.orderBuckets', s.postgres.orderBuckets, `must be at least the ${shards.length} orders shards`)]
+          : []),
+      ];
+    },
+  },
+  {
+    id: 'postgres-storage',
+    check: (s) =>
+      s.postgres.instances.flatMap((i) => [
+        ...(i.storageGiB < 20 ? [violation(`postgres.instances[${i.id}].storageGiB`, i.storageGiB, 'gp3 storage starts at 20 GiB')] : []),
+        ...(i.maxStorageGiB <= i.storageGiB
+          ? [violation(`postgres.instances[${i.id}].maxStorageGiB`, i.maxStorageGiB, `must exceed storageGiB (${i.storageGiB}) for storage autoscaling`)]
+          : []),
+      ]),
+  },
+  {
+    id: 'backup-retention',
+    check: (s) => {
+      const rows: Array<[string, number]> = [
+        ...s.postgres.instances.map((i) => [`postgres.instances[${i.id}].backupRetentionDays`, i.backupRetentionDays] as [string, number]),
+        ['documentDb.instanceCluster.backupRetentionDays', s.documentDb.instanceCluster.backupRetentionDays],
+        ...(s.documentDb.elasticCluster ? [['documentDb.elasticCluster.backupRetentionDays', s.documentDb.elasticCluster.backupRetentionDays] as [string, number]] : []),
+      ];
+      return rows
+        .filter(([, days]) => !Number.isInteger(days) || days < BACKUP_RETENTION_DAYS.min || days > BACKUP_RETENTION_DAYS.max)
+        .map(([field, days]) => violation(field, days, `must be a whole number of days from ${BACKUP_RETENTION_DAYS.min} to ${BACKUP_RETENTION_DAYS.max}`));
+    },
+  },
+  {
+    id: 'docdb-elastic-shape',
+    check: (s) => {
+      const e = s.documentDb.elasticCluster;
+      if (!e) return [];
+      return [
+        ...(e.shardCount >= 2 && e.shardCount <= DOCDB_ELASTIC.maxShards
+          ? []
+          : [violation('documentDb.elasticCluster.shardCount', e.shardCount, `must be from 2 (sharding needs two) to ${DOCDB_ELASTIC.maxShards}`)]),
+        ...((DOCDB_ELASTIC.shardCapacities as readonly number[]).includes(e.shardCapacity)
+          ? []
+          : [violation('documentDb.elasticCluster.shardCapacity', e.shardCapacity, `must be one of ${DOCDB_ELASTIC.shardCapacities.join(', ')} vCPUs`)]),
+        ...(e.shardInstanceCount >= 1 && e.shardInstanceCount <= DOCDB_ELASTIC.maxShardInstances
+          ? []
+          : [violation('documentDb.elasticCluster.shardInstanceCount', e.shardInstanceCount, `must be from 1 to ${DOCDB_ELASTIC.maxShardInstances}`)]),
+      ];
+    },
+  },
+  {
+    id: 'no-shrink-or-downgrade',
+    check: (s, previous) => (previous ? checkMonotonic(s, previous) : []),
+  },
+];
+
+/**
+ * Checks a spec against every rule (and against the phase before it, when given) and throws one
+ * error that lists every violation.
+ */
+export function validatePhase(spec: PhaseSpec, previous?: PhaseSpec): void {
+  const violations = RULES.flatMap((rule) => rule.check(spec, previous));
+  if (violations.length > 0) throw new PhaseSpecError(spec.name, violations);
+}
