@@ -1,0 +1,124 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as docdb from 'aws-cdk-lib/aws-docdb';
+import * as docdbelastic from 'aws-cdk-lib/aws-docdbelastic';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DocumentDbSpec } from '../../phases';
+import { acknowledge } from '../nag';
+
+/** DocumentDB's port. Create-only. */
+export const DOCUMENTDB_PORT = 27017;
+
+/** Admin user of both clusters. Create-only. */
+const ADMIN_USERNAME = 'catalog_admin';
+
+/** Props for {@link DocumentDb}. */
+export interface DocumentDbProps {
+  readonly spec: DocumentDbSpec;
+  readonly vpc: ec2.IVpc;
+  /** The only group allowed to connect. */
+  readonly clients: ec2.IConnectable;
+  readonly key: kms.IKey;
+  /** Days between master password rotations. */
+  readonly rotationDays: number;
+}
+
+/**
+ * The roadmap's MongoDB on DocumentDB: an instance-based cluster for the catalogue from the
+ * first phase, and, once collections are sharded, an elastic cluster beside it (never in its
+ * place). Both in isolated subnets, KMS-encrypted, TLS-only, backed up, deletion-protected.
+ */
+export class DocumentDb extends Construct {
+  /** The instance-based cluster. */
+  readonly cluster: docdb.DatabaseCluster;
+  /** The elastic (sharded) cluster, when the phase shards collections. */
+  readonly elasticCluster?: docdbelastic.CfnCluster;
+  /** The group both clusters are in; it admits only the clients, only on the DocumentDB port. */
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: DocumentDbProps) {
+    super(scope, id);
+    const { spec } = props;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'DocumentDB: app tier only, DocumentDB port only',
+      allowAllOutbound: false,
+    });
+    this.securityGroup.connections.allowFrom(props.clients, ec2.Port.tcp(DOCUMENTDB_PORT), 'App tier to DocumentDB');
+
+    const parameterGroup = new docdb.ClusterParameterGroup(this, 'Parameters', {
+      family: 'docdb5.0',
+      description: 'Order platform DocumentDB: TLS required, audit and profiler logs',
+      parameters: { tls: 'enabled', audit_logs: 'enabled', profiler: 'enabled', profiler_threshold_ms: '200' },
+    });
+
+    this.cluster = new docdb.DatabaseCluster(this, 'Resource', {
+      engineVersion: '5.0.0',
+      masterUser: { username: ADMIN_USERNAME, kmsKey: props.key },
+      instanceType: new ec2.InstanceType(spec.instanceCluster.instanceClass),
+      instances: spec.instanceCluster.instances,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroup: this.securityGroup,
+      parameterGroup,
+      port: DOCUMENTDB_PORT,
+      storageEncrypted: true,
+      kmsKey: props.key,
+      backup: { retention: Duration.days(spec.instanceCluster.backupRetentionDays) },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+      instanceRemovalPolicy: RemovalPolicy.DESTROY,
+      securityGroupRemovalPolicy: RemovalPolicy.RETAIN,
+      exportAuditLogsToCloudWatch: true,
+      exportProfilerLogsToCloudWatch: true,
+      copyTagsToSnapshot: true,
+    });
+    this.cluster.addRotationSingleUser(Duration.days(props.rotationDays));
+    acknowledge(this.cluster, 'DOC2', 'The port is create-only and obscurity adds nothing: the security group admits only the app tier, and TLS plus authentication are enforced.');
+    acknowledge(
+      this.cluster,
+      'DOC3',
+      'The master credentials are a generated Secrets Manager secret with scheduled rotation; the rule cannot read the secret through its dynamic reference.',
+    );
+    for (const logType of ['authenticate', 'createIndex', 'dropCollection']) {
+      acknowledge(
+        this.cluster,
+        `DOC5[LogExport::${logType}]`,
+        `DocumentDB exports only the audit and profiler streams; with audit_logs enabled the audit stream records ${logType} events.`,
+      );
+    }
+
+    if (spec.elasticCluster) {
+      const admin = new secretsmanager.Secret(this, 'ElasticAdmin', {
+        description: 'DocumentDB elastic cluster admin password',
+        encryptionKey: props.key,
+        generateSecretString: { passwordLength: 32, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      acknowledge(
+        admin,
+        'SMG4',
+        'DocumentDB elastic clusters have no Secrets Manager rotation function; the admin password is rotated with UpdateCluster during maintenance.',
+      );
+      this.elasticCluster = new docdbelastic.CfnCluster(this, 'Elastic', {
+        clusterName: 'orders-catalog-sharded',
+        adminUserName: ADMIN_USERNAME,
+        authType: 'SECRET_ARN',
+        adminUserPassword: admin.secretArn,
+        shardCount: spec.elasticCluster.shardCount,
+        shardCapacity: spec.elasticCluster.shardCapacity,
+        shardInstanceCount: spec.elasticCluster.shardInstanceCount,
+        backupRetentionPeriod: spec.elasticCluster.backupRetentionDays,
+        preferredBackupWindow: '03:00-04:00',
+        preferredMaintenanceWindow: 'sun:05:00-sun:06:00',
+        kmsKeyId: props.key.keyArn,
+        subnetIds: props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds,
+        vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
+      });
+      this.elasticCluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { RegionSpec } from '../../phases';
+import { acknowledge } from '../nag';
+
+/** Subnet sizes. Create-only: fixed for the life of the VPC. */
+const SUBNET_MASKS = { public: 24, private: 19, isolated: 22 } as const;
+
+/** Props for {@link Network}. */
+export interface NetworkProps {
+  /** The region's spec: AZs, CIDR, NAT gateways, flow-log retention. */
+  readonly region: RegionSpec;
+}
+
+/**
+ * A region's VPC: public, private (egress through NAT) and isolated subnets in three AZs, flow
+ * logs, and the app tier's security group, the only group data stores admit.
+ */
+export class Network extends Construct {
+  /** The VPC. */
+  readonly vpc: ec2.Vpc;
+  /** Security group of everything that runs the order services; data stores admit only this group. */
+  readonly appTier: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const { region } = props;
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(region.vpcCidr),
+      availabilityZones: [...region.availabilityZones],
+      natGateways: region.natGateways,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_MASKS.public, mapPublicIpOnLaunch: false },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: SUBNET_MASKS.private },
+        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: SUBNET_MASKS.isolated },
+      ],
+      restrictDefaultSecurityGroup: true,
+      createInternetGateway: true,
+    });
+
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: region.flowLogRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+
+    // Rotation functions and services in subnets without a NAT route reach Secrets Manager privately.
+    const secretsEndpoint = this.vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      privateDnsEnabled: true,
+    });
+
+    acknowledge(
+      secretsEndpoint,
+      'EC23',
+      'The endpoint admits HTTPS from the VPC CIDR only (a token the rule cannot read), not from 0.0.0.0/0.',
+    );
+
+    this.appTier = new ec2.SecurityGroup(this, 'AppTier', {
+      vpc: this.vpc,
+      description: 'Order services (EC2 app servers and EKS pods); data stores admit only this group',
+      allowAllOutbound: true,
+    });
+  }
+}

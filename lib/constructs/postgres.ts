@@ -1,0 +1,175 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { PostgresInstanceSpec, PostgresSpec } from '../../phases';
+import { acknowledge } from '../nag';
+
+/** The master user. Create-only (MasterUsername): never changes. */
+const MASTER_USERNAME = 'orders_admin';
+
+/** PostgreSQL's port. Create-only on an instance: never changes. */
+export const POSTGRES_PORT = 5432;
+
+/** Props for {@link PostgresFleet}. */
+export interface PostgresFleetProps {
+  readonly spec: PostgresSpec;
+  readonly vpc: ec2.IVpc;
+  /** The only group allowed to connect. */
+  readonly clients: ec2.IConnectable;
+  readonly key: kms.IKey;
+}
+
+/** One database instance of the fleet and its read replicas. */
+export class PostgresDatabase extends Construct {
+  readonly instance: rds.DatabaseInstance;
+  readonly replicas: rds.DatabaseInstanceReadReplica[];
+
+  constructor(scope: Construct, id: string, props: { spec: PostgresInstanceSpec; shared: PostgresShared }) {
+    super(scope, id);
+    const { spec, shared } = props;
+    const common = {
+      instanceType: new ec2.InstanceType(spec.instanceClass),
+      vpc: shared.vpc,
+      subnetGroup: shared.subnetGroup,
+      securityGroups: [shared.securityGroup],
+      parameterGroup: shared.parameterGroup,
+      storageType: rds.StorageType.GP3,
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: shared.key,
+      monitoringInterval: Duration.seconds(60),
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      autoMinorVersionUpgrade: true,
+      deletionProtection: true,
+      iamAuthentication: true,
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      port: POSTGRES_PORT,
+    };
+
+    this.instance = new rds.DatabaseInstance(this, 'Resource', {
+      ...common,
+      engine: shared.engine,
+      databaseName: spec.databaseName,
+      credentials: rds.Credentials.fromGeneratedSecret(MASTER_USERNAME, { encryptionKey: shared.key }),
+      storageEncrypted: true,
+      storageEncryptionKey: shared.key,
+      multiAz: spec.multiAz,
+      allocatedStorage: spec.storageGiB,
+      maxAllocatedStorage: spec.maxStorageGiB,
+      backupRetention: Duration.days(spec.backupRetentionDays),
+      deleteAutomatedBackups: false,
+      copyTagsToSnapshot: true,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+    });
+    this.instance.addRotationSingleUser({ automaticallyAfter: Duration.days(shared.rotationDays) });
+    acknowledge(this.instance, 'RDS11', 'The port is create-only and obscurity adds nothing: the security group admits only the app tier, and TLS plus authentication are enforced.');
+    acknowledge(
+      this.instance,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      'Enhanced Monitoring requires this AWS-managed service role policy; it grants only CloudWatch Logs writes for RDS OS metrics.',
+    );
+    if (!spec.multiAz) {
+      acknowledge(
+        this.instance,
+        'RDS3',
+        `Single-AZ by the phase spec: its uptime target is met with automated backups and point-in-time recovery; Multi-AZ turns on in place in a later phase.`,
+      );
+    }
+
+    this.replicas = Array.from(
+      { length: spec.readReplicas },
+      (_, n) =>
+        new rds.DatabaseInstanceReadReplica(this, `Replica${n}`, {
+          ...common,
+          sourceDatabaseInstance: this.instance,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+    );
+    for (const replica of this.replicas) {
+      acknowledge(replica, 'RDS11', 'A read replica inherits the source instance\'s port, which is create-only.');
+      acknowledge(
+        replica,
+        'RDS2',
+        'A same-region read replica inherits its source\'s KMS encryption; CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier.',
+      );
+      acknowledge(
+        replica,
+        'RDS3',
+        'A read replica serves reads that tolerate staleness; when it fails, reads fall back to the Multi-AZ source instance.',
+      );
+      acknowledge(
+        replica,
+        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        'Enhanced Monitoring requires this AWS-managed service role policy; it grants only CloudWatch Logs writes for RDS OS metrics.',
+      );
+    }
+  }
+}
+
+/** What every instance of the fleet shares. */
+interface PostgresShared {
+  readonly vpc: ec2.IVpc;
+  readonly engine: rds.IInstanceEngine;
+  readonly subnetGroup: rds.ISubnetGroup;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly parameterGroup: rds.IParameterGroup;
+  readonly key: kms.IKey;
+  readonly rotationDays: number;
+}
+
+/**
+ * Every PostgreSQL instance of a phase (users, inventory and each orders shard) with its read
+ * replicas: isolated subnets, KMS encryption, TLS forced, IAM auth, rotated master secrets,
+ * point-in-time recovery, deletion protection and a final snapshot.
+ */
+export class PostgresFleet extends Construct {
+  /** The databases, by their spec ID. */
+  readonly databases: ReadonlyMap<string, PostgresDatabase>;
+  /** The group every instance is in; it admits only the clients, only on the PostgreSQL port. */
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: PostgresFleetProps) {
+    super(scope, id);
+    const [major] = props.spec.engineVersion.split('.');
+    const engine = rds.DatabaseInstanceEngine.postgres({
+      version: rds.PostgresEngineVersion.of(props.spec.engineVersion, major ?? props.spec.engineVersion),
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'PostgreSQL instances: app tier only, PostgreSQL port only',
+      allowAllOutbound: false,
+    });
+    this.securityGroup.connections.allowFrom(props.clients, ec2.Port.tcp(POSTGRES_PORT), 'App tier to PostgreSQL');
+
+    const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
+      vpc: props.vpc,
+      description: 'PostgreSQL instances in the isolated subnets',
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: 'Order platform PostgreSQL: TLS only, slow statements logged',
+      parameters: {
+        'rds.force_ssl': '1',
+        log_min_duration_statement: '500',
+        log_lock_waits: '1',
+        idle_in_transaction_session_timeout: '60000',
+      },
+    });
+
+    const shared: PostgresShared = {
+      vpc: props.vpc,
+      engine,
+      subnetGroup,
+      securityGroup: this.securityGroup,
+      parameterGroup,
+      key: props.key,
+      rotationDays: props.spec.secretRotationDays,
+    };
+    this.databases = new Map(props.spec.instances.map((spec) => [spec.id, new PostgresDatabase(this, spec.id, { spec, shared })]));
+  }
+}

@@ -1,0 +1,46 @@
+import { Construct } from 'constructs';
+import { PhaseSpec, RegionName } from '../phases';
+import { regionalStackName } from './naming';
+import { DataStack } from './stacks/data-stack';
+import { NetworkStack } from './stacks/network-stack';
+
+/** The stacks of one region. */
+export interface RegionalStacks {
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+}
+
+/** Everything one phase deploys, by region. */
+export interface Platform {
+  readonly spec: PhaseSpec;
+  readonly regions: ReadonlyMap<RegionName, RegionalStacks>;
+}
+
+/**
+ * Builds every stack of a phase under `scope` (an App, or a Stage in tests). Stack IDs and names
+ * depend only on the region, so one phase deployed over another updates the same stacks.
+ */
+export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
+  const regions = new Map<RegionName, RegionalStacks>();
+  for (const region of spec.regions) {
+    const env = { region: region.region };
+    const networkName = regionalStackName(region.region, 'network');
+    const network = new NetworkStack(scope, networkName, {
+      env,
+      stackName: networkName,
+      region,
+      description: `Order platform network in ${region.region}`,
+    });
+    const dataName = regionalStackName(region.region, 'data');
+    const data = new DataStack(scope, dataName, {
+      env,
+      stackName: dataName,
+      spec,
+      region,
+      network: network.network,
+      description: `Order platform data stores in ${region.region}`,
+    });
+    regions.set(region.region, { network, data });
+  }
+  return { spec, regions };
+}
