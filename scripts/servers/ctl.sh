@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Controls one local test server, e.g. for fault tests:
+#   ctl.sh restart kafka      ctl.sh kill postgres (SIGKILL)      ctl.sh status
+# Servers: postgres (primary), replica, kafka, redis (all Redis processes), redis-cluster,
+#          redis-standalone, ferretdb, all.
+# start waits until the server is ready; it does not install anything (up.sh does).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { die "usage: $0 <start|stop|kill|restart|status> [${SERVER_NAMES// /|}|all]"; }
+
+action="${1:-}"
+name="${2:-all}"
+[[ -n "$action" ]] || usage
+if [[ "$action" == status ]]; then server_status; exit 0; fi
+
+case "$name" in
+  all) names=(postgres replica redis kafka ferretdb) ;;
+  *) [[ " $SERVER_NAMES " == *" $name "* ]] || die "unknown server '$name' (one of: $SERVER_NAMES, all)"; names=("$name") ;;
+esac
+
+take_lock
+case "$action" in
+  start) for n in "${names[@]}"; do server_start "$n"; done ;;
+  stop) for n in "${names[@]}"; do server_stop "$n"; done ;;
+  kill) for n in "${names[@]}"; do server_kill "$n"; done ;;
+  restart)
+    for n in "${names[@]}"; do server_stop "$n"; done
+    for n in "${names[@]}"; do server_start "$n"; done
+    ;;
+  *) usage ;;
+esac

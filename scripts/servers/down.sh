@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Stops every local test server. With --purge it also deletes their data (installed jars, binaries
+# and download caches stay), so that the next up.sh starts from empty servers.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+purge=0
+case "${1:-}" in
+  "") ;;
+  --purge) purge=1 ;;
+  *) die "usage: $0 [--purge]" ;;
+esac
+
+take_lock
+ferret_stop
+kafka_stop
+redis_stop all
+pg_stop replica
+pg_stop primary
+
+if ((purge)); then
+  log "deleting server data under $SD"
+  pg_root_target="$(readlink -f "$PG_ROOT" 2>/dev/null || true)"
+  if [[ -n "$pg_root_target" && -d "$pg_root_target" ]]; then rm -rf "${pg_root_target:?}"/primary "${pg_root_target:?}"/replica; fi
+  rm -rf "$KAFKA_DATA" "$KAFKA_HOME/data.version" "$REDIS_HOME" "$FERRET_HOME"
+fi
+log "all servers stopped"

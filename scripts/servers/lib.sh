@@ -1,0 +1,784 @@
+# Shared functions of up.sh, down.sh and ctl.sh. Sourced, never run directly.
+# Every server runs as a plain process; all state, data and logs live under $SERVERS_DIR (.servers/).
+
+SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+. "$SCRIPTS/versions.env"
+# shellcheck source=env.sh
+. "$SCRIPTS/env.sh"
+
+SD="$SERVERS_DIR"
+LOGS="$SD/logs"
+PG_BIN="/usr/lib/postgresql/$POSTGRES_MAJOR/bin"
+PG_ROOT="$SD/pg"                  # owned by the postgres OS user (may be a symlink, see pg_prepare_root)
+PG_PRIMARY_DATA="$PG_ROOT/primary"
+PG_REPLICA_DATA="$PG_ROOT/replica"
+PG_SOCKETS="$PG_ROOT/run"
+PG_SLOT=replica_55433
+KAFKA_HOME="$SD/kafka"
+KAFKA_LIBS="$KAFKA_HOME/libs"
+KAFKA_DATA="$KAFKA_HOME/data"
+KAFKA_CONF="$KAFKA_HOME/config"
+KAFKA_PIDFILE="$KAFKA_HOME/kafka.pid"
+KAFKA_LOG="$LOGS/kafka.log"
+KAFKA_HEAP="${KAFKA_HEAP:-512m}"
+FERRET_HOME="$SD/ferretdb"
+FERRET_BIN="$SD/bin/ferretdb"
+FERRET_PIDFILE="$FERRET_HOME/ferretdb.pid"
+FERRET_LOG="$LOGS/ferretdb.log"
+FERRET_PORT=57017
+REDIS_HOME="$SD/redis"
+REDIS_STANDALONE_PORT=56379
+REDIS_CLUSTER_MASTERS=(57001 57002 57003)
+REDIS_CLUSTER_REPLICAS=(57004 57005 57006)
+REDIS_CLUSTER_PORTS=("${REDIS_CLUSTER_MASTERS[@]}" "${REDIS_CLUSTER_REPLICAS[@]}")
+M2_REPO="$SD/cache/m2"
+GO_CACHE_ROOT="$SD/cache/go"
+
+mkdir -p "$SD" "$LOGS" "$SD/bin"
+
+log() { printf '[servers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[servers] ERROR: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Last lines of a log file, for error messages.
+log_tail() {
+  local f="$1"
+  if [[ -f "$f" ]]; then
+    printf -- '--- last lines of %s ---\n' "$f" >&2
+    tail -n 25 "$f" >&2 || true
+    printf -- '--- end of %s ---\n' "$f" >&2
+  fi
+}
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }
+
+# Direct children of a pid (from /proc, no procps needed).
+child_pids() {
+  local parent="$1" stat rest f
+  for f in /proc/[0-9]*/stat; do
+    stat="$(cat "$f" 2>/dev/null)" || continue
+    rest="${stat##*) }"            # fields after "pid (comm) "
+    rest="${rest#* }"              # drop the state field
+    [[ "${rest%% *}" == "$parent" ]] && { f="${f#/proc/}"; printf '%s ' "${f%/stat}"; }
+  done
+  return 0
+}
+
+pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+
+# pid from a pid file if that process is alive and its command line contains $2.
+pid_from_file() {
+  local file="$1" marker="$2" pid
+  [[ -s "$file" ]] || return 1
+  pid="$(head -n 1 "$file" | tr -d '[:space:]')"
+  pid_alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || return 1
+  printf '%s\n' "$pid"
+}
+
+# Wait until "$@" succeeds, up to $1 seconds. Usage: wait_for SECONDS DESCRIPTION cmd args...
+wait_for() {
+  local secs="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      printf '[servers] timed out after %ss waiting for %s\n' "$secs" "$what" >&2
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+# Wait until pid exits, up to $2 seconds.
+wait_pid_exit() {
+  local pid="$1" secs="$2" deadline=$((SECONDS + $2))
+  while pid_alive "$pid"; do
+    ((SECONDS >= deadline)) && return 1
+    sleep 0.2
+  done
+}
+
+# Send SIGTERM, wait, then SIGKILL.
+term_then_kill() {
+  local pid="$1" secs="$2" what="$3"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  if ! wait_pid_exit "$pid" "$secs"; then
+    log "$what did not stop within ${secs}s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_pid_exit "$pid" 10 || true
+  fi
+}
+
+# Start a long-running command detached from this shell (own session, no terminal), writing its pid.
+# Usage: spawn PIDFILE LOGFILE cmd args...
+spawn() {
+  local pidfile="$1" logfile="$2"; shift 2
+  rm -f "$pidfile"
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
+  local i
+  for i in $(seq 1 50); do [[ -s "$pidfile" ]] && return 0; sleep 0.1; done
+  die "could not start $1 (no pid file $pidfile); see $logfile"
+}
+
+# ---------------------------------------------------------------- installation
+
+APT_UPDATED=0
+apt_install() {
+  local sudo=()
+  if ((EUID != 0)); then
+    if have sudo && sudo -n true 2>/dev/null; then sudo=(sudo -n); else
+      die "missing Debian packages: $*. Install them as root: apt-get update && apt-get install -y $*"
+    fi
+  fi
+  log "installing Debian packages: $*"
+  if ((APT_UPDATED == 0)); then
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq >>"$LOGS/apt.log" 2>&1 ||
+      { log_tail "$LOGS/apt.log"; die "apt-get update failed; see $LOGS/apt.log"; }
+    APT_UPDATED=1
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+    --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 ||
+    { log_tail "$LOGS/apt.log"; die "apt-get install $* failed; see $LOGS/apt.log"; }
+}
+
+java_major() {
+  local v=""
+  have java && v="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)"
+  echo "${v:-0}"
+}
+
+ensure_system_packages() {
+  local pkgs=()
+  [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/initdb" ]] || pkgs+=("postgresql-$POSTGRES_MAJOR")
+  [[ -x "$PG_BIN/psql" && -x "$PG_BIN/pg_basebackup" ]] || pkgs+=("postgresql-client-$POSTGRES_MAJOR")
+  have redis-server || pkgs+=(redis-server)
+  have redis-cli || pkgs+=(redis-tools)
+  if (($(java_major) < 17)) && [[ ! -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]]; then pkgs+=(openjdk-17-jre-headless); fi
+  have mvn || pkgs+=(maven)
+  have setsid || pkgs+=(util-linux)
+  ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
+  # Debian puts java on PATH through alternatives; if an older JDK still wins, prefer 17.
+  if (($(java_major) < 17)) && [[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]]; then
+    export PATH="/usr/lib/jvm/java-17-openjdk-amd64/bin:$PATH"
+  fi
+  (($(java_major) >= 17)) || die "Java 17+ is needed for Kafka; found: $(java -version 2>&1 | head -n 1)"
+}
+
+kafka_stamp() { echo "kafka_${KAFKA_SCALA_VERSION}-${KAFKA_VERSION} log4j-${LOG4J_VERSION}"; }
+
+kafka_installed() { [[ -f "$KAFKA_LIBS/.installed" && "$(cat "$KAFKA_LIBS/.installed")" == "$(kafka_stamp)" ]]; }
+
+# Broker jars from Maven Central: a generated pom + dependency:copy-dependencies.
+install_kafka() {
+  kafka_installed && return 0
+  log "fetching Kafka $KAFKA_VERSION jars from Maven Central (log: $LOGS/install-kafka.log)"
+  local build="$KAFKA_HOME/build"
+  rm -rf "$build" "$KAFKA_LIBS.tmp"
+  mkdir -p "$build" "$M2_REPO"
+  cat >"$build/pom.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.servers</groupId>
+  <artifactId>kafka-broker-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_${KAFKA_SCALA_VERSION}</artifactId>
+      <version>${KAFKA_VERSION}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-core</artifactId>
+      <version>${LOG4J_VERSION}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-slf4j-impl</artifactId>
+      <version>${LOG4J_VERSION}</version>
+    </dependency>
+  </dependencies>
+</project>
+EOF
+  if ! (cd "$build" && mvn -B -q -Dmaven.repo.local="$M2_REPO" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS.tmp") >>"$LOGS/install-kafka.log" 2>&1; then
+    log_tail "$LOGS/install-kafka.log"
+    die "fetching the Kafka jars failed; see $LOGS/install-kafka.log"
+  fi
+  ls "$KAFKA_LIBS.tmp"/kafka_"${KAFKA_SCALA_VERSION}"-"${KAFKA_VERSION}".jar >/dev/null 2>&1 ||
+    die "Kafka jar missing after Maven run; see $LOGS/install-kafka.log"
+  rm -rf "$KAFKA_LIBS"
+  mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+  kafka_stamp >"$KAFKA_LIBS/.installed"
+}
+
+ferretdb_installed() {
+  [[ -x "$FERRET_BIN" ]] && "$FERRET_BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"
+}
+
+# FerretDB is built from its Go module source. A plain `go install ...@version` builds a binary that
+# panics at start ("Invalid build/version/version.txt"): the version file is generated by FerretDB's
+# own build tooling and is not part of the module. So: download the module, write that file, build.
+install_ferretdb() {
+  ferretdb_installed && return 0
+  log "building FerretDB $FERRETDB_VERSION from its Go module (log: $LOGS/install-ferretdb.log)"
+  local ilog="$LOGS/install-ferretdb.log" src="$SD/cache/ferretdb-src" dir
+  have go || die "Go is not installed: FerretDB is built from its Go module (Go >= 1.21 needed). Install Go and re-run."
+  export GOMODCACHE="$GO_CACHE_ROOT/mod" GOCACHE="$GO_CACHE_ROOT/build" GOFLAGS="-mod=mod -buildvcs=false"
+  # FerretDB's go.mod asks for Go 1.24; an older local Go (>= 1.21) fetches that toolchain as a Go module.
+  local gov; gov="$(go env GOVERSION | sed 's/^go//')"
+  if [[ "$(printf '%s\n' "$gov" 1.24 | sort -V | head -n 1)" != 1.24 ]]; then export GOTOOLCHAIN=go1.24.3; fi
+  {
+    dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [[ -n "$dir" && -d "$dir" ]] || { echo "go mod download gave no source dir"; exit 1; }
+    rm -rf "$src"
+    cp -r "$dir" "$src"
+    chmod -R u+w "$src"
+    echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+    (cd "$src" && GOBIN="$SD/bin" go install -trimpath ./cmd/ferretdb)
+  } >>"$ilog" 2>&1 || { log_tail "$ilog"; die "building FerretDB failed; see $ilog"; }
+  rm -rf "$src"
+  ferretdb_installed || die "FerretDB binary $FERRET_BIN does not report version $FERRETDB_VERSION; see $ilog"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+as_pg() {
+  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+psql_primary() { as_pg env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U "$PG_USER" -d postgres -v ON_ERROR_STOP=1 "$@"; }
+psql_replica() { as_pg env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_REPLICA_PORT" -U "$PG_USER" -d postgres -v ON_ERROR_STOP=1 "$@"; }
+
+# The data directories belong to the postgres OS user, which must be able to reach them. If the
+# checkout lies below a directory that user cannot enter (e.g. /root), .servers/pg becomes a
+# symlink to a directory under /var/tmp named after the checkout.
+pg_prepare_root() {
+  if ((EUID == 0)); then
+    id postgres >/dev/null 2>&1 || die "OS user 'postgres' missing (it comes with the postgresql-$POSTGRES_MAJOR package)"
+    [[ -L "$PG_ROOT" && ! -e "$PG_ROOT" ]] && rm -f "$PG_ROOT"
+    if [[ ! -e "$PG_ROOT" ]]; then
+      mkdir -p "$PG_ROOT"
+      chown postgres:postgres "$PG_ROOT"
+      if ! runuser -u postgres -- test -w "$PG_ROOT"; then
+        rmdir "$PG_ROOT"
+        local alt
+        alt="/var/tmp/servers-pg-$(printf '%s' "$SERVERS_REPO" | md5sum | cut -c1-12)"
+        log "postgres OS user cannot reach $SD; keeping PostgreSQL data in $alt (linked from $PG_ROOT)"
+        rm -rf "$alt"
+        mkdir -p "$alt"
+        chown postgres:postgres "$alt"
+        chmod 700 "$alt"
+        ln -s "$alt" "$PG_ROOT"
+      fi
+    fi
+    runuser -u postgres -- test -w "$PG_ROOT/" || die "postgres OS user cannot write $PG_ROOT"
+    runuser -u postgres -- mkdir -p "$PG_SOCKETS"
+    local f
+    for f in "$LOGS/postgres-primary.log" "$LOGS/postgres-replica.log"; do
+      touch "$f"
+      chown postgres:postgres "$f"
+    done
+  else
+    mkdir -p "$PG_ROOT" "$PG_SOCKETS"
+  fi
+}
+
+pg_pid() {
+  local data="$1" pid
+  [[ -s "$data/postmaster.pid" ]] || return 1
+  pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null | tr -d '[:space:]')"
+  pid_alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q postgres || return 1
+  echo "$pid"
+}
+
+pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2; }
+
+pg_write_primary_config() {
+  local data="$PG_PRIMARY_DATA"
+  as_pg tee "$data/servers.conf" >/dev/null <<EOF
+# Written by scripts/servers/lib.sh; included from postgresql.conf.
+listen_addresses = '127.0.0.1'
+port = $PG_PRIMARY_PORT
+unix_socket_directories = '$PG_SOCKETS'
+max_connections = 300
+shared_buffers = 128MB
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+wal_keep_size = 256MB
+max_wal_size = 1GB
+hot_standby = on
+hot_standby_feedback = on
+# Test data only: no fsync (a killed server still loses nothing that was committed; only an OS crash could).
+fsync = off
+log_line_prefix = '%m [%p] %q%u@%d '
+log_timezone = 'UTC'
+timezone = 'UTC'
+EOF
+  grep -q "^include_if_exists = 'servers.conf'" "$data/postgresql.conf" ||
+    echo "include_if_exists = 'servers.conf'" | as_pg tee -a "$data/postgresql.conf" >/dev/null
+  as_pg tee "$data/pg_hba.conf" >/dev/null <<'EOF'
+# Written by scripts/servers/lib.sh
+local   all           all                     trust
+local   replication   all                     trust
+host    all           all       127.0.0.1/32  scram-sha-256
+host    all           all       ::1/128       scram-sha-256
+host    replication   all       127.0.0.1/32  scram-sha-256
+host    replication   all       ::1/128       scram-sha-256
+EOF
+}
+
+pg_init_primary() {
+  [[ -s "$PG_PRIMARY_DATA/PG_VERSION" ]] && return 0
+  log "initialising PostgreSQL primary in $PG_PRIMARY_DATA"
+  as_pg rm -rf "$PG_PRIMARY_DATA"
+  local pw="$PG_ROOT/.pwfile"
+  as_pg bash -c 'umask 077; printf "%s\n" "$1" >"$2"' _ "$PG_PASSWORD" "$pw"
+  as_pg "$PG_BIN/initdb" -D "$PG_PRIMARY_DATA" -U "$PG_USER" --pwfile="$pw" --auth-local=trust \
+    --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --no-sync >>"$LOGS/postgres-init.log" 2>&1 ||
+    { as_pg rm -f "$pw"; log_tail "$LOGS/postgres-init.log"; die "initdb failed; see $LOGS/postgres-init.log"; }
+  as_pg rm -f "$pw"
+  pg_write_primary_config
+}
+
+pg_system_id() { as_pg "$PG_BIN/pg_controldata" "$1" 2>/dev/null | sed -n 's/^Database system identifier:[[:space:]]*//p'; }
+
+# Replica from a pg_basebackup of the primary, streaming through a physical replication slot.
+pg_init_replica() {
+  if [[ -s "$PG_REPLICA_DATA/PG_VERSION" ]]; then
+    # A replica of an older primary (primary re-initialised since) can never stream: rebuild it.
+    if [[ "$(pg_system_id "$PG_REPLICA_DATA")" == "$(pg_system_id "$PG_PRIMARY_DATA")" ]]; then return 0; fi
+    log "replica belongs to another primary; rebuilding it"
+    local pid; if pid="$(pg_pid "$PG_REPLICA_DATA")"; then as_pg "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -m immediate -w stop >/dev/null 2>&1 || kill -KILL "$pid" || true; fi
+  fi
+  pg_pid "$PG_PRIMARY_DATA" >/dev/null || die "the PostgreSQL primary must run to create the replica"
+  log "creating PostgreSQL replica with pg_basebackup (slot $PG_SLOT)"
+  as_pg rm -rf "$PG_REPLICA_DATA"
+  psql_primary -c "SELECT pg_drop_replication_slot('$PG_SLOT') FROM pg_replication_slots WHERE slot_name = '$PG_SLOT'" >/dev/null
+  as_pg env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U "$PG_USER" \
+    -D "$PG_REPLICA_DATA" -X stream -C -S "$PG_SLOT" -R --checkpoint=fast --no-sync >>"$LOGS/postgres-init.log" 2>&1 ||
+    { log_tail "$LOGS/postgres-init.log"; die "pg_basebackup failed; see $LOGS/postgres-init.log"; }
+  as_pg tee -a "$PG_REPLICA_DATA/postgresql.auto.conf" >/dev/null <<EOF
+# Written by scripts/servers/lib.sh: this is the standby.
+port = $PG_REPLICA_PORT
+primary_conninfo = 'host=127.0.0.1 port=$PG_PRIMARY_PORT user=$PG_USER password=$PG_PASSWORD application_name=replica'
+primary_slot_name = '$PG_SLOT'
+EOF
+  as_pg chmod 700 "$PG_REPLICA_DATA"
+}
+
+# Usage: pg_start primary|replica
+pg_start() {
+  local which="$1" data port logf
+  if [[ "$which" == primary ]]; then data="$PG_PRIMARY_DATA" port="$PG_PRIMARY_PORT"; else data="$PG_REPLICA_DATA" port="$PG_REPLICA_PORT"; fi
+  logf="$LOGS/postgres-$which.log"
+  if pg_pid "$data" >/dev/null; then
+    wait_for 60 "PostgreSQL $which on port $port" pg_ready "$port" ||
+      { log_tail "$logf"; die "PostgreSQL $which runs but does not accept connections on $port; see $logf"; }
+    return 0
+  fi
+  port_open "$port" && die "port $port is taken by a process these scripts did not start (PostgreSQL $which needs it)"
+  [[ -s "$data/PG_VERSION" ]] || die "PostgreSQL $which is not initialised ($data); run: bash scripts/servers/up.sh"
+  log "starting PostgreSQL $which on 127.0.0.1:$port"
+  local try
+  for try in 1 2 3; do
+    # After a SIGKILL the old backends may need a moment to leave shared memory; retry then.
+    if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$logf" -w -t 90 start >/dev/null 2>>"$logf" 9>&-; then
+      wait_for 30 "PostgreSQL $which on port $port" pg_ready "$port" && return 0
+    fi
+    sleep 1
+  done
+  log_tail "$logf"
+  die "PostgreSQL $which did not start; see $logf"
+}
+
+# Replica is ready when it is in recovery and the primary shows its slot streaming.
+pg_replica_streaming() {
+  [[ "$(psql_replica -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" == t ]] || return 1
+  [[ "$(psql_primary -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = 'replica'" 2>/dev/null)" == 1 ]]
+}
+
+pg_stop() {
+  local which="$1" data
+  [[ "$which" == primary ]] && data="$PG_PRIMARY_DATA" || data="$PG_REPLICA_DATA"
+  pg_pid "$data" >/dev/null || return 0
+  log "stopping PostgreSQL $which"
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null ||
+    { local pid; pid="$(pg_pid "$data")" && kill -KILL "$pid" 2>/dev/null || true; }
+}
+
+# SIGKILL the postmaster and its children at once, like a crashed host.
+pg_kill() {
+  local which="$1" data pid
+  [[ "$which" == primary ]] && data="$PG_PRIMARY_DATA" || data="$PG_REPLICA_DATA"
+  pid="$(pg_pid "$data")" || return 0
+  log "killing PostgreSQL $which (SIGKILL, pid $pid)"
+  local kids; kids="$(child_pids "$pid")"
+  # shellcheck disable=SC2086
+  kill -KILL "$pid" $kids 2>/dev/null || true
+  wait_pid_exit "$pid" 10 || true
+}
+
+# ---------------------------------------------------------------- Kafka
+
+kafka_write_config() {
+  mkdir -p "$KAFKA_CONF"
+  cat >"$KAFKA_CONF/server.properties" <<EOF
+# Written by scripts/servers/lib.sh: single node, broker and controller in one process (KRaft).
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$KAFKA_CONTROLLER
+listeners=PLAINTEXT://$KAFKA_BOOTSTRAP,CONTROLLER://$KAFKA_CONTROLLER
+advertised.listeners=PLAINTEXT://$KAFKA_BOOTSTRAP
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$KAFKA_DATA
+auto.create.topics.enable=false
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+log.retention.hours=24
+log.segment.bytes=67108864
+log.cleaner.dedupe.buffer.size=16777216
+EOF
+  cat >"$KAFKA_CONF/log4j2.properties" <<EOF
+# Written by scripts/servers/lib.sh
+status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = $KAFKA_LOG
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.controller.name = org.apache.kafka.controller
+logger.controller.level = INFO
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+EOF
+}
+
+kafka_jvm() {
+  local java=java
+  if (($(java_major) < 17)) && [[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]]; then java=/usr/lib/jvm/java-17-openjdk-amd64/bin/java; fi
+  KAFKA_JVM=("$java" -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_CONF/log4j2.properties" -cp "$KAFKA_LIBS/*")
+}
+
+kafka_java() { kafka_jvm; "${KAFKA_JVM[@]}" "$@"; }
+
+kafka_pid() { pid_from_file "$KAFKA_PIDFILE" "$KAFKA_CONF/server.properties"; }
+
+kafka_format() {
+  # Data of another Kafka version is test data only: start afresh rather than migrate.
+  if [[ -f "$KAFKA_DATA/meta.properties" && "$(cat "$KAFKA_HOME/data.version" 2>/dev/null)" == "$KAFKA_VERSION" ]]; then return 0; fi
+  rm -rf "$KAFKA_DATA"
+  mkdir -p "$KAFKA_DATA"
+  local id
+  id="$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka-format.log" | tail -n 1)"
+  [[ -n "$id" ]] || { log_tail "$LOGS/kafka-format.log"; die "Kafka random-uuid failed; see $LOGS/kafka-format.log"; }
+  log "formatting Kafka storage (cluster id $id)"
+  kafka_java kafka.tools.StorageTool format -t "$id" -c "$KAFKA_CONF/server.properties" >>"$LOGS/kafka-format.log" 2>&1 ||
+    { log_tail "$LOGS/kafka-format.log"; die "Kafka storage format failed; see $LOGS/kafka-format.log"; }
+  echo "$KAFKA_VERSION" >"$KAFKA_HOME/data.version"
+}
+
+kafka_started_since() { tail -c +"$(($1 + 1))" "$KAFKA_LOG" 2>/dev/null | grep -q 'Kafka Server started'; }
+
+kafka_start() {
+  local port="${KAFKA_BOOTSTRAP##*:}"
+  if kafka_pid >/dev/null; then
+    wait_for 90 "Kafka on $KAFKA_BOOTSTRAP" port_open "$port" ||
+      { log_tail "$KAFKA_LOG"; die "Kafka runs but does not accept connections on $KAFKA_BOOTSTRAP; see $KAFKA_LOG"; }
+    return 0
+  fi
+  kafka_installed || die "Kafka is not installed; run: bash scripts/servers/up.sh"
+  port_open "$port" && die "port $port is taken by a process these scripts did not start (Kafka needs it)"
+  port_open "${KAFKA_CONTROLLER##*:}" && die "port ${KAFKA_CONTROLLER##*:} is taken by a process these scripts did not start (Kafka controller needs it)"
+  kafka_write_config
+  kafka_format
+  touch "$KAFKA_LOG"
+  local offset; offset="$(stat -c %s "$KAFKA_LOG")"
+  log "starting Kafka $KAFKA_VERSION on $KAFKA_BOOTSTRAP (controller $KAFKA_CONTROLLER, heap $KAFKA_HEAP)"
+  echo "=== start $(date -u +%FT%TZ)" >>"$LOGS/kafka.out"
+  kafka_jvm
+  spawn "$KAFKA_PIDFILE" "$LOGS/kafka.out" "${KAFKA_JVM[@]}" kafka.Kafka "$KAFKA_CONF/server.properties"
+  local deadline=$((SECONDS + 120))
+  until port_open "$port" && kafka_started_since "$offset"; do
+    if ! kafka_pid >/dev/null; then
+      log_tail "$LOGS/kafka.out"; log_tail "$KAFKA_LOG"
+      die "Kafka exited during start; see $KAFKA_LOG and $LOGS/kafka.out"
+    fi
+    if ((SECONDS >= deadline)); then
+      log_tail "$KAFKA_LOG"
+      die "Kafka did not become ready within 120s; see $KAFKA_LOG"
+    fi
+    sleep 0.5
+  done
+}
+
+kafka_stop() {
+  local pid; pid="$(kafka_pid)" || return 0
+  log "stopping Kafka (pid $pid)"
+  term_then_kill "$pid" 60 Kafka
+}
+
+kafka_kill() {
+  local pid; pid="$(kafka_pid)" || return 0
+  log "killing Kafka (SIGKILL, pid $pid)"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_pid_exit "$pid" 10 || true
+}
+
+# ---------------------------------------------------------------- Redis
+
+redis_conf() {
+  local port="$1" cluster="$2" dir="$REDIS_HOME/$1"
+  mkdir -p "$dir"
+  {
+    cat <<EOF
+# Written by scripts/servers/lib.sh
+bind 127.0.0.1
+port $port
+protected-mode no
+daemonize yes
+pidfile $dir/redis.pid
+logfile $LOGS/redis-$port.log
+dir $dir
+save 3600 1 300 100 60 10000
+appendonly no
+EOF
+    if [[ "$cluster" == yes ]]; then
+      cat <<EOF
+cluster-enabled yes
+# The bus port defaults to port+10000, which is past 65535 for these ports.
+cluster-port $((port - 10000))
+cluster-config-file nodes.conf
+cluster-node-timeout 5000
+EOF
+    fi
+  } >"$dir/redis.conf"
+}
+
+redis_pid() { pid_from_file "$REDIS_HOME/$1/redis.pid" "redis-server"; }
+
+redis_cli() { local port="$1"; shift; redis-cli -h 127.0.0.1 -p "$port" "$@"; }
+
+redis_ping() { [[ "$(redis_cli "$1" ping 2>/dev/null)" == PONG ]]; }
+
+redis_start_one() {
+  local port="$1" cluster="$2"
+  if redis_pid "$port" >/dev/null; then return 0; fi
+  port_open "$port" && die "port $port is taken by a process these scripts did not start (Redis needs it)"
+  redis_conf "$port" "$cluster"
+  redis-server "$REDIS_HOME/$port/redis.conf" >>"$LOGS/redis-$port.log" 2>&1 9>&- ||
+    { log_tail "$LOGS/redis-$port.log"; die "redis-server on port $port failed to start; see $LOGS/redis-$port.log"; }
+}
+
+redis_wait_one() {
+  local port="$1" deadline=$((SECONDS + 30)) started=$SECONDS
+  until redis_ping "$port"; do
+    if ((SECONDS - started >= 2)) && ! redis_pid "$port" >/dev/null; then
+      log_tail "$LOGS/redis-$port.log"; die "Redis on port $port exited during start; see $LOGS/redis-$port.log"
+    fi
+    ((SECONDS < deadline)) || { log_tail "$LOGS/redis-$port.log"; die "Redis on port $port did not answer PING within 30s; see $LOGS/redis-$port.log"; }
+    sleep 0.2
+  done
+}
+
+redis_cluster_ok_on() { redis_cli "$1" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'; }
+
+redis_cluster_all_ok() {
+  local p
+  for p in "${REDIS_CLUSTER_PORTS[@]}"; do redis_cluster_ok_on "$p" || return 1; done
+  for p in "${REDIS_CLUSTER_REPLICAS[@]}"; do
+    redis_cli "$p" info replication 2>/dev/null | tr -d '\r' | grep -qx 'master_link_status:up' || return 1
+  done
+}
+
+redis_cluster_ensure() {
+  local p assigned
+  assigned="$(redis_cli "${REDIS_CLUSTER_MASTERS[0]}" cluster info | tr -d '\r' | sed -n 's/^cluster_slots_assigned://p')"
+  if [[ "$assigned" == 0 ]]; then
+    local nodes=()
+    for p in "${REDIS_CLUSTER_PORTS[@]}"; do nodes+=("127.0.0.1:$p"); done
+    log "creating Redis cluster: masters ${REDIS_CLUSTER_MASTERS[*]}, replicas ${REDIS_CLUSTER_REPLICAS[*]}"
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >>"$LOGS/redis-cluster-create.log" 2>&1 ||
+      { log_tail "$LOGS/redis-cluster-create.log"; die "redis-cli --cluster create failed; see $LOGS/redis-cluster-create.log"; }
+  fi
+  wait_for 60 "Redis cluster state ok" redis_cluster_all_ok ||
+    die "Redis cluster did not reach cluster_state:ok; see $LOGS/redis-57001.log ... and $LOGS/redis-cluster-create.log (to rebuild it: bash scripts/servers/down.sh --purge && bash scripts/servers/up.sh)"
+}
+
+# Usage: redis_start standalone|cluster|all
+redis_start() {
+  local which="$1" p
+  if [[ "$which" != cluster ]]; then redis_start_one "$REDIS_STANDALONE_PORT" no; fi
+  if [[ "$which" != standalone ]]; then
+    for p in "${REDIS_CLUSTER_PORTS[@]}"; do redis_start_one "$p" yes; done
+  fi
+  if [[ "$which" != cluster ]]; then redis_wait_one "$REDIS_STANDALONE_PORT"; fi
+  if [[ "$which" != standalone ]]; then
+    for p in "${REDIS_CLUSTER_PORTS[@]}"; do redis_wait_one "$p"; done
+    redis_cluster_ensure
+  fi
+}
+
+redis_ports() {
+  case "$1" in
+    standalone) echo "$REDIS_STANDALONE_PORT" ;;
+    cluster) echo "${REDIS_CLUSTER_PORTS[*]}" ;;
+    all) echo "$REDIS_STANDALONE_PORT ${REDIS_CLUSTER_PORTS[*]}" ;;
+  esac
+}
+
+redis_stop() {
+  local p pid pids=()
+  for p in $(redis_ports "$1"); do
+    pid="$(redis_pid "$p")" || continue
+    # SHUTDOWN saves the snapshot (when save points are set), as a clean stop does.
+    redis_cli "$p" shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$pid")
+  done
+  ((${#pids[@]})) && log "stopped Redis ($1)"
+  for pid in "${pids[@]}"; do wait_pid_exit "$pid" 20 || kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+redis_kill() {
+  local p pid pids=()
+  for p in $(redis_ports "$1"); do
+    pid="$(redis_pid "$p")" || continue
+    kill -KILL "$pid" 2>/dev/null || true
+    pids+=("$pid")
+  done
+  ((${#pids[@]})) && log "killed Redis ($1, SIGKILL)"
+  for pid in "${pids[@]}"; do wait_pid_exit "$pid" 10 || true; done
+}
+
+# ---------------------------------------------------------------- FerretDB
+
+ferret_pid() { pid_from_file "$FERRET_PIDFILE" "$FERRET_BIN"; }
+
+ferret_start() {
+  if ferret_pid >/dev/null; then
+    wait_for 30 "FerretDB on port $FERRET_PORT" port_open "$FERRET_PORT" ||
+      { log_tail "$FERRET_LOG"; die "FerretDB runs but does not accept connections on $FERRET_PORT; see $FERRET_LOG"; }
+    return 0
+  fi
+  ferretdb_installed || die "FerretDB is not installed; run: bash scripts/servers/up.sh"
+  port_open "$FERRET_PORT" && die "port $FERRET_PORT is taken by a process these scripts did not start (FerretDB needs it)"
+  mkdir -p "$FERRET_HOME/data" "$FERRET_HOME/state"
+  log "starting FerretDB $FERRETDB_VERSION (SQLite) on 127.0.0.1:$FERRET_PORT"
+  spawn "$FERRET_PIDFILE" "$FERRET_LOG" "$FERRET_BIN" --listen-addr="127.0.0.1:$FERRET_PORT" \
+    --handler=sqlite --sqlite-url="file:$FERRET_HOME/data/" --state-dir="$FERRET_HOME/state" \
+    --debug-addr=- --telemetry=disable --log-level=warn
+  local deadline=$((SECONDS + 60))
+  until port_open "$FERRET_PORT"; do
+    ferret_pid >/dev/null || { log_tail "$FERRET_LOG"; die "FerretDB exited during start; see $FERRET_LOG"; }
+    ((SECONDS < deadline)) || { log_tail "$FERRET_LOG"; die "FerretDB did not listen within 60s; see $FERRET_LOG"; }
+    sleep 0.2
+  done
+}
+
+ferret_stop() {
+  local pid; pid="$(ferret_pid)" || return 0
+  log "stopping FerretDB (pid $pid)"
+  term_then_kill "$pid" 20 FerretDB
+}
+
+ferret_kill() {
+  local pid; pid="$(ferret_pid)" || return 0
+  log "killing FerretDB (SIGKILL, pid $pid)"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_pid_exit "$pid" 10 || true
+}
+
+# ---------------------------------------------------------------- per-server dispatch (ctl.sh)
+
+SERVER_NAMES="postgres replica kafka redis redis-cluster redis-standalone ferretdb"
+
+server_start() {
+  case "$1" in
+    postgres) pg_prepare_root; pg_start primary ;;
+    replica)
+      pg_prepare_root
+      [[ -s "$PG_REPLICA_DATA/PG_VERSION" ]] || die "the replica is not created yet; run: bash scripts/servers/up.sh"
+      pg_start replica
+      # Streaming needs the primary; when it is down the standby still serves reads.
+      if pg_pid "$PG_PRIMARY_DATA" >/dev/null; then
+        wait_for 60 "the replica to stream from the primary" pg_replica_streaming ||
+          { log_tail "$LOGS/postgres-replica.log"; die "the replica does not stream from the primary; see $LOGS/postgres-replica.log"; }
+      fi
+      ;;
+    kafka) kafka_start ;;
+    redis) redis_start all ;;
+    redis-cluster) redis_start cluster ;;
+    redis-standalone) redis_start standalone ;;
+    ferretdb) ferret_start ;;
+    *) die "unknown server '$1' (one of: $SERVER_NAMES)" ;;
+  esac
+}
+
+server_stop() {
+  case "$1" in
+    postgres) pg_stop primary ;;
+    replica) pg_stop replica ;;
+    kafka) kafka_stop ;;
+    redis) redis_stop all ;;
+    redis-cluster) redis_stop cluster ;;
+    redis-standalone) redis_stop standalone ;;
+    ferretdb) ferret_stop ;;
+    *) die "unknown server '$1' (one of: $SERVER_NAMES)" ;;
+  esac
+}
+
+server_kill() {
+  case "$1" in
+    postgres) pg_kill primary ;;
+    replica) pg_kill replica ;;
+    kafka) kafka_kill ;;
+    redis) redis_kill all ;;
+    redis-cluster) redis_kill cluster ;;
+    redis-standalone) redis_kill standalone ;;
+    ferretdb) ferret_kill ;;
+    *) die "unknown server '$1' (one of: $SERVER_NAMES)" ;;
+  esac
+}
+
+# One line per server: name, state, address, pid.
+server_status() {
+  local pid p
+  pid="$(pg_pid "$PG_PRIMARY_DATA" 2>/dev/null)" && printf '%-17s running  127.0.0.1:%s pid %s\n' postgres "$PG_PRIMARY_PORT" "$pid" || printf '%-17s stopped  127.0.0.1:%s\n' postgres "$PG_PRIMARY_PORT"
+  pid="$(pg_pid "$PG_REPLICA_DATA" 2>/dev/null)" && printf '%-17s running  127.0.0.1:%s pid %s\n' replica "$PG_REPLICA_PORT" "$pid" || printf '%-17s stopped  127.0.0.1:%s\n' replica "$PG_REPLICA_PORT"
+  pid="$(kafka_pid)" && printf '%-17s running  %s pid %s\n' kafka "$KAFKA_BOOTSTRAP" "$pid" || printf '%-17s stopped  %s\n' kafka "$KAFKA_BOOTSTRAP"
+  for p in "$REDIS_STANDALONE_PORT" "${REDIS_CLUSTER_PORTS[@]}"; do
+    pid="$(redis_pid "$p")" && printf '%-17s running  127.0.0.1:%s pid %s\n' "redis-$p" "$p" "$pid" || printf '%-17s stopped  127.0.0.1:%s\n' "redis-$p" "$p"
+  done
+  pid="$(ferret_pid)" && printf '%-17s running  127.0.0.1:%s pid %s\n' ferretdb "$FERRET_PORT" "$pid" || printf '%-17s stopped  127.0.0.1:%s\n' ferretdb "$FERRET_PORT"
+}
+
+# Server processes must not inherit fd 9 (the lock): every start command closes it (9>&-).
+# Serialise up/down/ctl runs (e.g. a manual up.sh while a test run starts the servers).
+take_lock() {
+  exec 9>"$SD/.lock"
+  if ! flock -w 900 9; then die "another scripts/servers command holds $SD/.lock for more than 15 minutes"; fi
+}
