@@ -8,6 +8,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test/infra'],
       transform: { '^.+\\.tsx?$': swc },
+      globalSetup: '<rootDir>/test/infra/support/global-setup.ts',
       testTimeout: 300000,
     },
     {

@@ -1,9 +1,9 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
 /** Runs cdk-nag's AwsSolutions pack over the whole app at synth; any unacknowledged finding fails synthesis. */
-export function addSecurityChecks(app: App): void {
+export function addSecurityChecks(app: Stage): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 }
 
