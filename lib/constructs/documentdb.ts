@@ -77,7 +77,11 @@ export class DocumentDb extends Construct {
       copyTagsToSnapshot: true,
     });
     this.cluster.addRotationSingleUser(Duration.days(props.rotationDays));
-    acknowledge(this.cluster, 'DOC2', 'The port is create-only and obscurity adds nothing: the security group admits only the app tier, and TLS plus authentication are enforced.');
+    acknowledge(
+      this.cluster,
+      'DOC2',
+      'DocumentDB keeps 27017, the MongoDB drivers\' default; the port is create-only, and the cluster is reachable only from the app tier over TLS.',
+    );
     acknowledge(
       this.cluster,
       'DOC3',

@@ -63,7 +63,11 @@ export class PostgresDatabase extends Construct {
       removalPolicy: RemovalPolicy.SNAPSHOT,
     });
     this.instance.addRotationSingleUser({ automaticallyAfter: Duration.days(shared.rotationDays) });
-    acknowledge(this.instance, 'RDS11', 'The port is create-only and obscurity adds nothing: the security group admits only the app tier, and TLS plus authentication are enforced.');
+    acknowledge(
+      this.instance,
+      'RDS11',
+      'PostgreSQL keeps 5432, which every client and tool expects; the port is create-only, and the instance is reachable only from the app tier over TLS.',
+    );
     acknowledge(
       this.instance,
       'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
