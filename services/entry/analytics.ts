@@ -1,0 +1,4 @@
+/** The analytics service. */
+import { main } from '../main';
+
+void main('analytics', ['analytics']);

@@ -1,0 +1,4 @@
+/** The inventory service. */
+import { main } from '../main';
+
+void main('inventory', ['inventory']);

@@ -1,0 +1,4 @@
+/** The notification service. */
+import { main } from '../main';
+
+void main('notification', ['notification']);

@@ -1,0 +1,4 @@
+/** The order service. */
+import { main } from '../main';
+
+void main('order', ['order']);

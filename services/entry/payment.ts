@@ -1,0 +1,4 @@
+/** The payment service. */
+import { main } from '../main';
+
+void main('payment', ['payment']);

@@ -1,0 +1,4 @@
+/** The product service. */
+import { main } from '../main';
+
+void main('product', ['product']);

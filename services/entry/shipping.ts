@@ -1,0 +1,4 @@
+/** The shipping service. */
+import { main } from '../main';
+
+void main('shipping', ['shipping']);

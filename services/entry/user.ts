@@ -1,0 +1,4 @@
+/** The user service. */
+import { main } from '../main';
+
+void main('user', ['user']);

@@ -1,0 +1,53 @@
+/**
+ * Starts a process hosting some modules: loads and checks config (exiting with a message
+ * per bad variable), serves HTTP, runs the relay and consumers, and stops cleanly on SIGTERM.
+ */
+import { ConfigError, loadConfig, type Config, type Domain } from './shared/config';
+import { createLogger } from './shared/logger';
+import { Runtime } from './shared/runtime';
+import { MODULES } from './modules';
+
+export function createRuntime(service: string, domains: readonly Domain[], cfg: Config): Runtime {
+  const rt = new Runtime(service, cfg, createLogger(service, cfg.LOG_LEVEL));
+  rt.load(domains.map((d) => MODULES[d]));
+  return rt;
+}
+
+export async function main(service: string, domains: readonly Domain[]): Promise<void> {
+  const started = process.hrtime.bigint();
+  let cfg: Config;
+  try {
+    cfg = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${service}: ${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const rt = createRuntime(service, domains, cfg);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    rt.log.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 10000);
+    force.unref();
+    await rt.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('unhandledRejection', (err) => rt.log.error({ err }, 'unhandled rejection'));
+  if (cfg.HTTP) {
+    const address = await rt.listen();
+    rt.log.info({ address, startupMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'listening');
+  }
+  try {
+    await rt.startWorkers();
+    rt.log.info({ startupMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'workers started');
+  } catch (err) {
+    rt.log.fatal({ err }, 'could not start workers');
+    process.exit(1);
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Database schemas, as ordered migrations per database role. SQL lives in code so the
+ * bundled migrate tool carries it. Applied by services/tools/migrate.ts.
+ *
+ * Roles: `orders` (the orders database: unsharded orders, payments, shipments, the shard
+ * directory), `order-shard` (one order shard), `inventory`, `users`.
+ */
+export type DbRole = 'orders' | 'order-shard' | 'inventory' | 'users';
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+const common: Migration = {
+  id: '001_outbox_and_processed_events',
+  sql: `
+CREATE TABLE IF NOT EXISTS outbox (
+  id bigserial PRIMARY KEY,
+  event_id uuid NOT NULL UNIQUE,
+  topic text NOT NULL,
+  key text NOT NULL,
+  type text NOT NULL,
+  payload jsonb NOT NULL,
+  bucket int,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  published_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+CREATE TABLE IF NOT EXISTS processed_events (
+  consumer text NOT NULL,
+  event_id uuid NOT NULL,
+  processed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, event_id)
+);`,
+};
+
+const orderData: Migration = {
+  id: '002_order_data',
+  sql: `
+CREATE TABLE IF NOT EXISTS orders (
+  id uuid PRIMARY KEY,
+  bucket int NOT NULL,
+  customer_id text NOT NULL,
+  idempotency_key text NOT NULL,
+  request_hash text NOT NULL,
+  status text NOT NULL,
+  status_rank int NOT NULL DEFAULT 0,
+  reason text,
+  total_cents bigint NOT NULL,
+  currency text NOT NULL,
+  shipping jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT orders_idempotency UNIQUE (customer_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS orders_bucket ON orders (bucket, updated_at);
+CREATE TABLE IF NOT EXISTS order_items (
+  order_id uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  line int NOT NULL,
+  product_id text NOT NULL,
+  quantity int NOT NULL CHECK (quantity > 0),
+  unit_price_cents bigint NOT NULL CHECK (unit_price_cents >= 0),
+  PRIMARY KEY (order_id, line)
+);
+-- Which buckets this shard owns. Writers hold FOR SHARE on their bucket's row for the whole
+-- transaction; the re-shard tool takes it FOR UPDATE to cut a bucket over.
+CREATE TABLE IF NOT EXISTS bucket_ownership (
+  bucket int PRIMARY KEY,
+  owned boolean NOT NULL
+);
+-- Event sourcing: the append-only log of every order change, and its projection.
+CREATE TABLE IF NOT EXISTS order_events (
+  position bigserial,
+  tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  order_id uuid NOT NULL,
+  seq int NOT NULL,
+  bucket int NOT NULL,
+  type text NOT NULL,
+  data jsonb NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (order_id, seq)
+);
+CREATE INDEX IF NOT EXISTS order_events_tx ON order_events (tx, position);
+CREATE INDEX IF NOT EXISTS order_events_bucket ON order_events (bucket);
+CREATE OR REPLACE FUNCTION order_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND current_setting('orders.moving_bucket', true) = OLD.bucket::text THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'order_events is append-only (% refused)', TG_OP;
+END $$;
+DROP TRIGGER IF EXISTS order_events_append_only ON order_events;
+CREATE TRIGGER order_events_append_only BEFORE UPDATE OR DELETE ON order_events
+  FOR EACH ROW EXECUTE FUNCTION order_events_append_only();
+CREATE TABLE IF NOT EXISTS order_view (
+  id uuid PRIMARY KEY,
+  customer_id text NOT NULL,
+  status text NOT NULL,
+  reason text,
+  total_cents bigint NOT NULL,
+  currency text NOT NULL,
+  items jsonb NOT NULL,
+  shipping jsonb NOT NULL,
+  version int NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS projection_checkpoints (
+  name text PRIMARY KEY,
+  tx xid8 NOT NULL,
+  position bigint NOT NULL
+);`,
+};
+
+const ordersDb: Migration = {
+  id: '003_payments_shipments_directory',
+  sql: `
+CREATE TABLE IF NOT EXISTS payments (
+  order_id uuid PRIMARY KEY,
+  amount_cents bigint NOT NULL,
+  currency text NOT NULL,
+  status text NOT NULL,
+  provider_ref text,
+  decline_code text,
+  refunded_cents bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- The sandbox provider's own ledger, standing in for the card network: one row per charge or
+-- refund, unique by the idempotency key the payment service sends.
+CREATE TABLE IF NOT EXISTS sandbox_ledger (
+  idempotency_key text PRIMARY KEY,
+  kind text NOT NULL,
+  token text NOT NULL,
+  amount_cents bigint NOT NULL,
+  outcome text NOT NULL,
+  ref text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS shipments (
+  order_id uuid PRIMARY KEY,
+  status text NOT NULL,
+  carrier text,
+  tracking text,
+  reason text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS shard_map (
+  bucket int PRIMARY KEY,
+  shard int NOT NULL
+);`,
+};
+
+const inventoryDb: Migration = {
+  id: '002_catalogue_and_stock',
+  sql: `
+CREATE TABLE IF NOT EXISTS products (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  price_cents bigint NOT NULL CHECK (price_cents >= 0),
+  currency text NOT NULL,
+  version int NOT NULL DEFAULT 1,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS stock (
+  product_id text PRIMARY KEY,
+  available int NOT NULL CHECK (available >= 0),
+  reserved int NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS reservations (
+  order_id uuid NOT NULL,
+  product_id text NOT NULL,
+  quantity int NOT NULL,
+  status text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (order_id, product_id)
+);`,
+};
+
+const usersDb: Migration = {
+  id: '002_users_notifications_analytics',
+  sql: `
+CREATE TABLE IF NOT EXISTS users (
+  id text PRIMARY KEY,
+  email text NOT NULL UNIQUE,
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS notifications (
+  id bigserial PRIMARY KEY,
+  event_id uuid NOT NULL UNIQUE,
+  order_id uuid NOT NULL,
+  customer_id text NOT NULL,
+  channel text NOT NULL,
+  template text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS notifications_order ON notifications (order_id);
+CREATE TABLE IF NOT EXISTS analytics_daily (
+  day date NOT NULL,
+  metric text NOT NULL,
+  value bigint NOT NULL,
+  PRIMARY KEY (day, metric)
+);`,
+};
+
+export const MIGRATIONS: Record<DbRole, Migration[]> = {
+  orders: [common, orderData, ordersDb],
+  'order-shard': [common, orderData],
+  inventory: [common, inventoryDb],
+  users: [common, usersDb],
+};

@@ -1,0 +1,146 @@
+/**
+ * Order: checkout, order reads (with read/write splitting), and the order's status as the
+ * saga moves it (a consumer of inventory, payment and shipping events).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../shared/errors';
+import { appendOutbox, event, markProcessed, type EventEnvelope, type EventType } from '../shared/events';
+import { bucketOf, bucketOfOrderId } from '../shared/ids';
+import type { ModuleDef, Runtime } from '../shared/runtime';
+import { id as idSchema, parse, uuid } from '../shared/validation';
+import { inventoryHttp, type InventoryApi } from '../inventory/module';
+import { paymentHttp, type PaymentApi } from '../payment/module';
+import { productHttp, type ProductApi } from '../product/module';
+import { placeOrder, type CheckoutDeps } from './checkout';
+import { loadFromLog, Projector, readView } from './event-log';
+import { STATUS, type Order, type OrderStatus } from './model';
+import { advanceStatus, appendLog, findOrder, listByCustomer } from './repository';
+
+/** Saga events and the status each moves an order to. */
+const TRANSITIONS: Partial<Record<EventType, (d: Record<string, unknown>) => { status: OrderStatus; reason?: string }>> = {
+  StockReserved: () => ({ status: 'RESERVED' }),
+  StockRejected: (d) => ({ status: 'OUT_OF_STOCK', reason: `not enough stock of ${String(d.productId ?? 'a product')}` }),
+  PaymentCaptured: () => ({ status: 'PAID' }),
+  PaymentDeclined: (d) => ({ status: 'PAYMENT_DECLINED', reason: String(d.declineCode ?? 'declined') }),
+  ShipmentCreated: () => ({ status: 'CONFIRMED' }),
+  ShipmentFailed: (d) => ({ status: 'CANCELLING', reason: String(d.reason ?? 'shipping failed') }),
+  PaymentRefunded: () => ({ status: 'REFUNDED' }),
+};
+
+export const orderModule: ModuleDef = {
+  domain: 'order',
+  create(rt: Runtime) {
+    const cfg = rt.cfg;
+    const store = rt.orderStore();
+    // Customers who wrote recently, so their reads go to the primary (read-your-writes).
+    const recentWriters = new Map<string, number>();
+    const port = <T>(d: 'product' | 'inventory' | 'payment', http: (rt: Runtime) => T): (() => T) => {
+      let remote: T | undefined;
+      return () => rt.local<T>(d) ?? (remote ??= http(rt));
+    };
+    const deps: CheckoutDeps = {
+      cfg,
+      store,
+      products: port<ProductApi>('product', productHttp),
+      inventory: port<InventoryApi>('inventory', inventoryHttp),
+      payment: port<PaymentApi>('payment', paymentHttp),
+      metrics: rt.metrics,
+      onWrite: (customerId) => {
+        if (!cfg.READ_REPLICAS) return;
+        recentWriters.set(customerId, Date.now());
+        if (recentWriters.size > 100000) recentWriters.clear();
+      },
+    };
+    const wroteRecently = (customerId: string | undefined) => {
+      if (!customerId) return false;
+      const t = recentWriters.get(customerId);
+      return t !== undefined && Date.now() - t < cfg.READ_YOUR_WRITES_WINDOW_MS;
+    };
+
+    async function readOrder(id: string, requester: string | undefined): Promise<Order | undefined> {
+      const bucket = bucketOfOrderId(id);
+      if (bucket >= cfg.ORDER_BUCKETS) return undefined;
+      if (cfg.EVENT_SOURCING) {
+        const view = await readView(await store.replica(bucket), id);
+        return view ?? loadFromLog(await store.primary(bucket), id);
+      }
+      if (!cfg.READ_REPLICAS || store.sharded) {
+        const o = await findOrder(await store.primary(bucket), id);
+        if (!o && store.sharded && (await store.refresh())) return findOrder(await store.primary(bucket), id);
+        return o;
+      }
+      const stale = await findOrder(await store.replica(bucket), id);
+      // Not replicated yet, or the customer's own fresh order: the primary has the truth.
+      if (!stale) return findOrder(await store.primary(bucket), id);
+      const fresh = Date.now() - Date.parse(stale.createdAt) < cfg.READ_YOUR_WRITES_WINDOW_MS;
+      if (requester === stale.customerId && (fresh || wroteRecently(requester))) return findOrder(await store.primary(bucket), id);
+      return stale;
+    }
+
+    async function onSagaEvent(e: EventEnvelope): Promise<void> {
+      const t = TRANSITIONS[e.type]?.(e.data);
+      if (!t) return;
+      const orderId = e.key;
+      const bucket = bucketOfOrderId(orderId);
+      const finalStatus = await store.writeTx(bucket, async (c) => {
+        if (!(await markProcessed(c, 'order-status', e.id))) return undefined;
+        const moved = await advanceStatus(c, orderId, t.status, STATUS[t.status].rank, t.reason);
+        if (!moved) return undefined;
+        if (cfg.EVENT_SOURCING) await appendLog(c, orderId, moved.bucket, 'OrderStatusChanged', { status: t.status, ...(t.reason ? { reason: t.reason } : {}), cause: e.id });
+        if (STATUS[t.status].final) {
+          await appendOutbox(
+            c,
+            [event('OrderStatusChanged', orderId, { orderId, customerId: moved.customer_id, status: t.status, reason: t.reason ?? null, totalCents: Number(moved.total_cents), currency: moved.currency })],
+            moved.bucket,
+          );
+          return t.status;
+        }
+        return undefined;
+      });
+      if (finalStatus) rt.metrics.ordersFinal.inc({ status: finalStatus });
+    }
+
+    const projector = cfg.EVENT_SOURCING ? new Projector(store.allPrimaries().map((p) => p.pool), 20, rt.log.child({ component: 'projector' })) : undefined;
+    projector?.start();
+
+    return {
+      outboxes: ['order-shards'],
+      consumers: [
+        {
+          name: 'order-status',
+          topics: ['inventory', 'payments', 'shipping'],
+          handlers: Object.fromEntries(Object.keys(TRANSITIONS).map((k) => [k, onSagaEvent])),
+        },
+      ],
+      async stop() {
+        await projector?.stop();
+      },
+      routes(app: FastifyInstance) {
+        app.post('/orders', async (req, reply) => {
+          const key = req.headers['idempotency-key'];
+          const { order, replayed } = await placeOrder(deps, req.body, Array.isArray(key) ? key[0] : key);
+          void reply.header('location', `/orders/${order.id}`);
+          if (replayed) void reply.header('idempotent-replayed', 'true');
+          return reply.status(201).send(order);
+        });
+        app.get('/orders/:id', async (req) => {
+          const { id } = parse(z.object({ id: uuid }), req.params);
+          const requester = req.headers['x-customer-id'];
+          const o = await readOrder(id.toLowerCase(), typeof requester === 'string' ? requester : undefined);
+          if (!o) throw new AppError('NOT_FOUND', `Order ${id} does not exist.`);
+          return o;
+        });
+        app.get('/customers/:customerId/orders', async (req) => {
+          const { customerId } = parse(z.object({ customerId: idSchema }), req.params);
+          const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }), req.query);
+          const bucket = bucketOf(customerId, cfg.ORDER_BUCKETS);
+          const requester = req.headers['x-customer-id'];
+          const own = requester === customerId && wroteRecently(customerId);
+          const pool = own ? await store.primary(bucket) : await store.replica(bucket);
+          return { orders: await listByCustomer(pool, customerId, limit) };
+        });
+      },
+    };
+  },
+};

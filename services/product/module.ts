@@ -1,0 +1,144 @@
+/**
+ * Product catalogue: in PostgreSQL (the inventory database) or MongoDB/DocumentDB
+ * (CATALOG_STORE=mongo), read through the Redis cache when CACHE is on. A change publishes
+ * ProductChanged; the cache consumer deletes the entry.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Collection } from 'mongodb';
+import { z } from 'zod';
+import { AppError } from '../shared/errors';
+import { appendOutbox, event } from '../shared/events';
+import type { ModuleDef, Runtime } from '../shared/runtime';
+import { id as idSchema, parse } from '../shared/validation';
+
+export interface Product {
+  id: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+  version: number;
+}
+
+export interface ProductApi {
+  getProducts(ids: string[]): Promise<Map<string, Product>>;
+}
+
+const ProductBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  priceCents: z.number().int().min(0).max(100_000_000),
+  currency: z.enum(['USD', 'EUR', 'GBP']).default('USD'),
+});
+
+interface ProductRepo {
+  load(ids: string[]): Promise<Map<string, Product>>;
+  /** Upserts and records ProductChanged for the relay. */
+  save(id: string, p: z.output<typeof ProductBody>): Promise<Product>;
+}
+
+function pgRepo(rt: Runtime): ProductRepo {
+  const db = rt.db('inventory');
+  return {
+    async load(ids) {
+      const rows = await db.queryStale<{ id: string; name: string; price_cents: number; currency: string; version: number }>(
+        'SELECT id, name, price_cents, currency, version FROM products WHERE id = ANY($1::text[])',
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, priceCents: Number(r.price_cents), currency: r.currency, version: r.version }]));
+    },
+    async save(id, p) {
+      return db.tx(async (c) => {
+        const r = await c.query<{ version: number }>(
+          `INSERT INTO products (id, name, price_cents, currency) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price_cents = EXCLUDED.price_cents, currency = EXCLUDED.currency,
+             version = products.version + 1, updated_at = now()
+           RETURNING version`,
+          [id, p.name, p.priceCents, p.currency],
+        );
+        const product = { id, ...p, version: r.rows[0]!.version };
+        await appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]);
+        return product;
+      });
+    },
+  };
+}
+
+interface ProductDoc {
+  _id: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+  version: number;
+}
+
+function mongoRepo(rt: Runtime): ProductRepo {
+  let col: Collection<ProductDoc> | undefined;
+  const products = () => (col ??= rt.mongo().db(rt.cfg.MONGO_DB).collection<ProductDoc>('products'));
+  const db = rt.db('inventory');
+  return {
+    async load(ids) {
+      const docs = await products().find({ _id: { $in: ids } }).toArray();
+      return new Map(docs.map((d) => [d._id, { id: d._id, name: d.name, priceCents: d.priceCents, currency: d.currency, version: d.version }]));
+    },
+    async save(id, p) {
+      const doc = await products().findOneAndUpdate(
+        { _id: id },
+        { $set: { name: p.name, priceCents: p.priceCents, currency: p.currency }, $inc: { version: 1 } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      const product = { id, name: doc!.name, priceCents: doc!.priceCents, currency: doc!.currency, version: doc!.version };
+      // MongoDB and the outbox are not one transaction: a crash between the two leaves the
+      // cache stale until CACHE_TTL_SECONDS. Catalogue changes tolerate that; orders do not use this path.
+      await db.tx((c) => appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]));
+      return product;
+    },
+  };
+}
+
+export const productModule: ModuleDef = {
+  domain: 'product',
+  create(rt: Runtime) {
+    const repo = rt.cfg.CATALOG_STORE === 'mongo' ? mongoRepo(rt) : pgRepo(rt);
+    const cache = rt.cache();
+    const api: ProductApi = {
+      getProducts(ids) {
+        return cache ? cache.getMany('product', ids, (missing) => repo.load(missing)) : repo.load(ids);
+      },
+    };
+    return {
+      api,
+      outboxes: ['inventory'],
+      consumers: cache
+        ? [{ name: 'product-cache', topics: ['products'], handlers: { ProductChanged: async (e) => cache.invalidate('product', [e.key]) } }]
+        : [],
+      routes(app: FastifyInstance) {
+        app.put('/products/:id', async (req) => {
+          const { id } = parse(z.object({ id: idSchema }), req.params);
+          const body = parse(ProductBody, req.body);
+          return repo.save(id, body);
+        });
+        app.get('/products/:id', async (req) => {
+          const { id } = parse(z.object({ id: idSchema }), req.params);
+          const p = (await api.getProducts([id])).get(id);
+          if (!p) throw new AppError('NOT_FOUND', `Product ${id} does not exist.`);
+          return p;
+        });
+        app.get('/products', async (req) => {
+          const { ids } = parse(z.object({ ids: z.string().min(1).max(2000) }), req.query);
+          const list = ids.split(',');
+          for (const [i, x] of list.entries()) parse(idSchema, x, `ids[${i}]`);
+          const found = await api.getProducts(list);
+          return { products: list.filter((x) => found.has(x)).map((x) => found.get(x)) };
+        });
+      },
+    };
+  },
+};
+
+export function productHttp(rt: Runtime): ProductApi {
+  return {
+    async getProducts(ids) {
+      const r = await rt.client('product').get<{ products: Product[] }>(`/products?ids=${ids.map(encodeURIComponent).join(',')}`);
+      return new Map(r.products.map((p) => [p.id, p]));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Cache-aside over Redis (cluster or standalone). A cache failure never fails a read: the
+ * caller falls through to the database. Entries are deleted by event consumers when the data
+ * changes, and expire after CACHE_TTL_SECONDS as a backstop.
+ */
+import { Cluster, Redis } from 'ioredis';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+
+export class Cache {
+  constructor(
+    readonly redis: Redis | Cluster,
+    private readonly prefix: string,
+    private readonly ttlSeconds: number,
+    private readonly log: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  static fromConfig(cfg: Config, log: Logger, metrics?: Metrics): Cache {
+    const common = {
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+      lazyConnect: false,
+      ...(cfg.REDIS_TLS ? { tls: {} } : {}),
+    };
+    const redis =
+      cfg.REDIS_CLUSTER_NODES.length > 0
+        ? new Cluster(
+            cfg.REDIS_CLUSTER_NODES.map((hp) => {
+              const [host, port] = hp.split(':');
+              return { host: host!, port: Number(port) };
+            }),
+            { enableAutoPipelining: true, redisOptions: common, slotsRefreshTimeout: 2000, ...(cfg.REDIS_TLS ? { dnsLookup: (a, cb) => cb(null, a) } : {}) },
+          )
+        : new Redis(cfg.REDIS_URL!, common);
+    redis.on('error', () => undefined);
+    return new Cache(redis, cfg.CACHE_KEY_PREFIX, cfg.CACHE_TTL_SECONDS, log, metrics);
+  }
+
+  key(kind: string, id: string): string {
+    // The hash tag keeps a kind's key in one slot per id only; keys of different ids spread.
+    return `${this.prefix}${kind}:{${id}}`;
+  }
+
+  /** Reads `ids` through the cache; `load` is called once with the misses. */
+  async getMany<T>(kind: string, ids: string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
+    let cached: (string | null)[] = ids.map(() => null);
+    try {
+      cached = await Promise.all(ids.map((id) => this.redis.get(this.key(kind, id))));
+    } catch (err) {
+      this.metrics?.cache.inc({ kind, result: 'error' });
+      this.log.debug({ err }, 'cache read failed');
+    }
+    const missing: string[] = [];
+    ids.forEach((id, i) => {
+      const v = cached[i];
+      if (v != null) {
+        out.set(id, JSON.parse(v) as T);
+        this.metrics?.cache.inc({ kind, result: 'hit' });
+      } else {
+        missing.push(id);
+        this.metrics?.cache.inc({ kind, result: 'miss' });
+      }
+    });
+    if (missing.length > 0) {
+      const loaded = await load(missing);
+      const writes: Promise<unknown>[] = [];
+      for (const [id, v] of loaded) {
+        out.set(id, v);
+        writes.push(this.redis.set(this.key(kind, id), JSON.stringify(v), 'EX', this.ttlSeconds));
+      }
+      await Promise.all(writes).catch(() => this.metrics?.cache.inc({ kind, result: 'error' }));
+    }
+    return out;
+  }
+
+  async invalidate(kind: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await Promise.all(ids.map((id) => this.redis.del(this.key(kind, id))));
+    this.metrics?.cache.inc({ kind, result: 'invalidated' }, ids.length);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Service configuration: one zod schema over the process environment.
+ *
+ * Every variable the services read is declared here, with its type, default and meaning.
+ * The infrastructure code imports {@link CONFIG_VARIABLES} to set them from a phase spec
+ * (EC2 user data, Kubernetes ConfigMaps); docs/services.md lists them for people.
+ */
+import { z } from 'zod';
+
+/** The eight domains; each is a module and, in microservice phases, a service. */
+export const DOMAINS = ['user', 'product', 'order', 'inventory', 'payment', 'shipping', 'notification', 'analytics'] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be one of true, false, 1, 0, yes, no, on, off' })
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
+
+const int = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'must be a whole number' })
+    .default(String(def))
+    .transform(Number)
+    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const pgUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' });
+
+const csv = (item: z.ZodString) =>
+  z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .pipe(z.array(item));
+
+const hostPort = z.string().regex(/^[A-Za-z0-9_.\-]+:\d{1,5}$/, { message: 'each entry must be host:port' });
+
+/** Service URLs: `product=http://product:3000,inventory=http://inventory:3000`. */
+const serviceUrls = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const out: Partial<Record<Domain, string>> = {};
+    for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      const name = part.slice(0, eq) as Domain;
+      const url = part.slice(eq + 1);
+      if (eq < 1 || !DOMAINS.includes(name)) {
+        ctx.addIssue({ code: 'custom', message: `entry "${part}" must be <service>=<url> with service one of ${DOMAINS.join(', ')}` });
+        continue;
+      }
+      if (!/^https?:\/\/[^\s]+$/.test(url)) {
+        ctx.addIssue({ code: 'custom', message: `entry "${part}" must have an http(s):// URL` });
+        continue;
+      }
+      out[name] = url.replace(/\/$/, '');
+    }
+    return out;
+  });
+
+/**
+ * The schema. Keys are the environment variable names. Each `describe` is the documentation
+ * that docs/services.md repeats.
+ */
+export const configSchema = z
+  .object({
+    PORT: int(3000, 0, 65535).describe('HTTP port to listen on (0 picks a free port).'),
+    HOST: z.string().default('0.0.0.0').describe('Address to bind.'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+
+    ORDERS_DB_URL: pgUrl.describe('Orders database (orders, payments, shipments; the shard directory when SHARDING is on).'),
+    INVENTORY_DB_URL: pgUrl.describe('Inventory database (stock, reservations, and the product catalogue when CATALOG_STORE=postgres).'),
+    USERS_DB_URL: pgUrl.describe('Users database (users, notifications, analytics).'),
+    DB_POOL_MAX: int(10, 1, 500).describe('Connections per pool.'),
+    DB_STATEMENT_TIMEOUT_MS: int(5000, 100, 600000).describe('statement_timeout for every connection.'),
+
+    READ_REPLICAS: bool(false).describe('Send staleness-tolerant reads to replicas (read/write splitting).'),
+    ORDERS_DB_REPLICA_URLS: csv(pgUrl).describe('Comma-separated replica URLs of the orders database.'),
+    INVENTORY_DB_REPLICA_URLS: csv(pgUrl).describe('Comma-separated replica URLs of the inventory database.'),
+    USERS_DB_REPLICA_URLS: csv(pgUrl).describe('Comma-separated replica URLs of the users database.'),
+    READ_YOUR_WRITES_WINDOW_MS: int(5000, 0, 3600000).describe('For this long after a customer writes, that customer\'s order reads go to the primary.'),
+
+    SHARDING: bool(false).describe('Store orders in shards by customer (ORDER_SHARD_URLS); ORDERS_DB_URL holds the bucket directory.'),
+    ORDER_SHARD_URLS: csv(pgUrl).describe('Comma-separated URLs of the order shards, shard 0 first.'),
+    ORDER_BUCKETS: int(64, 1, 65535).describe('Logical buckets orders are hashed into by customer id; fixed for the life of the data.'),
+
+    KAFKA_BROKERS: csv(hostPort).describe('Comma-separated host:port bootstrap brokers.'),
+    KAFKA_CLIENT_ID: z.string().default('order-platform').describe('Kafka client id.'),
+    KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, { message: 'may hold only letters, digits, . _ -' }).default('').describe('Prefix of every topic and consumer group name.'),
+    KAFKA_TOPIC_PARTITIONS: int(3, 1, 10000).describe('Partitions per topic; the provisioner grows topics to this and never shrinks them.'),
+    KAFKA_REPLICATION_FACTOR: int(1, 1, 32).describe('Replication factor of created topics.'),
+    KAFKA_SSL: bool(false).describe('Use TLS to the brokers (MSK: true).'),
+    KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam']).default('none').describe('SASL mechanism. aws-iam needs an IAM auth plugin, which this codebase does not ship yet.'),
+    KAFKA_SASL_USERNAME: z.string().default('').describe('SASL username (plain, scram).'),
+    KAFKA_SASL_PASSWORD: z.string().default('').describe('SASL password (plain, scram).'),
+
+    CACHE: bool(false).describe('Cache-aside in Redis for catalogue and stock reads, invalidated by events.'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' }).optional().describe('Standalone Redis (used when REDIS_CLUSTER_NODES is empty).'),
+    REDIS_CLUSTER_NODES: csv(hostPort).describe('Comma-separated host:port seeds of a Redis cluster.'),
+    REDIS_TLS: bool(false).describe('Use TLS to Redis (ElastiCache in-transit encryption).'),
+    CACHE_TTL_SECONDS: int(300, 1, 86400).describe('Time to live of cached entries, a backstop to event invalidation.'),
+    CACHE_KEY_PREFIX: z.string().default('').describe('Prefix of every cache key.'),
+
+    CATALOG_STORE: z.enum(['postgres', 'mongo']).default('postgres').describe('Where the product catalogue lives.'),
+    MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must be a mongodb:// URL' }).optional().describe('MongoDB / DocumentDB URL (CATALOG_STORE=mongo).'),
+    MONGO_DB: z.string().default('catalog').describe('MongoDB database name.'),
+
+    EVENT_SOURCING: bool(false).describe('Append every order change to an event log and serve order reads from its projection (CQRS).'),
+
+    SERVICE_URLS: serviceUrls.describe('Where other services are: product=http://...,inventory=http://...; a domain not hosted in this process must be listed when it is called.'),
+    HTTP_CLIENT_TIMEOUT_MS: int(2000, 10, 60000).describe('Timeout of one call to another service.'),
+    HTTP_CLIENT_RETRIES: int(2, 0, 10).describe('Retries (with exponential backoff and jitter) of a failed call.'),
+    HTTP_CLIENT_BACKOFF_MS: int(50, 1, 10000).describe('First backoff delay; doubles on each retry.'),
+    BREAKER_ERROR_PERCENT: int(50, 1, 100).describe('Error percentage that opens a circuit breaker.'),
+    BREAKER_RESET_MS: int(5000, 100, 600000).describe('How long an open breaker waits before a trial call.'),
+    BREAKER_VOLUME_THRESHOLD: int(5, 0, 10000).describe('Calls in the window before the breaker may open.'),
+
+    RELAY: bool(true).describe('Run the outbox relay for this process\'s databases.'),
+    RELAY_BATCH_SIZE: int(200, 1, 10000).describe('Outbox rows published per relay round.'),
+    RELAY_POLL_MS: int(50, 1, 60000).describe('Relay idle poll interval.'),
+    CONSUMERS: bool(true).describe('Run this process\'s Kafka consumers.'),
+    HTTP: bool(true).describe('Serve HTTP (false for a worker-only process).'),
+
+    PAYMENT_PROVIDER: z.enum(['sandbox']).default('sandbox').describe('Payment provider; only the deterministic sandbox is built in.'),
+    SHIPPING_COUNTRIES: csv(z.string().regex(/^[A-Z]{2}$/, { message: 'each entry must be a two-letter country code' }))
+      .default(['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'IE', 'ES', 'IT'])
+      .describe('Countries shipping accepts; orders to others are refunded.'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.SHARDING && c.ORDER_SHARD_URLS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['ORDER_SHARD_URLS'], message: 'must list at least one shard when SHARDING is on' });
+    }
+    if (c.SHARDING && c.ORDER_SHARD_URLS.length > c.ORDER_BUCKETS) {
+      ctx.addIssue({ code: 'custom', path: ['ORDER_BUCKETS'], message: `must be at least the number of shards (${c.ORDER_SHARD_URLS.length})` });
+    }
+    if (c.READ_REPLICAS && c.ORDERS_DB_REPLICA_URLS.length + c.INVENTORY_DB_REPLICA_URLS.length + c.USERS_DB_REPLICA_URLS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['ORDERS_DB_REPLICA_URLS'], message: 'at least one *_DB_REPLICA_URLS must be set when READ_REPLICAS is on' });
+    }
+    if (c.CACHE && !c.REDIS_URL && c.REDIS_CLUSTER_NODES.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'REDIS_CLUSTER_NODES or REDIS_URL must be set when CACHE is on' });
+    }
+    if (c.CATALOG_STORE === 'mongo' && !c.MONGO_URL) {
+      ctx.addIssue({ code: 'custom', path: ['MONGO_URL'], message: 'must be set when CATALOG_STORE=mongo' });
+    }
+    if ((c.KAFKA_SASL_MECHANISM === 'plain' || c.KAFKA_SASL_MECHANISM.startsWith('scram')) && !c.KAFKA_SASL_USERNAME) {
+      ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: `must be set when KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}` });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+/** Names of every variable, for infrastructure code that sets them. */
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as (keyof Config)[];
+
+/** Variables with their descriptions, in schema order. */
+export function describeVariables(): { name: string; description: string; default?: string }[] {
+  return Object.entries(configSchema.shape).map(([name, schema]) => {
+    const s = schema as z.ZodType & { description?: string };
+    let def: string | undefined;
+    const parsed = s.safeParse(undefined);
+    if (parsed.success && parsed.data !== undefined) def = Array.isArray(parsed.data) ? parsed.data.join(',') : String(parsed.data);
+    return { name, description: s.description ?? '', ...(def !== undefined ? { default: def } : {}) };
+  });
+}
+
+/** Thrown when the environment does not satisfy the schema; the message lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET = /PASSWORD|SECRET/;
+
+/** Parses the environment; throws {@link ConfigError} naming each variable, its value and the rule broken. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of CONFIG_VARIABLES) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(config)');
+    const raw = input[name];
+    const shown = raw === undefined ? '(unset)' : SECRET.test(name) ? '(hidden)' : JSON.stringify(raw);
+    const rule = raw === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+    return `${name}=${shown}: ${rule}`;
+  });
+  throw new ConfigError(problems);
+}

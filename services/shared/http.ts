@@ -1,0 +1,107 @@
+/**
+ * The HTTP server factory: fastify with the error catalogue, JSON-only bodies, request
+ * metrics, and the /healthz, /readyz and /metrics endpoints every service has.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import { AppError, isAppError } from './errors';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+export interface ServerOptions {
+  log: Logger;
+  metrics: Metrics;
+  readiness: ReadinessCheck[];
+  bodyLimitBytes?: number;
+}
+
+export function createServer(o: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: o.log as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: o.bodyLimitBytes ?? 64 * 1024,
+    return503OnClosing: true,
+    requestIdHeader: 'x-request-id',
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  // One JSON parser: fastify's own also accepts `application/json; charset=...`.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json'], { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError('MALFORMED_JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser('*', (_req, _payload, done) => done(new AppError('UNSUPPORTED_MEDIA_TYPE'), undefined));
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    o.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    o.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+    let e: AppError;
+    if (isAppError(err)) e = err;
+    else if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new AppError('BODY_TOO_LARGE');
+    else if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new AppError('UNSUPPORTED_MEDIA_TYPE');
+    else if ((err as FastifyError).code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') e = new AppError('MALFORMED_JSON');
+    else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) e = new AppError('VALIDATION_FAILED', err.message);
+    else {
+      req.log.error({ err }, 'request failed');
+      e = new AppError('INTERNAL');
+    }
+    o.metrics.httpErrors.inc({ method: req.method, route: req.routeOptions.url ?? 'unmatched', code: e.code });
+    void reply.status(e.status).send(e.toBody());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    o.metrics.httpErrors.inc({ method: req.method, route: 'unmatched', code: 'ROUTE_NOT_FOUND' });
+    void reply.status(404).send(new AppError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`).toBody());
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const results = await Promise.all(
+      o.readiness.map(async (r) => {
+        try {
+          await withTimeout(r.check(), 2000);
+          return [r.name, 'ok'] as const;
+        } catch (err) {
+          return [r.name, (err as Error).message || 'failed'] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, s]) => s === 'ok');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const body = await o.metrics.registry.metrics();
+    return reply.type(o.metrics.registry.contentType).send(body);
+  });
+  return app as unknown as FastifyInstance;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

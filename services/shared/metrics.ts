@@ -1,0 +1,53 @@
+/** Prometheus metrics: HTTP RED metrics plus the business counters of checkout and the saga. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpErrors: Counter<'method' | 'route' | 'code'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly checkoutAttempts: Counter<'outcome'>;
+  readonly ordersPlaced: Counter;
+  readonly revenueCents: Counter<'currency'>;
+  readonly conversion: Gauge;
+  readonly ordersFinal: Counter<'status'>;
+  readonly eventsPublished: Counter<'topic'>;
+  readonly eventsConsumed: Counter<'consumer' | 'outcome'>;
+  readonly cache: Counter<'kind' | 'result'>;
+  readonly breaker: Counter<'target' | 'event'>;
+
+  constructor(service: string, withDefaults = true) {
+    this.registry.setDefaultLabels({ service });
+    if (withDefaults) collectDefaultMetrics({ register: this.registry });
+    const r = [this.registry];
+    this.httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: r });
+    this.httpErrors = new Counter({ name: 'http_errors_total', help: 'HTTP error responses by catalogue code', labelNames: ['method', 'route', 'code'], registers: r });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    });
+    this.checkoutAttempts = new Counter({ name: 'checkout_attempts_total', help: 'Checkout attempts by outcome', labelNames: ['outcome'], registers: r });
+    this.ordersPlaced = new Counter({ name: 'orders_placed_total', help: 'Orders accepted', registers: r });
+    this.revenueCents = new Counter({ name: 'order_revenue_cents_total', help: 'Value of accepted orders, in cents', labelNames: ['currency'], registers: r });
+    const attempts = this.checkoutAttempts;
+    const placed = this.ordersPlaced;
+    this.conversion = new Gauge({
+      name: 'checkout_conversion_ratio',
+      help: 'Accepted orders / checkout attempts since start',
+      registers: r,
+      async collect() {
+        const a = (await attempts.get()).values.reduce((s, v) => s + v.value, 0);
+        const p = (await placed.get()).values.reduce((s, v) => s + v.value, 0);
+        this.set(a === 0 ? 0 : p / a);
+      },
+    });
+    this.ordersFinal = new Counter({ name: 'orders_final_total', help: 'Orders reaching a final status', labelNames: ['status'], registers: r });
+    this.eventsPublished = new Counter({ name: 'outbox_events_published_total', help: 'Outbox events published to Kafka', labelNames: ['topic'], registers: r });
+    this.eventsConsumed = new Counter({ name: 'events_consumed_total', help: 'Events consumed', labelNames: ['consumer', 'outcome'], registers: r });
+    this.cache = new Counter({ name: 'cache_operations_total', help: 'Cache hits, misses and invalidations', labelNames: ['kind', 'result'], registers: r });
+    this.breaker = new Counter({ name: 'circuit_breaker_events_total', help: 'Circuit breaker state changes and rejections', labelNames: ['target', 'event'], registers: r });
+  }
+}

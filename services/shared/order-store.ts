@@ -1,0 +1,127 @@
+/**
+ * Where orders live: one database (optionally with replicas), or shards by customer.
+ *
+ * Sharding: a customer's orders hash into one of ORDER_BUCKETS logical buckets; the
+ * directory (`shard_map` in ORDERS_DB_URL) maps buckets to shards. The truth is each shard's
+ * `bucket_ownership`: every write transaction holds its bucket's row FOR SHARE and checks it
+ * is owned, so the re-shard tool can fence a bucket by taking the row FOR UPDATE. A writer
+ * that finds its bucket gone reloads the map and retries on the new shard.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { transaction } from './db';
+import { AppError } from './errors';
+
+export class BucketMoved extends Error {
+  constructor(readonly bucket: number) {
+    super(`bucket ${bucket} is not owned by this shard`);
+  }
+}
+
+export interface OrderStore {
+  readonly sharded: boolean;
+  /** A write transaction on the shard that owns `bucket`. */
+  writeTx<T>(bucket: number, fn: (c: PoolClient) => Promise<T>): Promise<T>;
+  /** A single statement on the owning shard's primary (unsharded only: no fence needed for reads). */
+  primary(bucket: number): Promise<Pool>;
+  /** Pool for reads that tolerate staleness. */
+  replica(bucket: number): Promise<Pool>;
+  /** Every primary pool (for the outbox relay). */
+  allPrimaries(): { name: string; pool: Pool }[];
+  /** Re-reads the bucket map; true if it changed. */
+  refresh(): Promise<boolean>;
+}
+
+export class SingleOrderStore implements OrderStore {
+  readonly sharded = false;
+  private next = 0;
+  constructor(
+    private readonly pool: Pool,
+    private readonly replicas: Pool[],
+  ) {}
+  writeTx<T>(_bucket: number, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return transaction(this.pool, fn);
+  }
+  async primary(): Promise<Pool> {
+    return this.pool;
+  }
+  async replica(): Promise<Pool> {
+    if (this.replicas.length === 0) return this.pool;
+    this.next = (this.next + 1) % this.replicas.length;
+    return this.replicas[this.next]!;
+  }
+  allPrimaries() {
+    return [{ name: 'orders', pool: this.pool }];
+  }
+  async refresh(): Promise<boolean> {
+    return false;
+  }
+}
+
+export class ShardedOrderStore implements OrderStore {
+  readonly sharded = true;
+  private map: number[] = [];
+  private loading: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly directory: Pool,
+    private readonly shards: Pool[],
+    private readonly buckets: number,
+    private readonly maxWaitMs = 10000,
+  ) {}
+
+  async refresh(): Promise<boolean> {
+    if (!this.loading) {
+      this.loading = (async () => {
+        const rows = (await this.directory.query<{ bucket: number; shard: number }>('SELECT bucket, shard FROM shard_map')).rows;
+        const next = new Array<number>(this.buckets).fill(-1);
+        for (const r of rows) if (r.bucket < this.buckets) next[r.bucket] = r.shard;
+        const changed = next.some((s, i) => s !== this.map[i]);
+        this.map = next;
+        return changed;
+      })().finally(() => {
+        this.loading = undefined;
+      });
+    }
+    return this.loading;
+  }
+
+  private async shardOf(bucket: number): Promise<number> {
+    if (this.map.length === 0) await this.refresh();
+    const s = this.map[bucket];
+    if (s === undefined || s < 0 || s >= this.shards.length) {
+      throw new AppError('INTERNAL', `bucket ${bucket} maps to shard ${s}, which is not in ORDER_SHARD_URLS`);
+    }
+    return s;
+  }
+
+  async writeTx<T>(bucket: number, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.maxWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      const shard = await this.shardOf(bucket);
+      try {
+        return await transaction(this.shards[shard]!, async (c) => {
+          const r = await c.query<{ owned: boolean }>('SELECT owned FROM bucket_ownership WHERE bucket = $1 FOR SHARE', [bucket]);
+          if (!r.rows[0]?.owned) throw new BucketMoved(bucket);
+          return fn(c);
+        });
+      } catch (e) {
+        if (!(e instanceof BucketMoved) || Date.now() > deadline) throw e;
+        // The bucket is being cut over: wait for the directory to name its new shard.
+        await this.refresh();
+        await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+      }
+    }
+  }
+
+  async primary(bucket: number): Promise<Pool> {
+    return this.shards[await this.shardOf(bucket)]!;
+  }
+
+  async replica(bucket: number): Promise<Pool> {
+    return this.primary(bucket);
+  }
+
+  allPrimaries() {
+    return this.shards.map((pool, i) => ({ name: `order-shard-${i}`, pool }));
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The process runtime: builds shared resources from config (lazily, so a service only
+ * connects to what its modules use), hosts modules, and starts/stops HTTP, the outbox relay
+ * and the consumers.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Pool } from 'pg';
+import { MongoClient } from 'mongodb';
+import { Cache } from './cache';
+import { DOMAINS, type Config, type Domain } from './config';
+import { EventConsumer, type ConsumerSpec } from './consumer';
+import { Db, createPool } from './db';
+import { createServer, type ReadinessCheck } from './http';
+import { createKafka } from './kafka';
+import type { Logger } from './logger';
+import { Metrics } from './metrics';
+import { OutboxRelay } from './outbox-relay';
+import { ServiceClient } from './service-client';
+import { ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
+
+export type DbName = 'orders' | 'inventory' | 'users';
+
+/** What a module contributes to the process hosting it. */
+export interface ModuleInstance {
+  routes?(app: FastifyInstance): void;
+  consumers?: ConsumerSpec[];
+  /** Databases whose outbox this module writes; the relay publishes them. */
+  outboxes?: (DbName | 'order-shards')[];
+  /** In-process API other modules call when they share the process. */
+  api?: unknown;
+  stop?(): Promise<void>;
+}
+
+export interface ModuleDef {
+  domain: Domain;
+  create(rt: Runtime): ModuleInstance;
+}
+
+export class Runtime {
+  readonly metrics: Metrics;
+  private readonly dbs = new Map<DbName, Db>();
+  private store: OrderStore | undefined;
+  private kafkaClient: Kafka | undefined;
+  private producerP: Promise<Producer> | undefined;
+  private cacheClient: Cache | undefined;
+  private mongoClient: MongoClient | undefined;
+  private readonly modules = new Map<Domain, ModuleInstance>();
+  private readonly clients = new Map<Domain, ServiceClient>();
+  private relay: OutboxRelay | undefined;
+  private consumers: EventConsumer[] = [];
+  private readonly extraPools: Pool[] = [];
+  readonly readiness: ReadinessCheck[] = [];
+  app: FastifyInstance | undefined;
+
+  constructor(
+    readonly service: string,
+    readonly cfg: Config,
+    readonly log: Logger,
+    metrics?: Metrics,
+  ) {
+    this.metrics = metrics ?? new Metrics(service);
+  }
+
+  hosts(d: Domain): boolean {
+    return this.modules.has(d);
+  }
+
+  db(name: DbName): Db {
+    let d = this.dbs.get(name);
+    if (!d) {
+      const c = this.cfg;
+      const url = name === 'orders' ? c.ORDERS_DB_URL : name === 'inventory' ? c.INVENTORY_DB_URL : c.USERS_DB_URL;
+      const replicaUrls = !c.READ_REPLICAS ? [] : name === 'orders' ? c.ORDERS_DB_REPLICA_URLS : name === 'inventory' ? c.INVENTORY_DB_REPLICA_URLS : c.USERS_DB_REPLICA_URLS;
+      const opts = { max: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, applicationName: `${this.service}:${name}` };
+      d = new Db(name, createPool(url, opts), replicaUrls.map((u) => createPool(u, { ...opts, applicationName: `${opts.applicationName}:replica` })));
+      this.dbs.set(name, d);
+      const db = d;
+      this.readiness.push({ name: `postgres:${name}`, check: () => db.ping() });
+    }
+    return d;
+  }
+
+  /** A pool outside the named databases (the sandbox payment ledger's own connections). */
+  pool(url: string, appName: string, max = 4): Pool {
+    const p = createPool(url, { max, statementTimeoutMs: this.cfg.DB_STATEMENT_TIMEOUT_MS, applicationName: appName });
+    this.extraPools.push(p);
+    return p;
+  }
+
+  orderStore(): OrderStore {
+    if (!this.store) {
+      const c = this.cfg;
+      if (c.SHARDING) {
+        const opts = { max: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, applicationName: `${this.service}:order-shard` };
+        const shards = c.ORDER_SHARD_URLS.map((u) => createPool(u, opts));
+        this.extraPools.push(...shards);
+        this.store = new ShardedOrderStore(this.db('orders').primary, shards, c.ORDER_BUCKETS);
+      } else {
+        const d = this.db('orders');
+        this.store = new SingleOrderStore(d.primary, d.replicas);
+      }
+    }
+    return this.store;
+  }
+
+  kafka(): Kafka {
+    if (!this.kafkaClient) this.kafkaClient = createKafka(this.cfg, `${this.cfg.KAFKA_CLIENT_ID}-${this.service}`, this.log);
+    return this.kafkaClient;
+  }
+
+  producer(): Promise<Producer> {
+    if (!this.producerP) {
+      const p = this.kafka().producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100 } });
+      this.producerP = p.connect().then(() => p);
+      this.producerP.catch(() => {
+        this.producerP = undefined;
+      });
+    }
+    return this.producerP;
+  }
+
+  cache(): Cache | undefined {
+    if (!this.cfg.CACHE) return undefined;
+    if (!this.cacheClient) {
+      this.cacheClient = Cache.fromConfig(this.cfg, this.log, this.metrics);
+      const cache = this.cacheClient;
+      this.readiness.push({ name: 'redis', check: () => cache.ping() });
+    }
+    return this.cacheClient;
+  }
+
+  mongo(): MongoClient {
+    if (!this.mongoClient) {
+      this.mongoClient = new MongoClient(this.cfg.MONGO_URL!, { serverSelectionTimeoutMS: 5000, maxPoolSize: this.cfg.DB_POOL_MAX });
+      const m = this.mongoClient;
+      this.readiness.push({ name: 'mongodb', check: async () => void (await m.db(this.cfg.MONGO_DB).command({ ping: 1 })) });
+    }
+    return this.mongoClient;
+  }
+
+  /** A client for another service, with breaker, timeout and retries. */
+  client(d: Domain): ServiceClient {
+    let cl = this.clients.get(d);
+    if (!cl) {
+      const url = this.cfg.SERVICE_URLS[d];
+      if (!url) throw new Error(`SERVICE_URLS=(no ${d}=...): ${this.service} calls the ${d} service, which this process does not host`);
+      const c = this.cfg;
+      cl = new ServiceClient({
+        baseUrl: url,
+        target: d,
+        timeoutMs: c.HTTP_CLIENT_TIMEOUT_MS,
+        retries: c.HTTP_CLIENT_RETRIES,
+        backoffMs: c.HTTP_CLIENT_BACKOFF_MS,
+        errorThresholdPercent: c.BREAKER_ERROR_PERCENT,
+        resetTimeoutMs: c.BREAKER_RESET_MS,
+        volumeThreshold: c.BREAKER_VOLUME_THRESHOLD,
+        metrics: this.metrics,
+      });
+      this.clients.set(d, cl);
+    }
+    return cl;
+  }
+
+  /** The in-process API of `d` when hosted here, else undefined (callers use HTTP). */
+  local<T>(d: Domain): T | undefined {
+    return this.modules.get(d)?.api as T | undefined;
+  }
+
+  /** Instantiates modules in dependency-free order; ports are resolved at call time. */
+  load(defs: ModuleDef[]): void {
+    for (const def of defs) {
+      if (!DOMAINS.includes(def.domain)) throw new Error(`unknown domain ${def.domain}`);
+      // Register first so modules created later can see earlier ones and vice versa via local().
+      this.modules.set(def.domain, {});
+    }
+    for (const def of defs) this.modules.set(def.domain, def.create(this));
+  }
+
+  /** Builds the HTTP app (not listening): used by tests with inject() and by start(). */
+  buildApp(): FastifyInstance {
+    if (!this.app) {
+      const app = createServer({ log: this.log, metrics: this.metrics, readiness: this.readiness });
+      for (const m of this.modules.values()) m.routes?.(app);
+      this.app = app;
+    }
+    return this.app;
+  }
+
+  async startWorkers(): Promise<void> {
+    const c = this.cfg;
+    if (c.RELAY) {
+      const names = new Set<string>();
+      for (const m of this.modules.values()) {
+        for (const o of m.outboxes ?? []) names.add(o === 'order-shards' && !this.orderStore().sharded ? 'orders' : o);
+      }
+      const pools: { name: string; pool: Pool }[] = [];
+      for (const n of names) {
+        if (n === 'order-shards') pools.push(...this.orderStore().allPrimaries());
+        else pools.push({ name: n, pool: this.db(n as DbName).primary });
+      }
+      if (pools.length > 0) {
+        this.relay = new OutboxRelay({
+          pools,
+          producer: await this.producer(),
+          topicPrefix: c.KAFKA_TOPIC_PREFIX,
+          batchSize: c.RELAY_BATCH_SIZE,
+          pollMs: c.RELAY_POLL_MS,
+          log: this.log.child({ component: 'relay' }),
+          metrics: this.metrics,
+        });
+        this.relay.start();
+      }
+    }
+    if (c.CONSUMERS) {
+      for (const m of this.modules.values()) {
+        for (const spec of m.consumers ?? []) {
+          const consumer = new EventConsumer(spec, { kafka: this.kafka(), topicPrefix: c.KAFKA_TOPIC_PREFIX, log: this.log.child({ consumer: spec.name }), metrics: this.metrics });
+          this.consumers.push(consumer);
+        }
+      }
+      await Promise.all(this.consumers.map((x) => x.start()));
+    }
+  }
+
+  async listen(): Promise<string> {
+    const app = this.buildApp();
+    return app.listen({ port: this.cfg.PORT, host: this.cfg.HOST });
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close().catch(() => undefined);
+    await Promise.all(this.consumers.map((c) => c.stop().catch(() => undefined)));
+    await this.relay?.stop();
+    for (const m of this.modules.values()) await m.stop?.().catch(() => undefined);
+    if (this.producerP) await (await this.producerP.catch(() => undefined))?.disconnect().catch(() => undefined);
+    await this.cacheClient?.close();
+    await this.mongoClient?.close().catch(() => undefined);
+    await Promise.all([...this.dbs.values()].map((d) => d.close().catch(() => undefined)));
+    await Promise.all(this.extraPools.map((p) => p.end().catch(() => undefined)));
+  }
+}
