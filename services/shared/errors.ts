@@ -11,6 +11,7 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'The Idempotency-Key header is required.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request.' },
   NOT_FOUND: { status: 404, message: 'The resource does not exist.' },
+  URI_TOO_LONG: { status: 414, message: 'The URL is too long.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   UNKNOWN_PRODUCT: { status: 422, message: 'A product in the order does not exist.' },

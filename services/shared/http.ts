@@ -2,7 +2,7 @@
  * The HTTP server factory: fastify with the error catalogue, JSON-only bodies, request
  * metrics, and the /healthz, /readyz and /metrics endpoints every service has.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyInstance, type FastifyError } from 'fastify';
 import { AppError, isAppError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -27,6 +27,12 @@ export function createServer(o: ServerOptions): FastifyInstance {
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
     routerOptions: { maxParamLength: 200 },
+    // Errors raised by the router before a handler runs still answer from the catalogue.
+    frameworkErrors: (err, req, reply) => {
+      const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new AppError('URI_TOO_LONG') : new AppError('VALIDATION_FAILED', `The URL is invalid: ${err.message}`);
+      o.metrics.httpErrors.inc({ method: req.method, route: 'unmatched', code: e.code });
+      void (reply as unknown as FastifyReply).status(e.status).send(e.toBody());
+    },
   });
 
   // One JSON parser: fastify's own also accepts `application/json; charset=...`.
