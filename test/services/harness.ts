@@ -28,6 +28,8 @@ export interface TestSystem {
   users: Pool;
   dbs: TestDatabase[];
   shards: TestDatabase[];
+  /** Unpublished outbox rows across the three databases. */
+  outboxPending(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -106,7 +108,7 @@ export async function prepare(name: string, o: SystemOptions = {}) {
     USERS_DB_URL: users.url,
     KAFKA_BROKERS: KAFKA_BROKERS.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal',
     RELAY_POLL_MS: '20',
     ...(shards.length > 0 ? { SHARDING: 'true', ORDER_SHARD_URLS: shards.map((s) => s.url).join(','), ORDER_BUCKETS: String(buckets) } : {}),
     ...o.env,
@@ -142,6 +144,10 @@ export async function startSystem(name: string, o: SystemOptions = {}): Promise<
     users: pools[2]!,
     dbs: [p.orders, p.inventory, p.users],
     shards: p.shards,
+    async outboxPending() {
+      const r = await Promise.all(pools.map((x) => x.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')));
+      return r.reduce((n, x) => n + x.rows[0].n, 0);
+    },
     async close() {
       await rt.stop();
       await Promise.all(pools.map((x) => x.end()));
@@ -197,3 +203,44 @@ export async function waitForStatus(s: { inject: Inject }, id: string, statuses:
     `order ${id} to reach ${statuses.join('/')}`,
   );
 }
+
+/** Waits until every consumer group of the system has committed up to the end of its topics. */
+export async function waitForConsumersIdle(prefix: string, groups: { group: string; topics: string[] }[], timeoutMs = 45000): Promise<void> {
+  const admin = await kafkaAdmin();
+  try {
+    await eventually(
+      async () => {
+        for (const g of groups) {
+          for (const t of g.topics) {
+            const topic = prefix + t;
+            const ends = await admin.fetchTopicOffsets(topic);
+            const committed = await admin.fetchOffsets({ groupId: prefix + g.group, topics: [topic] });
+            const parts = committed[0]?.partitions ?? [];
+            for (const e of ends) {
+              const c = parts.find((p) => p.partition === e.partition);
+              const at = c && c.offset !== '-1' ? Number(c.offset) : 0;
+              if (at < Number(e.high)) return false;
+            }
+          }
+        }
+        return true;
+      },
+      timeoutMs,
+      'consumers to catch up',
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The consumer groups of the full system and their topics. */
+export const ALL_GROUPS = [
+  { group: 'inventory-reserve', topics: ['orders'] },
+  { group: 'inventory-release', topics: ['payments', 'shipping'] },
+  { group: 'payment-charge', topics: ['inventory'] },
+  { group: 'payment-refund', topics: ['shipping'] },
+  { group: 'shipping', topics: ['payments'] },
+  { group: 'order-status', topics: ['inventory', 'payments', 'shipping'] },
+  { group: 'notification', topics: ['orders'] },
+  { group: 'analytics', topics: ['orders'] },
+];
