@@ -20,8 +20,7 @@ pg_stop primary
 
 if ((purge)); then
   log "deleting server data under $SD"
-  pg_root_target="$(readlink -f "$PG_ROOT" 2>/dev/null || true)"
-  if [[ -n "$pg_root_target" && -d "$pg_root_target" ]]; then rm -rf "${pg_root_target:?}"/primary "${pg_root_target:?}"/replica; fi
+  rm -rf "${PG_PRIMARY_DATA:?}" "${PG_REPLICA_DATA:?}"
   rm -rf "$KAFKA_DATA" "$KAFKA_HOME/data.version" "$REDIS_HOME" "$FERRET_HOME"
 fi
 log "all servers stopped"

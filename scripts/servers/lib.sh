@@ -10,10 +10,19 @@ SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SD="$SERVERS_DIR"
 LOGS="$SD/logs"
 PG_BIN="/usr/lib/postgresql/$POSTGRES_MAJOR/bin"
-PG_ROOT="$SD/pg"                  # owned by the postgres OS user (may be a symlink, see pg_prepare_root)
-PG_PRIMARY_DATA="$PG_ROOT/primary"
-PG_REPLICA_DATA="$PG_ROOT/replica"
-PG_SOCKETS="$PG_ROOT/run"
+PG_LINK="$SD/pg"                  # owned by the postgres OS user (may be a symlink, see pg_prepare_root)
+# Paths handed to PostgreSQL programs: the real ones, as the postgres user may not resolve the link.
+pg_resolve_paths() {
+  PG_ROOT="$PG_LINK"
+  PG_LOG_DIR="$LOGS"
+  if [[ -L "$PG_LINK" ]]; then
+    PG_ROOT="$(readlink -f "$PG_LINK")"
+    PG_LOG_DIR="$PG_ROOT/log"
+  fi
+  PG_PRIMARY_DATA="$PG_ROOT/primary"
+  PG_REPLICA_DATA="$PG_ROOT/replica"
+  PG_SOCKETS="$PG_ROOT/run"
+}
 PG_SLOT=replica_55433
 KAFKA_HOME="$SD/kafka"
 KAFKA_LIBS="$KAFKA_HOME/libs"
@@ -36,6 +45,7 @@ M2_REPO="$SD/cache/m2"
 GO_CACHE_ROOT="$SD/cache/go"
 
 mkdir -p "$SD" "$LOGS" "$SD/bin"
+pg_resolve_paths
 
 log() { printf '[servers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[servers] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -74,7 +84,7 @@ pid_from_file() {
   [[ -s "$file" ]] || return 1
   pid="$(head -n 1 "$file" | tr -d '[:space:]')"
   pid_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F -- "$marker" >/dev/null || return 1
   printf '%s\n' "$pid"
 }
 
@@ -217,7 +227,7 @@ EOF
 }
 
 ferretdb_installed() {
-  [[ -x "$FERRET_BIN" ]] && "$FERRET_BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"
+  [[ -x "$FERRET_BIN" ]] && "$FERRET_BIN" --version 2>/dev/null | grep -x "version: $FERRETDB_VERSION" >/dev/null
 }
 
 # FerretDB is built from its Go module source. A plain `go install ...@version` builds a binary that
@@ -247,8 +257,9 @@ install_ferretdb() {
 
 # ---------------------------------------------------------------- PostgreSQL
 
+# Runs a command as the postgres OS user (from /, which that user can always enter).
 as_pg() {
-  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
+  if ((EUID == 0)); then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 psql_primary() { as_pg env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U "$PG_USER" -d postgres -v ON_ERROR_STOP=1 "$@"; }
@@ -260,31 +271,33 @@ psql_replica() { as_pg env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -At -h
 pg_prepare_root() {
   if ((EUID == 0)); then
     id postgres >/dev/null 2>&1 || die "OS user 'postgres' missing (it comes with the postgresql-$POSTGRES_MAJOR package)"
-    [[ -L "$PG_ROOT" && ! -e "$PG_ROOT" ]] && rm -f "$PG_ROOT"
-    if [[ ! -e "$PG_ROOT" ]]; then
-      mkdir -p "$PG_ROOT"
-      chown postgres:postgres "$PG_ROOT"
-      if ! runuser -u postgres -- test -w "$PG_ROOT"; then
-        rmdir "$PG_ROOT"
+    [[ -L "$PG_LINK" && ! -e "$PG_LINK" ]] && rm -f "$PG_LINK"
+    if [[ ! -e "$PG_LINK" ]]; then
+      mkdir -p "$PG_LINK"
+      chown postgres:postgres "$PG_LINK"
+      if ! runuser -u postgres -- test -w "$PG_LINK"; then
+        rmdir "$PG_LINK"
         local alt
         alt="/var/tmp/servers-pg-$(printf '%s' "$SERVERS_REPO" | md5sum | cut -c1-12)"
-        log "postgres OS user cannot reach $SD; keeping PostgreSQL data in $alt (linked from $PG_ROOT)"
+        log "postgres OS user cannot reach $SD; keeping PostgreSQL data and logs in $alt (linked from $PG_LINK)"
         rm -rf "$alt"
         mkdir -p "$alt"
         chown postgres:postgres "$alt"
         chmod 700 "$alt"
-        ln -s "$alt" "$PG_ROOT"
+        ln -s "$alt" "$PG_LINK"
       fi
     fi
+    pg_resolve_paths
     runuser -u postgres -- test -w "$PG_ROOT/" || die "postgres OS user cannot write $PG_ROOT"
-    runuser -u postgres -- mkdir -p "$PG_SOCKETS"
-    local f
-    for f in "$LOGS/postgres-primary.log" "$LOGS/postgres-replica.log"; do
-      touch "$f"
-      chown postgres:postgres "$f"
+    runuser -u postgres -- mkdir -p "$PG_SOCKETS" "$PG_LOG_DIR"
+    local which
+    for which in primary replica; do
+      touch "$PG_LOG_DIR/postgres-$which.log"
+      chown postgres:postgres "$PG_LOG_DIR/postgres-$which.log"
+      if [[ "$PG_LOG_DIR" != "$LOGS" ]]; then ln -sfn "$PG_LOG_DIR/postgres-$which.log" "$LOGS/postgres-$which.log"; fi
     done
   else
-    mkdir -p "$PG_ROOT" "$PG_SOCKETS"
+    mkdir -p "$PG_LINK" "$PG_SOCKETS"
   fi
 }
 
@@ -293,7 +306,7 @@ pg_pid() {
   [[ -s "$data/postmaster.pid" ]] || return 1
   pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null | tr -d '[:space:]')"
   pid_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q postgres || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep postgres >/dev/null || return 1
   echo "$pid"
 }
 
@@ -377,7 +390,7 @@ EOF
 pg_start() {
   local which="$1" data port logf
   if [[ "$which" == primary ]]; then data="$PG_PRIMARY_DATA" port="$PG_PRIMARY_PORT"; else data="$PG_REPLICA_DATA" port="$PG_REPLICA_PORT"; fi
-  logf="$LOGS/postgres-$which.log"
+  logf="$PG_LOG_DIR/postgres-$which.log"
   if pg_pid "$data" >/dev/null; then
     wait_for 60 "PostgreSQL $which on port $port" pg_ready "$port" ||
       { log_tail "$logf"; die "PostgreSQL $which runs but does not accept connections on $port; see $logf"; }
@@ -502,7 +515,7 @@ kafka_format() {
   echo "$KAFKA_VERSION" >"$KAFKA_HOME/data.version"
 }
 
-kafka_started_since() { tail -c +"$(($1 + 1))" "$KAFKA_LOG" 2>/dev/null | grep -q 'Kafka Server started'; }
+kafka_started_since() { tail -c +"$(($1 + 1))" "$KAFKA_LOG" 2>/dev/null | grep 'Kafka Server started' >/dev/null; }
 
 kafka_start() {
   local port="${KAFKA_BOOTSTRAP##*:}"
@@ -605,13 +618,13 @@ redis_wait_one() {
   done
 }
 
-redis_cluster_ok_on() { redis_cli "$1" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'; }
+redis_cluster_ok_on() { redis_cli "$1" cluster info 2>/dev/null | tr -d '\r' | grep -x 'cluster_state:ok' >/dev/null; }
 
 redis_cluster_all_ok() {
   local p
   for p in "${REDIS_CLUSTER_PORTS[@]}"; do redis_cluster_ok_on "$p" || return 1; done
   for p in "${REDIS_CLUSTER_REPLICAS[@]}"; do
-    redis_cli "$p" info replication 2>/dev/null | tr -d '\r' | grep -qx 'master_link_status:up' || return 1
+    redis_cli "$p" info replication 2>/dev/null | tr -d '\r' | grep -x 'master_link_status:up' >/dev/null || return 1
   done
 }
 
