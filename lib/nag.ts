@@ -1,9 +1,9 @@
-import { Stage, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
 /** Runs cdk-nag's AwsSolutions pack over the whole app at synth; any unacknowledged finding fails synthesis. */
-export function addSecurityChecks(app: Stage): void {
+export function addSecurityChecks(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 }
 

@@ -112,5 +112,12 @@ export class Cache extends Construct {
       ],
     });
     this.replicationGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    acknowledge(
+      this.replicationGroup,
+      'AEC5',
+      'The cache keeps 6379, the port Redis and Valkey clients expect; the port is create-only, and only the app tier reaches it, over TLS with an AUTH token.',
+    );
+    // Without this, CloudFormation replaces the group when the shard count changes.
+    this.replicationGroup.cfnOptions.updatePolicy = { useOnlineResharding: true };
   }
 }

@@ -1,7 +1,9 @@
 import { ResourceImpact, fullDiff } from '@aws-cdk/cloudformation-diff';
 
 /** A CloudFormation template as JSON. */
-export type TemplateJson = { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> } & Record<string, unknown>;
+export type TemplateJson = {
+  Resources?: Record<string, { Type: string; Properties?: Record<string, unknown>; UpdatePolicy?: Record<string, unknown> }>;
+} & Record<string, unknown>;
 
 /** A deployed (or to-be-deployed) phase: its templates by stack name. */
 export interface PhaseTemplates {
@@ -42,6 +44,18 @@ export const NESTED_CREATE_ONLY: Readonly<Record<string, ReadonlyArray<readonly 
     ['EncryptionInfo', 'EncryptionAtRest', 'DataVolumeKmsKeyId'],
     ['EncryptionInfo', 'EncryptionInTransit', 'InCluster'],
   ],
+};
+
+/**
+ * Properties whose update the resource specification marks as conditional (so the diff engine
+ * says "may replace") but that CloudFormation applies in place: always (`true`), or when the
+ * resource's UpdatePolicy turns the named option on.
+ */
+export const CONDITIONAL_IN_PLACE: Readonly<Record<string, Readonly<Record<string, true | string>>>> = {
+  // ModifyDBInstance converts to Multi-AZ online and changes backup retention in place.
+  'AWS::RDS::DBInstance': { MultiAZ: true, BackupRetentionPeriod: true },
+  // Shards are added online only with UpdatePolicy.UseOnlineResharding.
+  'AWS::ElastiCache::ReplicationGroup': { NumNodeGroups: 'UseOnlineResharding' },
 };
 
 /** What happens to one resource when moving from one phase to the next. */
@@ -99,12 +113,18 @@ function reviewStack(stack: string, before: TemplateJson, after: TemplateJson): 
     let action = IMPACT_ACTION[change.changeImpact];
     if (!action) return;
     if (nested.length > 0 && action === 'update') action = 'replace';
-    const causes = [
-      ...Object.entries(change.propertyUpdates)
-        .filter(([, p]) => p.changeImpact === ResourceImpact.WILL_REPLACE || p.changeImpact === ResourceImpact.MAY_REPLACE)
-        .map(([name]) => name),
-      ...nested,
-    ];
+    const replacing = Object.entries(change.propertyUpdates)
+      .filter(([, p]) => p.changeImpact === ResourceImpact.WILL_REPLACE || p.changeImpact === ResourceImpact.MAY_REPLACE)
+      .map(([name]) => name);
+    const policy = after.Resources?.[logicalId]?.UpdatePolicy ?? {};
+    const excused = (name: string) => {
+      const option = CONDITIONAL_IN_PLACE[type]?.[name];
+      return option === true || (typeof option === 'string' && policy[option] === true);
+    };
+    if (action === 'may-replace' && nested.length === 0 && replacing.length > 0 && replacing.every(excused)) {
+      action = 'update';
+    }
+    const causes = [...replacing.filter((name) => !excused(name)), ...nested];
     changes.push({ stack, logicalId, type, action, stateful: STATEFUL_TYPES.has(type), causes });
   });
   return changes;

@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PHASES } from '../../phases';
-import { synthesizePhases } from './support/synth';
+import { synthesizePhase } from './support/synth';
 
 function templates(dir: string): Record<string, string> {
-  const asm = synthesizePhases(dir, [PHASES['1m']]).getNestedAssembly('assembly-Phase1m');
+  const asm = synthesizePhase(dir, PHASES['1m']);
   return Object.fromEntries(asm.stacks.map((s) => [s.stackName, fs.readFileSync(path.join(asm.directory, s.templateFile), 'utf8')]));
 }
 
@@ -18,7 +18,10 @@ describe('synthesis', () => {
   });
 
   test('templates contain no lookups, no account and no wall-clock values', () => {
-    const all = Object.values(templates(fs.mkdtempSync(path.join(os.tmpdir(), 'det-c-')))).join('\n');
+    // AWS's own Serverless Application Repository ARNs (the rotation functions) carry AWS's accounts.
+    const all = Object.values(templates(fs.mkdtempSync(path.join(os.tmpdir(), 'det-c-'))))
+      .join('\n')
+      .replace(/arn:[\w-]+:serverlessrepo:[\w-]+:\d{12}:applications\/[\w-]+/g, '<sar-application>');
     expect(all).not.toMatch(/Fn::GetAZs/);
     expect(all).not.toMatch(/\b\d{12}\b/);
     expect(all).not.toMatch(/20\d\d-\d\d-\d\dT\d\d:\d\d/);

@@ -4,14 +4,14 @@ import * as path from 'path';
 import { PHASES, PHASE_NAMES, PhaseSpec } from '../../phases';
 import { PhaseTemplates, reviewUpgrade, summarize } from '../../lib/review/upgrade-review';
 import { phaseTemplates } from './support/assembly';
-import { synthesizePhases } from './support/synth';
+import { synthesizePhase } from './support/synth';
 
 const STEPS = PHASE_NAMES.slice(1).map((to, n) => [PHASE_NAMES[n]!, to] as const);
 
 /** Synthesizes specs outside the validated chain, to prove the review catches what validation would stop. */
 function templatesOf(spec: PhaseSpec): PhaseTemplates {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'upgrade-'));
-  const asm = synthesizePhases(outdir, [spec]).getNestedAssembly(`assembly-Phase${spec.name}`);
+  const asm = synthesizePhase(outdir, spec);
   return { phase: spec.name, stacks: new Map(asm.stacks.map((s) => [s.stackName, s.template])) };
 }
 

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { PhaseName } from '../../../phases';
 import { PhaseTemplates, TemplateJson } from '../../../lib/review/upgrade-review';
-import { ROOT, stageId } from './synth';
+import { ROOT } from './synth';
 
 /** Where the infra suite's global setup writes every phase's assembly, once per run. */
 export const ASSEMBLY_DIR = path.join(ROOT, 'cdk.out.test');
@@ -12,26 +12,25 @@ export const ASSEMBLY_DIR = path.join(ROOT, 'cdk.out.test');
 /** The file the global setup writes when synthesis failed (for example on a cdk-nag finding). */
 export const SYNTH_ERROR_FILE = path.join(ASSEMBLY_DIR, 'synth-error.txt');
 
-let cached: CloudAssembly | undefined;
+const cached = new Map<PhaseName, CloudAssembly>();
 
-/** The shared assembly of all six phases (synthesized by the global setup). */
-export function assembly(): CloudAssembly {
-  if (!cached) {
-    if (!fs.existsSync(path.join(ASSEMBLY_DIR, 'manifest.json'))) {
-      throw new Error(`No assembly in ${ASSEMBLY_DIR}: run the infra tests through jest (its global setup synthesizes every phase).`);
+/** A phase's assembly, as the global setup synthesized it (the same files `cdk synth -c phase=X` writes). */
+export function phaseAssembly(phase: PhaseName): CloudAssembly {
+  let asm = cached.get(phase);
+  if (!asm) {
+    const dir = path.join(ASSEMBLY_DIR, phase);
+    if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
+      throw new Error(`No assembly in ${dir}: run the infra tests through jest (its global setup synthesizes every phase).`);
     }
-    cached = new CloudAssembly(ASSEMBLY_DIR);
+    asm = new CloudAssembly(dir);
+    cached.set(phase, asm);
   }
-  return cached;
+  return asm;
 }
 
 /** The error synthesis raised, if any. */
 export function synthError(): string | undefined {
   return fs.existsSync(SYNTH_ERROR_FILE) ? fs.readFileSync(SYNTH_ERROR_FILE, 'utf8') : undefined;
-}
-
-function phaseAssembly(phase: PhaseName): CloudAssembly {
-  return assembly().getNestedAssembly(`assembly-${stageId(phase)}`);
 }
 
 /** The stack names a phase deploys. */

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Command } from 'commander';
+import { loadPhase } from '../phases';
+import { reviewUpgrade, summarize } from '../lib/review/upgrade-review';
+import { synthesizePhases } from '../lib/synthesize';
+import { cdkJsonContext } from './cdk-context';
+
+/**
+ * Offline migration review between two phases: every resource added, changed, replaced or
+ * deleted, with stateful replacements flagged as errors. Exits 1 when the move is unsafe.
+ */
+const program = new Command()
+  .name('review-upgrade')
+  .description('Review the move between two phases from their synthesized templates (no AWS access).')
+  .argument('<from>', 'the phase deployed now, e.g. 30k')
+  .argument('<to>', 'the phase to move to, e.g. 50k')
+  .option('--all', 'list every change, not only replacements and deletions')
+  .option('--json', 'print the review as JSON')
+  .action((fromName: string, toName: string, options: { all?: boolean; json?: boolean }) => {
+    const from = loadPhase(fromName);
+    const to = loadPhase(toName);
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
+    const assemblies = synthesizePhases(outdir, from.name === to.name ? [from] : [from, to], cdkJsonContext());
+    const templates = (name: string) => ({ phase: name, stacks: new Map(assemblies.get(name)!.stacks.map((s) => [s.stackName, s.template])) });
+    const review = reviewUpgrade(templates(from.name), templates(to.name));
+    if (options.json) {
+      process.stdout.write(JSON.stringify(review, null, 2) + '\n');
+    } else {
+      const counts = summarize(review);
+      console.log(`${from.name} → ${to.name}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      if (review.addedStacks.length) console.log(`new stacks: ${review.addedStacks.join(', ')}`);
+      const shown = options.all ? review.changes : review.changes.filter((c) => c.action !== 'add' && c.action !== 'update');
+      for (const c of shown) {
+        console.log(`  ${c.action.padEnd(11)} ${c.stateful ? 'STATEFUL ' : '         '}${c.stack}/${c.logicalId} (${c.type})${c.causes.length ? ` ← ${c.causes.join(', ')}` : ''}`);
+      }
+      for (const error of review.errors) console.error(`ERROR ${error}`);
+      console.log(review.errors.length ? 'UNSAFE: the move would lose stateful resources.' : 'SAFE: no stateful resource is replaced, deleted or orphaned.');
+    }
+    process.exitCode = review.errors.length ? 1 : 0;
+  });
+
+program.parse();
