@@ -1,6 +1,6 @@
 import { PHASE_1K } from './1k';
 import { databases, topics } from './builders';
-import { PhaseSpec } from './types';
+import { NGINX_DEFAULTS, PhaseSpec, roadmapMonitoring } from './types';
 
 /** Phase 2 (Read replicas and horizontal scaling): a replica per database, 4 app servers, 3 brokers. */
 export const PHASE_10K: PhaseSpec = {
@@ -27,6 +27,13 @@ export const PHASE_10K: PhaseSpec = {
   },
   cache: { ...PHASE_1K.cache, nodeType: 'cache.t4g.medium', shardsPerRegion: 1, snapshotRetentionDays: 3 },
   streaming: { ...PHASE_1K.streaming, brokerType: 'kafka.m7g.large', brokersPerRegion: 3, topics: topics(6) },
+  compute: {
+    monolith: {
+      fleet: { instanceType: 't4g.medium', minInstances: 4, desiredInstances: 4, maxInstances: 6, targetCpuPercent: 60, rootVolumeGiB: 20 },
+      nginx: NGINX_DEFAULTS,
+    },
+  },
+  monitoring: roadmapMonitoring(1_500),
   deviations: [
     'Redis: 3 nodes as 1 shard with 2 replicas; the cluster grows by shards from here on.',
   ],

@@ -1,6 +1,6 @@
 import { US_EAST_1 } from './regions';
 import { databases, topics } from './builders';
-import { PhaseSpec } from './types';
+import { NGINX_DEFAULTS, PhaseSpec, roadmapMonitoring } from './types';
 
 /** Phase 1 (Foundation): Nginx, two Node servers, three PostgreSQL databases, MongoDB, Redis, Kafka. */
 export const PHASE_1K: PhaseSpec = {
@@ -43,12 +43,19 @@ export const PHASE_1K: PhaseSpec = {
     snapshotRetentionDays: 1,
   },
   streaming: {
-    kafkaVersion: '4.1.x',
+    kafkaVersion: '4.1.x.kraft',
     brokerType: 'kafka.t3.small',
     brokersPerRegion: 3,
     storagePerBrokerGiB: 100,
     topics: topics(3),
   },
+  compute: {
+    monolith: {
+      fleet: { instanceType: 't4g.small', minInstances: 2, desiredInstances: 2, maxInstances: 3, targetCpuPercent: 60, rootVolumeGiB: 20 },
+      nginx: NGINX_DEFAULTS,
+    },
+  },
+  monitoring: roadmapMonitoring(2_000),
   deviations: [
     'Kafka: 3 brokers, not 1: an MSK cluster spread over 3 AZs needs at least one broker per AZ.',
     'Redis: 3 nodes (1 shard, 2 replicas) from the start: replicas per shard cannot change in place, so growth is by shards.',

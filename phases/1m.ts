@@ -1,7 +1,7 @@
 import { PHASE_70K } from './70k';
 import { databases, topics } from './builders';
 import { EU_CENTRAL_1 } from './regions';
-import { PhaseSpec } from './types';
+import { PhaseSpec, podServices, roadmapMonitoring } from './types';
 
 /** Phase 6 (Global scale): eu-central-1, 100 partitions per topic, 54 cache nodes in all. */
 export const PHASE_1M: PhaseSpec = {
@@ -28,6 +28,22 @@ export const PHASE_1M: PhaseSpec = {
   },
   cache: { ...PHASE_70K.cache, nodeType: 'cache.r7g.xlarge', shardsPerRegion: 6 },
   streaming: { ...PHASE_70K.streaming, brokerType: 'kafka.m7g.xlarge', brokersPerRegion: 12, storagePerBrokerGiB: 1_000, topics: topics(100) },
+  compute: {
+    gateway: { throttleRatePerSecond: 10_000, throttleBurst: 20_000, weights: { eks: 100 } },
+    eks: {
+      kubernetesVersion: '1.35',
+      nodeGroups: [
+        { id: 'General', instanceTypes: ['m7g.xlarge', 'm6g.xlarge'], capacityType: 'ON_DEMAND', minNodes: 6, desiredNodes: 9, maxNodes: 45, diskGiB: 50 },
+        { id: 'Spot', instanceTypes: ['m7g.xlarge', 'm6g.xlarge', 'c7g.xlarge', 'c6g.xlarge'], capacityType: 'SPOT', minNodes: 0, desiredNodes: 3, maxNodes: 60, diskGiB: 50 },
+      ],
+      services: podServices(
+        { cpuMillis: 500, memoryMiB: 512, minReplicas: 3, maxReplicas: 30, targetCpuPercent: 60 },
+        ['order', 'product', 'inventory'],
+        { cpuMillis: 1_000, memoryMiB: 1_024, minReplicas: 6, maxReplicas: 60, targetCpuPercent: 60 },
+      ),
+    },
+  },
+  monitoring: roadmapMonitoring(500),
   deviations: [
     'Redis: 6 shards of 3 nodes in each of 3 regions: the roadmap\'s 54 nodes in all.',
     'Kafka: 12 brokers per region (a multiple of 3 AZs) carry 100 partitions per topic within the per-broker limit.',

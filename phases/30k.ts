@@ -1,6 +1,6 @@
 import { PHASE_10K } from './10k';
 import { databases, topics } from './builders';
-import { PhaseSpec } from './types';
+import { PhaseSpec, ec2Services, roadmapMonitoring } from './types';
 
 /** Phase 3 (Microservices and sharding): 8 services, orders in 3 shards, sharded collections, 6 cache nodes. */
 export const PHASE_30K: PhaseSpec = {
@@ -27,6 +27,15 @@ export const PHASE_30K: PhaseSpec = {
   },
   cache: { ...PHASE_10K.cache, nodeType: 'cache.m7g.large', shardsPerRegion: 2, snapshotRetentionDays: 7 },
   streaming: { ...PHASE_10K.streaming, brokersPerRegion: 6, storagePerBrokerGiB: 200, topics: topics(12) },
+  compute: {
+    gateway: { throttleRatePerSecond: 1_000, throttleBurst: 2_000, weights: { ec2Services: 100 } },
+    ec2Services: ec2Services(
+      { instanceType: 't4g.small', minInstances: 2, desiredInstances: 2, maxInstances: 4, targetCpuPercent: 60, rootVolumeGiB: 20 },
+      ['order', 'product', 'inventory'],
+      { instanceType: 't4g.medium', minInstances: 2, desiredInstances: 2, maxInstances: 6, targetCpuPercent: 60, rootVolumeGiB: 20 },
+    ),
+  },
+  monitoring: roadmapMonitoring(1_000),
   deviations: [
     'Kafka: 6 brokers, not the roadmap\'s 5: MSK needs a broker count that is a multiple of its 3 AZs.',
     'MongoDB: sharded collections live in a DocumentDB elastic cluster added beside the instance-based one.',

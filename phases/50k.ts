@@ -1,6 +1,6 @@
 import { PHASE_30K } from './30k';
 import { databases, topics } from './builders';
-import { PhaseSpec } from './types';
+import { PhaseSpec, podServices, roadmapMonitoring } from './types';
 
 /** Phase 4 (Containerization): EKS with autoscaling, 6 order shards, 9 cache nodes, 24 partitions. */
 export const PHASE_50K: PhaseSpec = {
@@ -27,6 +27,21 @@ export const PHASE_50K: PhaseSpec = {
   },
   cache: { ...PHASE_30K.cache, shardsPerRegion: 3 },
   streaming: { ...PHASE_30K.streaming, brokersPerRegion: 9, storagePerBrokerGiB: 500, topics: topics(24) },
+  compute: {
+    gateway: { throttleRatePerSecond: 2_000, throttleBurst: 4_000, weights: { eks: 100 } },
+    eks: {
+      kubernetesVersion: '1.35',
+      nodeGroups: [
+        { id: 'General', instanceTypes: ['m7g.large', 'm6g.large'], capacityType: 'ON_DEMAND', minNodes: 3, desiredNodes: 6, maxNodes: 12, diskGiB: 50 },
+      ],
+      services: podServices(
+        { cpuMillis: 250, memoryMiB: 384, minReplicas: 2, maxReplicas: 6, targetCpuPercent: 60 },
+        ['order', 'product', 'inventory'],
+        { cpuMillis: 500, memoryMiB: 512, minReplicas: 3, maxReplicas: 12, targetCpuPercent: 60 },
+      ),
+    },
+  },
+  monitoring: roadmapMonitoring(800),
   deviations: [
     'Kafka: 9 brokers, not the roadmap\'s 7: MSK needs a broker count that is a multiple of its 3 AZs.',
   ],

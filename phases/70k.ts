@@ -1,7 +1,7 @@
 import { PHASE_50K } from './50k';
 import { databases } from './builders';
 import { US_WEST_2 } from './regions';
-import { PhaseSpec } from './types';
+import { PhaseSpec, podServices, roadmapMonitoring } from './types';
 
 /** Phase 5 (Multi-region): us-west-2 beside us-east-1, each with its own network, cache and Kafka. */
 export const PHASE_70K: PhaseSpec = {
@@ -24,6 +24,21 @@ export const PHASE_70K: PhaseSpec = {
     ),
   },
   cache: { ...PHASE_50K.cache, nodeType: 'cache.r7g.large', globalDatastore: true },
+  compute: {
+    gateway: { throttleRatePerSecond: 3_000, throttleBurst: 6_000, weights: { eks: 100 } },
+    eks: {
+      kubernetesVersion: '1.35',
+      nodeGroups: [
+        { id: 'General', instanceTypes: ['m7g.large', 'm6g.large'], capacityType: 'ON_DEMAND', minNodes: 3, desiredNodes: 6, maxNodes: 18, diskGiB: 50 },
+      ],
+      services: podServices(
+        { cpuMillis: 250, memoryMiB: 384, minReplicas: 2, maxReplicas: 8, targetCpuPercent: 60 },
+        ['order', 'product', 'inventory'],
+        { cpuMillis: 500, memoryMiB: 512, minReplicas: 3, maxReplicas: 16, targetCpuPercent: 60 },
+      ),
+    },
+  },
+  monitoring: roadmapMonitoring(600),
   deviations: [
     'Kafka: 9 brokers per region, not the roadmap\'s 7: MSK needs a broker count that is a multiple of its 3 AZs.',
     'Redis: r7g.large nodes, the smallest kind a Global Datastore accepts.',

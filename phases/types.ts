@@ -5,6 +5,10 @@
  * `lib/` read these values; they never ask which phase they are building.
  */
 
+import type { ComputeSpec, MonitoringSpec } from './compute-types';
+
+export * from './compute-types';
+
 /** The roadmap's phases, in upgrade order. */
 export const PHASE_NAMES = ['1k', '10k', '30k', '50k', '70k', '1m'] as const;
 
@@ -182,6 +186,10 @@ export interface PhaseSpec {
   readonly cache: CacheSpec;
   /** MSK in every region. */
   readonly streaming: StreamingSpec;
+  /** Which compute runs the services, in every region: app servers, API Gateway, EKS. */
+  readonly compute: ComputeSpec;
+  /** Alarm thresholds and metric retention, in every region. */
+  readonly monitoring: MonitoringSpec;
   /**
    * Why a number differs from the roadmap's (for example an MSK broker count AWS cannot build).
    * Shown in the phase table.

@@ -9,6 +9,7 @@ import {
   MSK_PARTITIONS_PER_BROKER,
 } from './limits';
 import { PhaseSpec } from './types';
+import { COMPUTE_RULES } from './compute-types';
 
 /** One broken rule: which field, what value it had, and what the rule wants. */
 export interface Violation {
@@ -203,6 +204,36 @@ const MONOTONIC_FIELDS: readonly MonotonicField[] = [
     read: (s) => [['slo', s.slo.dailyUsers]],
     kind: 'never-shrinks',
     why: 'each phase serves more users than the one before',
+  },
+  {
+    field: 'compute.gateway',
+    read: (s) => [['gateway', s.compute.gateway !== undefined]],
+    kind: 'never-turns-off',
+    why: 'clients call the API Gateway endpoint once it exists; removing it breaks them',
+  },
+  {
+    field: 'compute.eks',
+    read: (s) => [['eks', s.compute.eks !== undefined]],
+    kind: 'never-turns-off',
+    why: 'once the services run on Kubernetes, a later phase does not go back to EC2',
+  },
+  {
+    field: 'compute.eks.services[].maxReplicas',
+    read: (s) => (s.compute.eks?.services ?? []).map((p) => [p.name, p.maxReplicas] as const),
+    kind: 'never-shrinks',
+    why: 'a service\'s HPA ceiling never shrinks',
+  },
+  {
+    field: 'compute.eks.services[].minReplicas',
+    read: (s) => (s.compute.eks?.services ?? []).map((p) => [p.name, p.minReplicas] as const),
+    kind: 'never-shrinks',
+    why: 'a service\'s HPA floor never shrinks',
+  },
+  {
+    field: 'compute.eks.nodeGroups[].maxNodes',
+    read: (s) => (s.compute.eks?.nodeGroups ?? []).map((g) => [g.id, g.maxNodes] as const),
+    kind: 'never-shrinks',
+    why: 'node capacity never shrinks',
   },
 ];
 
@@ -420,6 +451,7 @@ export const RULES: readonly ValidationRule[] = [
       ];
     },
   },
+  ...COMPUTE_RULES,
   {
     id: 'no-shrink-or-downgrade',
     check: (s, previous) => (previous ? checkMonotonic(s, previous) : []),

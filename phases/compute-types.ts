@@ -1,0 +1,440 @@
+/**
+ * Compute, delivery and monitoring parts of the phase spec.
+ *
+ * Each phase says which compute it runs as optional sections: `monolith` (Nginx and app
+ * servers), `gateway` (API Gateway and the internal load balancer that routes by path),
+ * `ec2Services` (one Auto Scaling group per service) and `eks` (Kubernetes). `lib/` builds what
+ * is present and nothing else; a move between phases is a spec in which the old and the new
+ * sections are both present and `gateway.weights` splits the traffic.
+ */
+
+import type { PhaseSpec } from './types';
+import type { ValidationRule, Violation } from './validate';
+
+/** The eight services, in the order the services codebase declares its domains. */
+export const SERVICE_NAMES = ['user', 'product', 'order', 'inventory', 'payment', 'shipping', 'notification', 'analytics'] as const;
+
+/** One of the eight services. */
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** An EC2 Auto Scaling group of identical instances. */
+export interface FleetSpec {
+  /** EC2 instance type, e.g. `t4g.small` (Graviton: the bundles are plain JavaScript). */
+  readonly instanceType: string;
+  /** Instances the group never goes below. */
+  readonly minInstances: number;
+  /** Instances the group starts with and returns to when idle: the roadmap's server count. */
+  readonly desiredInstances: number;
+  /** Instances the group never goes above. */
+  readonly maxInstances: number;
+  /**
+   * Average CPU the target-tracking policy holds the group at, in percent.
+   * @default 60
+   */
+  readonly targetCpuPercent: number;
+  /**
+   * Root volume size in GiB (gp3, KMS-encrypted).
+   * @default 20
+   */
+  readonly rootVolumeGiB: number;
+}
+
+/** Nginx on every app server, in front of the Node process on the same host. */
+export interface NginxSpec {
+  /**
+   * Connections one worker process holds (client plus upstream).
+   * @default 4096
+   */
+  readonly workerConnections: number;
+  /**
+   * Requests per second one client address may make before Nginx answers 429.
+   * @default 20
+   */
+  readonly requestsPerSecondPerClient: number;
+  /**
+   * Requests above the rate that are queued instead of refused.
+   * @default 40
+   */
+  readonly burstRequests: number;
+  /**
+   * Largest request body accepted, in KiB.
+   * @default 256
+   */
+  readonly clientMaxBodyKiB: number;
+  /**
+   * Idle keep-alive connections each worker keeps open to the local Node process.
+   * @default 32
+   */
+  readonly upstreamKeepaliveConnections: number;
+  /**
+   * How long Nginx waits for the Node process to answer, in seconds.
+   * @default 30
+   */
+  readonly upstreamTimeoutSeconds: number;
+}
+
+/** The monolith: every service in one Node process per app server, Nginx in front of it. */
+export interface MonolithSpec {
+  /** The app servers. */
+  readonly fleet: FleetSpec;
+  /** Nginx settings, rendered into nginx.conf. */
+  readonly nginx: NginxSpec;
+}
+
+/** One service on its own EC2 Auto Scaling group. */
+export interface Ec2ServiceSpec {
+  /** The service. */
+  readonly name: ServiceName;
+  /** Its group, scaled by its own policy. */
+  readonly fleet: FleetSpec;
+}
+
+/** Each service on its own Auto Scaling group behind the internal load balancer. */
+export interface Ec2ServicesSpec {
+  /** One entry per service; every service appears once. */
+  readonly services: readonly Ec2ServiceSpec[];
+}
+
+/** The share of each service path's traffic each backend receives, in percent; present backends sum to 100. */
+export interface TrafficWeights {
+  /** The monolith's app servers (during the move to services). */
+  readonly monolith?: number;
+  /** The per-service EC2 groups. */
+  readonly ec2Services?: number;
+  /** The EKS Deployments. */
+  readonly eks?: number;
+}
+
+/** API Gateway (HTTP API) in front of the services, through a VPC link to an internal load balancer. */
+export interface GatewaySpec {
+  /**
+   * Steady-state requests per second the stage accepts before throttling.
+   * @default 1000
+   */
+  readonly throttleRatePerSecond: number;
+  /**
+   * Requests the stage accepts in a burst.
+   * @default 2000
+   */
+  readonly throttleBurst: number;
+  /** How each service path's traffic is split between the backends present. */
+  readonly weights: TrafficWeights;
+}
+
+/** A managed node group, spread over the region's three AZs. */
+export interface NodeGroupSpec {
+  /** Construct ID, part of the public contract; never derived from a size or the phase. */
+  readonly id: string;
+  /** Instance types; several give the cluster autoscaler and spot capacity room to choose. */
+  readonly instanceTypes: readonly string[];
+  /** On-demand, or spot for interruptible capacity. */
+  readonly capacityType: 'ON_DEMAND' | 'SPOT';
+  /** Nodes the group never goes below (a multiple of 3 keeps one per AZ). */
+  readonly minNodes: number;
+  /** Nodes the group starts with. */
+  readonly desiredNodes: number;
+  /** Nodes the cluster autoscaler may grow the group to. */
+  readonly maxNodes: number;
+  /**
+   * Root volume size in GiB (gp3, KMS-encrypted).
+   * @default 50
+   */
+  readonly diskGiB: number;
+}
+
+/** One service as a Kubernetes Deployment with its autoscaler. */
+export interface PodServiceSpec {
+  /** The service. */
+  readonly name: ServiceName;
+  /** CPU each pod requests, in millicores; the HPA's utilisation is relative to this. */
+  readonly cpuMillis: number;
+  /** Memory each pod requests (and is limited to), in MiB. */
+  readonly memoryMiB: number;
+  /** Pods the HPA never goes below; at least 2, so that a PodDisruptionBudget can hold one. */
+  readonly minReplicas: number;
+  /** Pods the HPA never goes above. */
+  readonly maxReplicas: number;
+  /**
+   * CPU utilisation the HPA holds the pods at, in percent of the request.
+   * @default 60
+   */
+  readonly targetCpuPercent: number;
+}
+
+/** Amazon EKS. */
+export interface EksSpec {
+  /** Kubernetes version of the control plane and the node groups. */
+  readonly kubernetesVersion: '1.35';
+  /** Managed node groups; the cluster autoscaler grows and shrinks each within its bounds. */
+  readonly nodeGroups: readonly NodeGroupSpec[];
+  /** The eight services; every service appears once. */
+  readonly services: readonly PodServiceSpec[];
+}
+
+/** Which compute a phase runs, as optional sections: only what is present is built. */
+export interface ComputeSpec {
+  /** Nginx and the monolith on EC2 app servers, behind an internet-facing load balancer. */
+  readonly monolith?: MonolithSpec;
+  /** API Gateway and the internal load balancer that routes by path to the backends present. */
+  readonly gateway?: GatewaySpec;
+  /** One EC2 Auto Scaling group per service. */
+  readonly ec2Services?: Ec2ServicesSpec;
+  /** EKS with a Deployment, HPA and PDB per service. */
+  readonly eks?: EksSpec;
+}
+
+/** Monitoring: the roadmap's rollback thresholds and next-phase triggers, as alarms. */
+export interface MonitoringSpec {
+  /**
+   * Error rate (5xx over requests) that calls for a rollback, in percent.
+   * @default 1
+   */
+  readonly errorRatePercent: number;
+  /**
+   * p99 response time before a change, in milliseconds. Measure it with the load test and set
+   * it here; until then it is the phase's checkout target.
+   */
+  readonly baselineResponseMs: number;
+  /**
+   * Multiple of the baseline at which response time calls for a rollback.
+   * @default 2
+   */
+  readonly responseTimeFactor: number;
+  /**
+   * Read-replica lag that calls for a rollback, in seconds.
+   * @default 5
+   */
+  readonly replicationLagSeconds: number;
+  /**
+   * Unavailability that calls for a rollback, in seconds.
+   * @default 60
+   */
+  readonly unavailableSeconds: number;
+  /**
+   * Database CPU at peak that triggers the next phase, in percent.
+   * @default 70
+   */
+  readonly databaseCpuPercent: number;
+  /**
+   * Share of the phase's daily users at which to plan the next phase, in percent.
+   * @default 80
+   */
+  readonly capacityTriggerPercent: number;
+  /**
+   * Days Amazon Managed Service for Prometheus keeps samples.
+   * @default 150
+   */
+  readonly metricsRetentionDays: number;
+}
+
+/** Nginx settings every monolith phase starts from. */
+export const NGINX_DEFAULTS: NginxSpec = {
+  workerConnections: 4096,
+  requestsPerSecondPerClient: 20,
+  burstRequests: 40,
+  clientMaxBodyKiB: 256,
+  upstreamKeepaliveConnections: 32,
+  upstreamTimeoutSeconds: 30,
+};
+
+/** The roadmap's rollback thresholds and next-phase triggers, with the phase's checkout target as the first baseline. */
+export function roadmapMonitoring(checkoutResponseMs: number): MonitoringSpec {
+  return {
+    errorRatePercent: 1,
+    baselineResponseMs: checkoutResponseMs,
+    responseTimeFactor: 2,
+    replicationLagSeconds: 5,
+    unavailableSeconds: 60,
+    databaseCpuPercent: 70,
+    capacityTriggerPercent: 80,
+    metricsRetentionDays: 150,
+  };
+}
+
+/** Every service on its own group: `busy` services get `busyFleet`, the others `fleet`. */
+export function ec2Services(fleet: FleetSpec, busy: readonly ServiceName[], busyFleet: FleetSpec): Ec2ServicesSpec {
+  return { services: SERVICE_NAMES.map((name) => ({ name, fleet: busy.includes(name) ? busyFleet : fleet })) };
+}
+
+/** Every service as pods: `busy` services get `busyPods`, the others `pods`. */
+export function podServices(
+  pods: Omit<PodServiceSpec, 'name'>,
+  busy: readonly ServiceName[],
+  busyPods: Omit<PodServiceSpec, 'name'>,
+): PodServiceSpec[] {
+  return SERVICE_NAMES.map((name) => ({ name, ...(busy.includes(name) ? busyPods : pods) }));
+}
+
+/** Kubernetes versions the platform's EKS constructs and kubectl layer are built for. */
+export const KUBERNETES_VERSIONS: readonly string[] = ['1.35'];
+
+function v(field: string, value: unknown, rule: string): Violation {
+  return { field, value, rule };
+}
+
+function fleetViolations(field: string, f: FleetSpec): Violation[] {
+  return [
+    ...(Number.isInteger(f.minInstances) && f.minInstances >= 2
+      ? []
+      : [v(`${field}.minInstances`, f.minInstances, 'must be a whole number of at least 2, so that losing one AZ leaves a server')]),
+    ...(f.minInstances <= f.desiredInstances && f.desiredInstances <= f.maxInstances
+      ? []
+      : [
+          v(
+            `${field}.desiredInstances`,
+            { min: f.minInstances, desired: f.desiredInstances, max: f.maxInstances },
+            'must satisfy minInstances <= desiredInstances <= maxInstances',
+          ),
+        ]),
+    ...(f.targetCpuPercent >= 10 && f.targetCpuPercent <= 90
+      ? []
+      : [v(`${field}.targetCpuPercent`, f.targetCpuPercent, 'must be from 10 to 90: below wastes servers, above leaves no room for a spike')]),
+    ...(f.rootVolumeGiB >= 8 ? [] : [v(`${field}.rootVolumeGiB`, f.rootVolumeGiB, 'must be at least 8 GiB (the Amazon Linux 2023 image)')]),
+  ];
+}
+
+function everyServiceOnce(field: string, names: readonly string[]): Violation[] {
+  const missing = SERVICE_NAMES.filter((n) => !names.includes(n));
+  const extra = names.filter((n, i) => !(SERVICE_NAMES as readonly string[]).includes(n) || names.indexOf(n) !== i);
+  return [
+    ...(missing.length ? [v(field, names, `must list every service once; missing ${missing.join(', ')}`)] : []),
+    ...(extra.length ? [v(field, names, `must list every service once; unknown or repeated ${extra.join(', ')}`)] : []),
+  ];
+}
+
+/** Rules over `compute` and `monitoring`, part of the phase rules table. */
+export const COMPUTE_RULES: readonly ValidationRule[] = [
+  {
+    id: 'compute-front-door',
+    check: (s: PhaseSpec) =>
+      s.compute.monolith || s.compute.gateway
+        ? []
+        : [v('compute', Object.keys(s.compute), 'needs a front door: compute.monolith (Nginx and app servers) or compute.gateway (API Gateway)')],
+  },
+  {
+    id: 'compute-gateway-backends',
+    check: (s: PhaseSpec) => {
+      const g = s.compute.gateway;
+      if (!g) return [];
+      const present = { monolith: !!s.compute.monolith, ec2Services: !!s.compute.ec2Services, eks: !!s.compute.eks };
+      const found: Violation[] = [];
+      if (!present.ec2Services && !present.eks) {
+        found.push(v('compute.gateway', 'no service backend', 'API Gateway routes to services: add compute.ec2Services or compute.eks'));
+      }
+      for (const [backend, weight] of Object.entries(g.weights) as [keyof TrafficWeights, number | undefined][]) {
+        if (weight === undefined) continue;
+        if (!present[backend]) found.push(v(`compute.gateway.weights.${backend}`, weight, `compute.${backend} is absent, so it cannot take traffic`));
+        if (!Number.isInteger(weight) || weight < 0 || weight > 100) found.push(v(`compute.gateway.weights.${backend}`, weight, 'must be a whole percentage from 0 to 100'));
+      }
+      const sum = Object.values(g.weights).reduce<number>((a, w) => a + (w ?? 0), 0);
+      if (sum !== 100) found.push(v('compute.gateway.weights', g.weights, `must add up to 100 (they add up to ${sum})`));
+      if (!Number.isInteger(g.throttleRatePerSecond) || g.throttleRatePerSecond < 1 || g.throttleBurst < g.throttleRatePerSecond) {
+        found.push(
+          v('compute.gateway.throttleBurst', { rate: g.throttleRatePerSecond, burst: g.throttleBurst }, 'needs a positive whole rate and a burst at least as large'),
+        );
+      }
+      return found;
+    },
+  },
+  {
+    id: 'compute-fleets',
+    check: (s: PhaseSpec) => [
+      ...(s.compute.monolith ? fleetViolations('compute.monolith.fleet', s.compute.monolith.fleet) : []),
+      ...(s.compute.ec2Services
+        ? [
+            ...everyServiceOnce('compute.ec2Services.services', s.compute.ec2Services.services.map((x) => x.name)),
+            ...s.compute.ec2Services.services.flatMap((x) => fleetViolations(`compute.ec2Services.services[${x.name}].fleet`, x.fleet)),
+          ]
+        : []),
+    ],
+  },
+  {
+    id: 'compute-nginx',
+    check: (s: PhaseSpec) => {
+      const n = s.compute.monolith?.nginx;
+      if (!n) return [];
+      const positive: (keyof NginxSpec)[] = [
+        'workerConnections',
+        'requestsPerSecondPerClient',
+        'burstRequests',
+        'clientMaxBodyKiB',
+        'upstreamKeepaliveConnections',
+        'upstreamTimeoutSeconds',
+      ];
+      return positive
+        .filter((k) => !Number.isInteger(n[k]) || n[k] < 1)
+        .map((k) => v(`compute.monolith.nginx.${k}`, n[k], 'must be a positive whole number'));
+    },
+  },
+  {
+    id: 'compute-eks',
+    check: (s: PhaseSpec) => {
+      const e = s.compute.eks;
+      if (!e) return [];
+      const ids = e.nodeGroups.map((g) => g.id);
+      return [
+        ...(KUBERNETES_VERSIONS.includes(e.kubernetesVersion)
+          ? []
+          : [v('compute.eks.kubernetesVersion', e.kubernetesVersion, `must be one of ${KUBERNETES_VERSIONS.join(', ')}`)]),
+        ...(e.nodeGroups.length ? [] : [v('compute.eks.nodeGroups', [], 'needs at least one node group')]),
+        ...(new Set(ids).size === ids.length ? [] : [v('compute.eks.nodeGroups[].id', ids, 'node group IDs must be unique')]),
+        ...(e.nodeGroups.some((g) => g.capacityType === 'ON_DEMAND' && g.minNodes >= 3)
+          ? []
+          : [v('compute.eks.nodeGroups', ids, 'needs an ON_DEMAND group with at least 3 nodes (one per AZ) so that system pods survive spot reclaims')]),
+        ...e.nodeGroups.flatMap((g) => [
+          ...(g.minNodes >= 0 && g.minNodes <= g.desiredNodes && g.desiredNodes <= g.maxNodes && g.maxNodes >= 1
+            ? []
+            : [
+                v(
+                  `compute.eks.nodeGroups[${g.id}].desiredNodes`,
+                  { min: g.minNodes, desired: g.desiredNodes, max: g.maxNodes },
+                  'must satisfy 0 <= minNodes <= desiredNodes <= maxNodes and maxNodes >= 1',
+                ),
+              ]),
+          ...(g.instanceTypes.length ? [] : [v(`compute.eks.nodeGroups[${g.id}].instanceTypes`, [], 'needs at least one instance type')]),
+          ...(g.diskGiB >= 20 ? [] : [v(`compute.eks.nodeGroups[${g.id}].diskGiB`, g.diskGiB, 'must be at least 20 GiB for images and logs')]),
+        ]),
+        ...everyServiceOnce('compute.eks.services', e.services.map((p) => p.name)),
+        ...e.services.flatMap((p) => [
+          ...(Number.isInteger(p.minReplicas) && p.minReplicas >= 2 && p.minReplicas <= p.maxReplicas
+            ? []
+            : [
+                v(
+                  `compute.eks.services[${p.name}].minReplicas`,
+                  { min: p.minReplicas, max: p.maxReplicas },
+                  'must be a whole number from 2 (a PodDisruptionBudget keeps one up during node drains) to maxReplicas',
+                ),
+              ]),
+          ...(p.cpuMillis >= 50 && p.memoryMiB >= 128
+            ? []
+            : [v(`compute.eks.services[${p.name}]`, { cpuMillis: p.cpuMillis, memoryMiB: p.memoryMiB }, 'needs at least 50 millicores and 128 MiB')]),
+          ...(p.targetCpuPercent >= 10 && p.targetCpuPercent <= 90
+            ? []
+            : [v(`compute.eks.services[${p.name}].targetCpuPercent`, p.targetCpuPercent, 'must be from 10 to 90')]),
+        ]),
+      ];
+    },
+  },
+  {
+    id: 'monitoring-thresholds',
+    check: (s: PhaseSpec) => {
+      const m = s.monitoring;
+      return [
+        ...(m.errorRatePercent > 0 && m.errorRatePercent <= 100 ? [] : [v('monitoring.errorRatePercent', m.errorRatePercent, 'must be above 0 and at most 100')]),
+        ...(m.baselineResponseMs > 0 ? [] : [v('monitoring.baselineResponseMs', m.baselineResponseMs, 'must be positive')]),
+        ...(m.responseTimeFactor > 1 ? [] : [v('monitoring.responseTimeFactor', m.responseTimeFactor, 'must be above 1: the alarm fires above a multiple of the baseline')]),
+        ...(m.replicationLagSeconds > 0 ? [] : [v('monitoring.replicationLagSeconds', m.replicationLagSeconds, 'must be positive')]),
+        ...(m.unavailableSeconds >= 60 && m.unavailableSeconds % 60 === 0
+          ? []
+          : [v('monitoring.unavailableSeconds', m.unavailableSeconds, 'must be a whole number of minutes (CloudWatch evaluates load balancer health per minute)')]),
+        ...(m.databaseCpuPercent > 0 && m.databaseCpuPercent < 100 ? [] : [v('monitoring.databaseCpuPercent', m.databaseCpuPercent, 'must be from 1 to 99')]),
+        ...(m.capacityTriggerPercent > 0 && m.capacityTriggerPercent <= 100
+          ? []
+          : [v('monitoring.capacityTriggerPercent', m.capacityTriggerPercent, 'must be from 1 to 100')]),
+        ...(Number.isInteger(m.metricsRetentionDays) && m.metricsRetentionDays >= 1 && m.metricsRetentionDays <= 1095
+          ? []
+          : [v('monitoring.metricsRetentionDays', m.metricsRetentionDays, 'must be a whole number of days from 1 to 1095')]),
+      ];
+    },
+  },
+];
