@@ -7,13 +7,13 @@ export const REGION_CODES: Readonly<Record<RegionName, string>> = {
   'eu-central-1': 'euc1',
 };
 
-/** The layers of a region, each one CloudFormation stack. */
+/** The stateful layers of every region; other layers (compute, monitoring) add their own names. */
 export type RegionalLayer = 'network' | 'data';
 
 /**
  * A regional stack's name. It never contains the phase: deploying one phase over another
  * updates the same stacks.
  */
-export function regionalStackName(region: RegionName, layer: RegionalLayer | string): string {
+export function regionalStackName(region: RegionName, layer: string): string {
   return `orders-${REGION_CODES[region]}-${layer}`;
 }

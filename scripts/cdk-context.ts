@@ -6,5 +6,6 @@ export const ROOT = path.resolve(__dirname, '..');
 
 /** cdk.json's context (feature flags), so that scripts build exactly what `cdk synth` builds. */
 export function cdkJsonContext(): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
 }

@@ -2,7 +2,7 @@ import { PHASES, PHASE_NAMES, PhaseSpec, PhaseSpecError, RULES, UnknownPhaseErro
 
 /** A deep copy of a phase spec that a test may change freely. */
 function copy(name: keyof typeof PHASES): { -readonly [K in keyof PhaseSpec]: any } {
-  return structuredClone(PHASES[name]) as any;
+  return structuredClone(PHASES[name]);
 }
 
 /** The message validation gives for a spec, or undefined when it is valid. */

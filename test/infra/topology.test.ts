@@ -63,7 +63,7 @@ describe.each(PHASE_NAMES)('phase %s', (phase) => {
     t.resourceCountIs('AWS::DocDBElastic::Cluster', expected.elastic);
   });
 
-  test.each(expected.regions.map((code, n) => [code, PHASES[phase].regions[n]!.region]))(
+  test.each(expected.regions.map((code, n) => [code, PHASES[phase].regions[n].region]))(
     'runs a cluster-mode cache and an MSK cluster in %s sized by the spec',
     (_code, region) => {
       const t = data(phase, region);

@@ -6,7 +6,7 @@ import { PhaseTemplates, reviewUpgrade, summarize } from '../../lib/review/upgra
 import { phaseTemplates } from './support/assembly';
 import { synthesizePhase } from './support/synth';
 
-const STEPS = PHASE_NAMES.slice(1).map((to, n) => [PHASE_NAMES[n]!, to] as const);
+const STEPS = PHASE_NAMES.slice(1).map((to, n) => [PHASE_NAMES[n], to] as const);
 
 /** Synthesizes specs outside the validated chain, to prove the review catches what validation would stop. */
 function templatesOf(spec: PhaseSpec): PhaseTemplates {

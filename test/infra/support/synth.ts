@@ -9,7 +9,8 @@ export const ROOT = path.resolve(__dirname, '../../..');
 
 /** The feature flags and settings of cdk.json, so that tests build exactly what `cdk synth` builds. */
 export function cdkJsonContext(): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
 }
 
 /** Synthesizes one phase spec, as `cdk synth` would, into `outdir/<phase>`. */
