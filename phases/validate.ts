@@ -188,6 +188,12 @@ const MONOTONIC_FIELDS: readonly MonotonicField[] = [
     why: 'MSK cannot remove brokers from a cluster',
   },
   {
+    field: 'streaming.kafkaVersion',
+    read: (s) => [['streaming', s.streaming.kafkaVersion.endsWith('.kraft') ? 'KRaft' : 'ZooKeeper']],
+    kind: 'fixed',
+    why: 'MSK fixes the metadata mode (KRaft or ZooKeeper) when a cluster is created',
+  },
+  {
     field: 'streaming.storagePerBrokerGiB',
     read: (s) => [['streaming', s.streaming.storagePerBrokerGiB]],
     kind: 'never-shrinks',

@@ -251,6 +251,14 @@ describe('validation rules', () => {
       expect(message).toContain('postgres.instances[Users].databaseName = "accounts": phase 1k had "users"; it must stay the same: DBName is create-only');
     });
 
+    test('a switch of Kafka metadata mode (create-only on MSK) fails', () => {
+      const spec = copy('30k');
+      spec.streaming = { ...spec.streaming, kafkaVersion: '3.9.x' };
+      expect(problems(spec, PHASES['10k'])).toContain(
+        'streaming.kafkaVersion = "ZooKeeper": phase 10k had "KRaft"; it must stay the same: MSK fixes the metadata mode (KRaft or ZooKeeper) when a cluster is created',
+      );
+    });
+
     test('a dropped elastic cluster fails', () => {
       const spec = copy('50k');
       spec.documentDb = { instanceCluster: spec.documentDb.instanceCluster };
