@@ -41,8 +41,11 @@ REDIS_STANDALONE_PORT=56379
 REDIS_CLUSTER_MASTERS=(57001 57002 57003)
 REDIS_CLUSTER_REPLICAS=(57004 57005 57006)
 REDIS_CLUSTER_PORTS=("${REDIS_CLUSTER_MASTERS[@]}" "${REDIS_CLUSTER_REPLICAS[@]}")
-M2_REPO="$SD/cache/m2"
-GO_CACHE_ROOT="$SD/cache/go"
+# Download and build caches. SERVERS_CACHE may point elsewhere (e.g. a machine-wide directory) so
+# that fresh checkouts on the same machine skip the downloads and the FerretDB build.
+CACHE="${SERVERS_CACHE:-$SD/cache}"
+M2_REPO="$CACHE/m2"
+GO_CACHE_ROOT="$CACHE/go"
 
 mkdir -p "$SD" "$LOGS" "$SD/bin"
 pg_resolve_paths
@@ -68,7 +71,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }
 child_pids() {
   local parent="$1" stat rest f
   for f in /proc/[0-9]*/stat; do
-    stat="$(cat "$f" 2>/dev/null)" || continue
+    read -r stat 2>/dev/null <"$f" || continue
     rest="${stat##*) }"            # fields after "pid (comm) "
     rest="${rest#* }"              # drop the state field
     [[ "${rest%% *}" == "$parent" ]] && { f="${f#/proc/}"; printf '%s ' "${f%/stat}"; }
@@ -76,7 +79,14 @@ child_pids() {
   return 0
 }
 
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+# True when the process exists and is not a zombie.
+pid_alive() {
+  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  stat="${stat##*) }"
+  [[ "${stat:0:1}" != Z ]]
+}
 
 # pid from a pid file if that process is alive and its command line contains $2.
 pid_from_file() {
@@ -226,6 +236,16 @@ EOF
   kafka_stamp >"$KAFKA_LIBS/.installed"
 }
 
+# Download the module source, add the version file, build into .servers/bin. Usage: ferretdb_build SRC_COPY
+ferretdb_build() {
+  local src="$1" dir
+  dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" || return 1
+  [[ -n "$dir" && -d "$dir" ]] || { echo "go mod download gave no source directory"; return 1; }
+  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src" &&
+    echo "$FERRETDB_VERSION" >"$src/build/version/version.txt" &&
+    (cd "$src" && GOBIN="$SD/bin" go install -trimpath ./cmd/ferretdb)
+}
+
 ferretdb_installed() {
   [[ -x "$FERRET_BIN" ]] && "$FERRET_BIN" --version 2>/dev/null | grep -x "version: $FERRETDB_VERSION" >/dev/null
 }
@@ -235,24 +255,22 @@ ferretdb_installed() {
 # own build tooling and is not part of the module. So: download the module, write that file, build.
 install_ferretdb() {
   ferretdb_installed && return 0
-  log "building FerretDB $FERRETDB_VERSION from its Go module (log: $LOGS/install-ferretdb.log)"
-  local ilog="$LOGS/install-ferretdb.log" src="$SD/cache/ferretdb-src" dir
+  local ilog="$LOGS/install-ferretdb.log" src="$CACHE/ferretdb-src-$$" cached="$CACHE/bin/ferretdb-$FERRETDB_VERSION"
+  if [[ -x "$cached" ]]; then
+    cp "$cached" "$FERRET_BIN.tmp" && mv "$FERRET_BIN.tmp" "$FERRET_BIN"
+    if ferretdb_installed; then log "FerretDB $FERRETDB_VERSION taken from $cached"; return 0; fi
+  fi
+  log "building FerretDB $FERRETDB_VERSION from its Go module (log: $ilog)"
   have go || die "Go is not installed: FerretDB is built from its Go module (Go >= 1.21 needed). Install Go and re-run."
   export GOMODCACHE="$GO_CACHE_ROOT/mod" GOCACHE="$GO_CACHE_ROOT/build" GOFLAGS="-mod=mod -buildvcs=false"
   # FerretDB's go.mod asks for Go 1.24; an older local Go (>= 1.21) fetches that toolchain as a Go module.
   local gov; gov="$(go env GOVERSION | sed 's/^go//')"
   if [[ "$(printf '%s\n' "$gov" 1.24 | sort -V | head -n 1)" != 1.24 ]]; then export GOTOOLCHAIN=go1.24.3; fi
-  {
-    dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-    [[ -n "$dir" && -d "$dir" ]] || { echo "go mod download gave no source dir"; exit 1; }
-    rm -rf "$src"
-    cp -r "$dir" "$src"
-    chmod -R u+w "$src"
-    echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
-    (cd "$src" && GOBIN="$SD/bin" go install -trimpath ./cmd/ferretdb)
-  } >>"$ilog" 2>&1 || { log_tail "$ilog"; die "building FerretDB failed; see $ilog"; }
+  ferretdb_build "$src" >>"$ilog" 2>&1 || { log_tail "$ilog"; die "building FerretDB failed; see $ilog"; }
   rm -rf "$src"
   ferretdb_installed || die "FerretDB binary $FERRET_BIN does not report version $FERRETDB_VERSION; see $ilog"
+  mkdir -p "$CACHE/bin"
+  cp "$FERRET_BIN" "$cached.tmp.$$" && mv "$cached.tmp.$$" "$cached"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
