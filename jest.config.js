@@ -1,4 +1,7 @@
-/** Two projects: infrastructure (synth-only, no servers) and services (real servers). */
+/**
+ * Two projects: infrastructure (every phase synthesized once, checked offline) and services
+ * (against real PostgreSQL, Kafka, Redis and FerretDB servers, started when they are not running).
+ */
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
 
 module.exports = {
@@ -16,6 +19,8 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test/services'],
       transform: { '^.+\\.tsx?$': swc },
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       testTimeout: 120000,
     },
   ],

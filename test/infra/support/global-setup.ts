@@ -1,7 +1,18 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { ASSEMBLY_DIR, SYNTH_ERROR_FILE } from './assembly';
 import { PHASE_NAMES, loadPhase } from '../../../phases';
-import { synthesizePhase } from './synth';
+import { ROOT, synthesizePhase } from './synth';
+
+/** The third-party checkers the infra tests run (from PyPI and Debian), installed when missing. */
+const TOOL_INSTALLERS = ['scripts/tools/install-cfn-lint.sh'];
+
+function installTools(): void {
+  for (const script of TOOL_INSTALLERS) {
+    execFileSync('bash', [path.join(ROOT, script)], { cwd: ROOT, stdio: ['ignore', 'ignore', process.stderr], timeout: 15 * 60 * 1000 });
+  }
+}
 
 /**
  * Synthesizes all six phases once for the whole infra suite. A synthesis error (such as an
@@ -9,6 +20,7 @@ import { synthesizePhase } from './synth';
  * the other tests still run against the templates that were written.
  */
 export default function globalSetup(): void {
+  installTools();
   fs.rmSync(ASSEMBLY_DIR, { recursive: true, force: true });
   const started = Date.now();
   const errors: string[] = [];
