@@ -96,9 +96,12 @@ describe('kafkajs 2.2.4 against the local Kafka broker', () => {
     const got1: Received[] = [];
     const got2: Received[] = [];
     const assigned = new Map<string, number[]>();
-    const record = (into: Received[]) => async ({ partition, message }: EachMessagePayload) => {
-      into.push({ partition, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
-    };
+    const record =
+      (into: Received[]) =>
+      ({ partition, message }: EachMessagePayload): Promise<void> => {
+        into.push({ partition, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
+        return Promise.resolve();
+      };
 
     const c1 = kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 10000, rebalanceTimeout: 20000 });
     consumers.push(c1);
@@ -173,7 +176,12 @@ describe('kafkajs 2.2.4 against the local Kafka broker', () => {
       consumers.push(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [txTopic], fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void got.push(message.value?.toString() ?? '') });
+      await consumer.run({
+        eachMessage: ({ message }) => {
+          got.push(message.value?.toString() ?? '');
+          return Promise.resolve();
+        },
+      });
       await eventually('both committed records', () => (got.length >= 2 ? true : undefined));
       await new Promise((r) => setTimeout(r, 500));
       expect(got).toEqual(['committed-1', 'committed-2']);

@@ -20,7 +20,7 @@ function alive(pid: number): boolean {
   }
 }
 
-export default async function globalTeardown(): Promise<void> {
+export default function globalTeardown(): void {
   if (process.env.SERVERS_AUTOSTART === '0') return;
   fs.rmSync(path.join(LEASE_DIR, String(process.pid)), { force: true });
 
