@@ -5,6 +5,8 @@
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
 
 module.exports = {
+  // Jest 30 reads the timeout only at the top level: synthesis and real servers need minutes, not 5 s.
+  testTimeout: 300000,
   projects: [
     {
       displayName: 'infra',
@@ -12,7 +14,6 @@ module.exports = {
       roots: ['<rootDir>/test/infra'],
       transform: { '^.+\\.tsx?$': swc },
       globalSetup: '<rootDir>/test/infra/support/global-setup.ts',
-      testTimeout: 300000,
     },
     {
       displayName: 'services',
@@ -21,7 +22,6 @@ module.exports = {
       transform: { '^.+\\.tsx?$': swc },
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

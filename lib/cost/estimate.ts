@@ -1,0 +1,186 @@
+import { TemplateJson } from '../review/upgrade-review';
+import {
+  DOCDB_ELASTIC_VCPU_HOURLY,
+  DOCDB_HOURLY,
+  EBS_GP3_GIB_MONTH,
+  EC2_HOURLY,
+  ELASTICACHE_VALKEY_HOURLY,
+  HOURLY,
+  HOURS_PER_MONTH,
+  MONTHLY,
+  MSK_BROKER_HOURLY,
+  MSK_STORAGE_GIB_MONTH,
+  RDS_GP3_GIB_MONTH,
+  RDS_POSTGRES_HOURLY,
+  REDIS_OSS_FACTOR,
+  REGION_FACTOR,
+  SPOT_FACTOR,
+} from './prices';
+
+/** What a stack is, for pricing: its name, region and template. */
+export interface PricedStack {
+  readonly stackName: string;
+  readonly region: string;
+  readonly template: TemplateJson;
+}
+
+/** The grouping of cost lines in a summary. */
+export type CostCategory = 'databases' | 'documentdb' | 'cache' | 'kafka' | 'compute' | 'network' | 'security';
+
+/** One priced resource. */
+export interface CostLine {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly category: CostCategory;
+  /** What was priced, e.g. "3 × cache.m7g.large". */
+  readonly what: string;
+  readonly monthlyUsd: number;
+}
+
+/** A phase's estimated monthly cost. */
+export interface CostEstimate {
+  readonly lines: readonly CostLine[];
+  readonly byCategory: Readonly<Record<CostCategory, number>>;
+  readonly totalUsd: number;
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+
+/** The value at a path inside a template's JSON, or undefined. */
+function at(root: unknown, ...path: Array<string | number>): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), root);
+}
+
+function num(value: unknown, fallback = 0): number {
+  const n = Number(value);
+  return value !== undefined && value !== null && Number.isFinite(n) ? n : fallback;
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function price(table: Readonly<Record<string, number>>, key: unknown, where: string): number {
+  const value = table[str(key)];
+  if (value === undefined) throw new Error(`cost: no price for ${JSON.stringify(key)} (${where}); add it to lib/cost/prices.ts`);
+  return value;
+}
+
+/** The logical ID a Ref or Fn::GetAtt points at. */
+function refId(value: unknown): string | undefined {
+  const ref = at(value, 'Ref');
+  if (typeof ref === 'string') return ref;
+  const target = at(value, 'Fn::GetAtt', 0);
+  return typeof target === 'string' ? target : undefined;
+}
+
+/** Prices one resource, or returns undefined for types with no fixed monthly cost here. */
+function priceResource(r: Resource, resources: Record<string, Resource>, where: string): Omit<CostLine, 'stack' | 'logicalId'> | undefined {
+  const p = r.Properties ?? {};
+  const hourly = (h: number) => h * HOURS_PER_MONTH;
+  switch (r.Type) {
+    case 'AWS::RDS::DBInstance': {
+      const copies = p.MultiAZ === true ? 2 : 1;
+      const source = refId(p.SourceDBInstanceIdentifier);
+      const storage = num(p.AllocatedStorage ?? (source ? at(resources[source], 'Properties', 'AllocatedStorage') : 0));
+      return {
+        category: 'databases',
+        what: `${str(p.DBInstanceClass)}${copies === 2 ? ' Multi-AZ' : ''}${source ? ' replica' : ''}, ${storage} GiB`,
+        monthlyUsd: copies * (hourly(price(RDS_POSTGRES_HOURLY, p.DBInstanceClass, where)) + storage * RDS_GP3_GIB_MONTH),
+      };
+    }
+    case 'AWS::DocDB::DBInstance':
+      return { category: 'documentdb', what: str(p.DBInstanceClass), monthlyUsd: hourly(price(DOCDB_HOURLY, p.DBInstanceClass, where)) };
+    case 'AWS::DocDBElastic::Cluster': {
+      const vcpus = num(p.ShardCapacity) * num(p.ShardCount) * num(p.ShardInstanceCount, 2);
+      return { category: 'documentdb', what: `elastic, ${vcpus} vCPUs`, monthlyUsd: hourly(vcpus * DOCDB_ELASTIC_VCPU_HOURLY) };
+    }
+    case 'AWS::ElastiCache::ReplicationGroup': {
+      const nodes = num(p.NumNodeGroups, 1) * (num(p.ReplicasPerNodeGroup) + 1);
+      const factor = p.Engine === 'valkey' ? 1 : REDIS_OSS_FACTOR;
+      return {
+        category: 'cache',
+        what: `${nodes} × ${str(p.CacheNodeType)}`,
+        monthlyUsd: nodes * factor * hourly(price(ELASTICACHE_VALKEY_HOURLY, p.CacheNodeType, where)),
+      };
+    }
+    case 'AWS::MSK::Cluster': {
+      const brokers = num(p.NumberOfBrokerNodes);
+      const type = at(p, 'BrokerNodeGroupInfo', 'InstanceType');
+      const storage = num(at(p, 'BrokerNodeGroupInfo', 'StorageInfo', 'EBSStorageInfo', 'VolumeSize'));
+      return {
+        category: 'kafka',
+        what: `${brokers} × ${str(type)}, ${storage} GiB each`,
+        monthlyUsd: brokers * (hourly(price(MSK_BROKER_HOURLY, type, where)) + storage * MSK_STORAGE_GIB_MONTH),
+      };
+    }
+    case 'AWS::AutoScaling::AutoScalingGroup': {
+      const count = num(p.DesiredCapacity ?? p.MinSize);
+      const mixed = at(p, 'MixedInstancesPolicy', 'LaunchTemplate');
+      const templateRef = at(p, 'LaunchTemplate', 'LaunchTemplateId') ?? at(mixed, 'LaunchTemplateSpecification', 'LaunchTemplateId');
+      const data = at(resources[refId(templateRef) ?? ''], 'Properties', 'LaunchTemplateData');
+      const type = at(mixed, 'Overrides', 0, 'InstanceType') ?? at(data, 'InstanceType');
+      const mappings = at(data, 'BlockDeviceMappings');
+      const disk = Array.isArray(mappings) ? mappings.reduce((sum: number, m: unknown) => sum + num(at(m, 'Ebs', 'VolumeSize')), 0) : 0;
+      return {
+        category: 'compute',
+        what: `${count} × ${str(type)}`,
+        monthlyUsd: count * (hourly(price(EC2_HOURLY, type, where)) + disk * EBS_GP3_GIB_MONTH),
+      };
+    }
+    case 'AWS::EC2::Instance':
+      return { category: 'compute', what: str(p.InstanceType), monthlyUsd: hourly(price(EC2_HOURLY, p.InstanceType, where)) };
+    case 'AWS::EKS::Cluster':
+      return { category: 'compute', what: 'EKS control plane', monthlyUsd: hourly(HOURLY.eksCluster) };
+    case 'AWS::EKS::Nodegroup': {
+      const count = num(at(p, 'ScalingConfig', 'DesiredSize') ?? at(p, 'ScalingConfig', 'MinSize'));
+      const type = at(p, 'InstanceTypes', 0);
+      const factor = p.CapacityType === 'SPOT' ? SPOT_FACTOR : 1;
+      return {
+        category: 'compute',
+        what: `${count} × ${str(type)}${factor < 1 ? ' spot' : ''}`,
+        monthlyUsd: count * (factor * hourly(price(EC2_HOURLY, type, where)) + num(p.DiskSize, 20) * EBS_GP3_GIB_MONTH),
+      };
+    }
+    case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
+      return { category: 'network', what: `${str(p.Type ?? 'application')} load balancer`, monthlyUsd: hourly(HOURLY.loadBalancer) };
+    case 'AWS::EC2::NatGateway':
+      return { category: 'network', what: 'NAT gateway', monthlyUsd: hourly(HOURLY.natGateway) };
+    case 'AWS::EC2::VPCEndpoint': {
+      if (p.VpcEndpointType !== 'Interface') return undefined;
+      const azs = Array.isArray(p.SubnetIds) ? p.SubnetIds.length : 0;
+      return { category: 'network', what: `interface endpoint in ${azs} AZs`, monthlyUsd: azs * hourly(HOURLY.interfaceEndpointPerAz) };
+    }
+    case 'AWS::Route53::HealthCheck':
+      return { category: 'network', what: 'health check', monthlyUsd: MONTHLY.route53HealthCheck };
+    case 'AWS::Route53::HostedZone':
+      return { category: 'network', what: 'hosted zone', monthlyUsd: MONTHLY.route53HostedZone };
+    case 'AWS::KMS::Key':
+      return { category: 'security', what: 'KMS key', monthlyUsd: MONTHLY.kmsKey };
+    case 'AWS::SecretsManager::Secret':
+      return { category: 'security', what: 'secret', monthlyUsd: MONTHLY.secret };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Estimates the fixed monthly cost of a phase from its synthesized templates: instances, nodes,
+ * brokers, storage as allocated, gateways, keys and secrets, at on-demand list prices adjusted by
+ * region. Usage-based charges (requests, data transfer, I/O, logs) are not included.
+ */
+export function estimateCost(stacks: readonly PricedStack[]): CostEstimate {
+  const lines: CostLine[] = [];
+  for (const stack of stacks) {
+    const resources = (stack.template.Resources ?? {}) as Record<string, Resource>;
+    const factor = REGION_FACTOR[stack.region];
+    if (factor === undefined) throw new Error(`cost: no price level for region ${stack.region}; add it to REGION_FACTOR in lib/cost/prices.ts`);
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      const priced = priceResource(resource, resources, `${stack.stackName}/${logicalId}`);
+      if (priced) lines.push({ stack: stack.stackName, logicalId, ...priced, monthlyUsd: priced.monthlyUsd * factor });
+    }
+  }
+  const byCategory: Record<CostCategory, number> = { databases: 0, documentdb: 0, cache: 0, kafka: 0, compute: 0, network: 0, security: 0 };
+  for (const line of lines) byCategory[line.category] += line.monthlyUsd;
+  return { lines, byCategory, totalUsd: lines.reduce((sum, l) => sum + l.monthlyUsd, 0) };
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Command } from 'commander';
+import { PHASE_NAMES, loadPhase } from '../phases';
+import { CostCategory, estimateCost } from '../lib/cost/estimate';
+import { TemplateJson } from '../lib/review/upgrade-review';
+import { synthesizePhases } from '../lib/synthesize';
+import { cdkJsonContext } from './cdk-context';
+
+/** Estimated fixed monthly cost of phases against the roadmap's budgets, from the synthesized templates. */
+const program = new Command()
+  .name('cost')
+  .description('Estimate each phase\'s fixed monthly AWS cost from its templates and compare it with the roadmap\'s budget.')
+  .argument('[phases...]', 'phases to estimate (default: all)')
+  .option('--lines', 'list every priced resource')
+  .action((names: string[], options: { lines?: boolean }) => {
+    const specs = (names.length ? names : [...PHASE_NAMES]).map((name) => loadPhase(name));
+    const assemblies = synthesizePhases(fs.mkdtempSync(path.join(os.tmpdir(), 'cost-')), specs, cdkJsonContext());
+    const categories: CostCategory[] = ['databases', 'documentdb', 'cache', 'kafka', 'compute', 'network', 'security'];
+    const usd = (n: number) => `$${Math.round(n).toLocaleString('en-US')}`;
+    console.log(`| phase | ${categories.join(' | ')} | total | budget | headroom |`);
+    console.log(`|${'---|'.repeat(categories.length + 4)}`);
+    let over = false;
+    for (const spec of specs) {
+      const stacks = assemblies.get(spec.name)!.stacks.map((s) => ({ stackName: s.stackName, region: s.environment.region, template: s.template as TemplateJson }));
+      const estimate = estimateCost(stacks);
+      const headroom = 1 - estimate.totalUsd / spec.slo.budgetUsdPerMonth;
+      over ||= headroom < 0;
+      console.log(
+        `| ${spec.name} | ${categories.map((c) => usd(estimate.byCategory[c])).join(' | ')} | ${usd(estimate.totalUsd)} | ${usd(spec.slo.budgetUsdPerMonth)} | ${(headroom * 100).toFixed(0)}% |`,
+      );
+      if (options.lines) {
+        for (const line of [...estimate.lines].sort((a, b) => b.monthlyUsd - a.monthlyUsd)) {
+          console.log(`    ${usd(line.monthlyUsd).padStart(9)}  ${line.category.padEnd(10)} ${line.stack}/${line.logicalId}: ${line.what}`);
+        }
+      }
+    }
+    console.log('\nOn-demand list prices (lib/cost/prices.ts); usage-based charges (requests, transfer, I/O, logs) excluded.');
+    process.exitCode = over ? 1 : 0;
+  });
+
+program.parse();
