@@ -29,7 +29,7 @@ export const PHASE_10K: PhaseSpec = {
   streaming: { ...PHASE_1K.streaming, brokerType: 'kafka.m7g.large', brokersPerRegion: 3, topics: topics(6) },
   compute: {
     monolith: {
-      fleet: { instanceType: 't4g.medium', minInstances: 4, desiredInstances: 4, maxInstances: 6, targetCpuPercent: 60, rootVolumeGiB: 20 },
+      fleet: { instanceType: 't4g.medium', minInstances: 4, maxInstances: 6, targetCpuPercent: 60, rootVolumeGiB: 20 },
       nginx: NGINX_DEFAULTS,
     },
   },

@@ -51,7 +51,7 @@ export const PHASE_1K: PhaseSpec = {
   },
   compute: {
     monolith: {
-      fleet: { instanceType: 't4g.small', minInstances: 2, desiredInstances: 2, maxInstances: 3, targetCpuPercent: 60, rootVolumeGiB: 20 },
+      fleet: { instanceType: 't4g.small', minInstances: 2, maxInstances: 3, targetCpuPercent: 60, rootVolumeGiB: 20 },
       nginx: NGINX_DEFAULTS,
     },
   },

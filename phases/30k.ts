@@ -30,9 +30,9 @@ export const PHASE_30K: PhaseSpec = {
   compute: {
     gateway: { throttleRatePerSecond: 1_000, throttleBurst: 2_000, weights: { ec2Services: 100 } },
     ec2Services: ec2Services(
-      { instanceType: 't4g.small', minInstances: 2, desiredInstances: 2, maxInstances: 4, targetCpuPercent: 60, rootVolumeGiB: 20 },
+      { instanceType: 't4g.small', minInstances: 2, maxInstances: 4, targetCpuPercent: 60, rootVolumeGiB: 20 },
       ['order', 'product', 'inventory'],
-      { instanceType: 't4g.medium', minInstances: 2, desiredInstances: 2, maxInstances: 6, targetCpuPercent: 60, rootVolumeGiB: 20 },
+      { instanceType: 't4g.medium', minInstances: 2, maxInstances: 6, targetCpuPercent: 60, rootVolumeGiB: 20 },
     ),
   },
   monitoring: roadmapMonitoring(1_000),

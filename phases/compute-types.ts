@@ -21,10 +21,8 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export interface FleetSpec {
   /** EC2 instance type, e.g. `t4g.small` (Graviton: the bundles are plain JavaScript). */
   readonly instanceType: string;
-  /** Instances the group never goes below. */
+  /** Instances the group never goes below and starts with: the roadmap's server count. */
   readonly minInstances: number;
-  /** Instances the group starts with and returns to when idle: the roadmap's server count. */
-  readonly desiredInstances: number;
   /** Instances the group never goes above. */
   readonly maxInstances: number;
   /**
@@ -277,15 +275,9 @@ function fleetViolations(field: string, f: FleetSpec): Violation[] {
     ...(Number.isInteger(f.minInstances) && f.minInstances >= 2
       ? []
       : [v(`${field}.minInstances`, f.minInstances, 'must be a whole number of at least 2, so that losing one AZ leaves a server')]),
-    ...(f.minInstances <= f.desiredInstances && f.desiredInstances <= f.maxInstances
+    ...(f.minInstances <= f.maxInstances
       ? []
-      : [
-          v(
-            `${field}.desiredInstances`,
-            { min: f.minInstances, desired: f.desiredInstances, max: f.maxInstances },
-            'must satisfy minInstances <= desiredInstances <= maxInstances',
-          ),
-        ]),
+      : [v(`${field}.maxInstances`, { min: f.minInstances, max: f.maxInstances }, 'must be at least minInstances')]),
     ...(f.targetCpuPercent >= 10 && f.targetCpuPercent <= 90
       ? []
       : [v(`${field}.targetCpuPercent`, f.targetCpuPercent, 'must be from 10 to 90: below wastes servers, above leaves no room for a spike')]),

@@ -1,0 +1,221 @@
+import { Fn, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { PhaseSpec, ServiceName } from '../../phases';
+import { POSTGRES_PORT, PostgresDatabase } from '../constructs/postgres';
+import { acknowledge } from '../nag';
+import { DataStack } from '../stacks/data-stack';
+import { SERVICE_PORT } from './routes';
+
+/** Props for {@link AppEnvironment}. */
+export interface AppEnvironmentProps {
+  readonly spec: PhaseSpec;
+  /** The data stack of this region: cache and Kafka. */
+  readonly data: DataStack;
+  /** The data stack that holds PostgreSQL and DocumentDB (the primary region's). */
+  readonly databases: DataStack;
+}
+
+/** A secret a process reads at start, by the name its placeholder uses. */
+export interface NamedSecret {
+  readonly name: string;
+  readonly secret: secretsmanager.ISecret;
+}
+
+/** The Kafka cluster name every region uses (lib/constructs/streaming.ts). */
+const KAFKA_CLUSTER_NAME = 'orders-events';
+
+/** Topic and group ARNs of the region's Kafka cluster: every topic and group in it. */
+function kafkaWildcards(stack: Stack): [topics: string, groups: string] {
+  const arn = (kind: string) => `arn:${stack.partition}:kafka:${stack.region}:${stack.account}:${kind}/${KAFKA_CLUSTER_NAME}/*`;
+  return [arn('topic'), arn('group')];
+}
+
+function placeholder(name: string, field: string): string {
+  return `{{secret:${name}:${field}}}`;
+}
+
+/**
+ * The services' environment, wired from the data stacks: PostgreSQL primaries, replicas and
+ * shards, DocumentDB, the cache's configuration endpoint and MSK's IAM bootstrap brokers.
+ *
+ * Passwords never enter a template: a URL holds `{{secret:NAME:FIELD}}` and the launcher
+ * (lib/compute/runtime/launch.js) fills it from the secret written to disk before start.
+ * Variable names are the ones services/shared/config.ts declares.
+ */
+export class AppEnvironment extends Construct {
+  /** The secrets a process reads at start. */
+  readonly secrets: readonly NamedSecret[];
+  /** Kafka cluster ARN, for IAM policies. */
+  readonly kafkaClusterArn: string;
+  private readonly common: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: AppEnvironmentProps) {
+    super(scope, id);
+    const { spec, data, databases } = props;
+    const secrets: NamedSecret[] = [];
+    const env: Record<string, string> = {
+      PORT: String(SERVICE_PORT),
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+    };
+
+    const fleet = databases.postgres;
+    if (!fleet) throw new Error('AppEnvironment: the databases stack has no PostgreSQL fleet (it must be the primary region\'s data stack)');
+    const url = (db: PostgresDatabase, host: string): string => {
+      const name = `pg-${db.node.id}`;
+      const dbName = spec.postgres.instances.find((i) => i.id === db.node.id)?.databaseName ?? db.node.id;
+      return `postgresql://${placeholder(name, 'username')}:${placeholder(name, 'password')}@${host}:${POSTGRES_PORT}/${dbName}?sslmode=verify-full`;
+    };
+    for (const [dbId, db] of fleet.databases) {
+      if (db.instance.secret) secrets.push({ name: `pg-${dbId}`, secret: db.instance.secret });
+    }
+    const byRole = (role: 'users' | 'orders' | 'inventory') =>
+      spec.postgres.instances.filter((i) => i.role === role).sort((a, b) => (a.shardIndex ?? 0) - (b.shardIndex ?? 0)).map((i) => fleet.databases.get(i.id)!);
+    const [users] = byRole('users');
+    const [inventory] = byRole('inventory');
+    const shards = byRole('orders');
+    const [orders] = shards;
+    env.USERS_DB_URL = url(users!, users!.instance.dbInstanceEndpointAddress);
+    env.INVENTORY_DB_URL = url(inventory!, inventory!.instance.dbInstanceEndpointAddress);
+    env.ORDERS_DB_URL = url(orders!, orders!.instance.dbInstanceEndpointAddress);
+    const replicas = (db: PostgresDatabase) => db.replicas.map((r) => url(db, r.dbInstanceEndpointAddress)).join(',');
+    const anyReplica = [users!, inventory!, orders!].some((db) => db.replicas.length > 0);
+    env.READ_REPLICAS = String(anyReplica);
+    if (anyReplica) {
+      env.USERS_DB_REPLICA_URLS = replicas(users!);
+      env.INVENTORY_DB_REPLICA_URLS = replicas(inventory!);
+      env.ORDERS_DB_REPLICA_URLS = replicas(orders!);
+    }
+    env.SHARDING = String(shards.length > 1);
+    env.ORDER_BUCKETS = String(spec.postgres.orderBuckets);
+    if (shards.length > 1) env.ORDER_SHARD_URLS = shards.map((s) => url(s, s.instance.dbInstanceEndpointAddress)).join(',');
+    env.DB_POOL_MAX = '10';
+
+    const docdb = databases.documentDb;
+    if (docdb?.cluster.secret) {
+      secrets.push({ name: 'docdb', secret: docdb.cluster.secret });
+      env.CATALOG_STORE = 'mongo';
+      env.MONGO_URL =
+        `mongodb://${placeholder('docdb', 'username')}:${placeholder('docdb', 'password')}@${docdb.cluster.clusterEndpoint.socketAddress}` +
+        '/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false';
+      env.MONGO_DB = 'catalog';
+    }
+
+    const cache = data.cache.replicationGroup;
+    env.CACHE = 'true';
+    env.REDIS_TLS = 'true';
+    env.REDIS_CLUSTER_NODES = `${cache.attrConfigurationEndPointAddress}:${cache.attrConfigurationEndPointPort}`;
+    secrets.push({ name: 'cache-auth', secret: data.cache.authToken });
+
+    this.kafkaClusterArn = data.streaming.cluster.attrArn;
+    const brokers = new cr.AwsCustomResource(this, 'KafkaBootstrapBrokers', {
+      onUpdate: {
+        service: 'Kafka',
+        action: 'getBootstrapBrokers',
+        parameters: { ClusterArn: this.kafkaClusterArn },
+        physicalResourceId: cr.PhysicalResourceId.of('kafka-bootstrap-brokers'),
+        outputPaths: ['BootstrapBrokerStringSaslIam'],
+      },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.kafkaClusterArn] }),
+      installLatestAwsSdk: false,
+    });
+    env.KAFKA_BROKERS = brokers.getResponseField('BootstrapBrokerStringSaslIam');
+    // The custom resource's function is a singleton at the stack's root.
+    const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
+    if (provider) {
+      acknowledge(
+        provider,
+        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'The function that reads the MSK bootstrap brokers at deploy time only writes its own CloudWatch logs with this AWS-managed policy; its one API permission is kafka:GetBootstrapBrokers on this cluster.',
+      );
+    }
+    env.KAFKA_SSL = 'true';
+    env.KAFKA_SASL_MECHANISM = 'aws-iam';
+    env.KAFKA_CLIENT_ID = 'order-platform';
+    env.KAFKA_TOPIC_PARTITIONS = String(Math.max(...spec.streaming.topics.map((t) => t.partitions)));
+    env.KAFKA_REPLICATION_FACTOR = String(Math.max(...spec.streaming.topics.map((t) => t.replicationFactor)));
+
+    this.secrets = secrets;
+    this.common = env;
+  }
+
+  /**
+   * The environment of one process. `serviceUrls` tells a service where the services it calls
+   * are; `overrides` sets process-specific values (HOST behind Nginx, RELAY, CONSUMERS).
+   */
+  variables(serviceUrls: Partial<Record<ServiceName, string>> = {}, overrides: Record<string, string> = {}): Record<string, string> {
+    const urls = Object.entries(serviceUrls)
+      .map(([name, url]) => `${name}=${url}`)
+      .join(',');
+    return { ...this.common, ...(urls ? { SERVICE_URLS: urls } : {}), ...overrides };
+  }
+
+  /** `name=arn name=arn ...`, the SECRET_ARNS value fetch-secrets.sh reads. */
+  get secretArns(): string {
+    return Fn.join(' ', this.secrets.map((s) => Fn.join('=', [s.name, s.secret.secretArn])));
+  }
+
+  /**
+   * Lets a role read the start-up secrets and use Kafka as a client: connect, read and write the
+   * domain topics, join consumer groups; `admin` also creates and grows topics.
+   */
+  grantRuntime(role: iam.IRole, options: { admin?: boolean } = {}): void {
+    const stack = Stack.of(this);
+    // Written as the role's own policy: a grant through the secrets would add the role to the
+    // data stacks' key policies, making the data stacks depend on compute.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: this.secrets.map((s) => s.secret.secretArn),
+      }),
+    );
+    const keys = [...new Set(this.secrets.map((s) => s.secret.encryptionKey?.keyArn).filter((k): k is string => k !== undefined))];
+    if (keys.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: keys,
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        }),
+      );
+    }
+    const [topics, groups] = kafkaWildcards(stack);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+        resources: [this.kafkaClusterArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'kafka-cluster:DescribeTopic',
+          'kafka-cluster:ReadData',
+          'kafka-cluster:WriteData',
+          ...(options.admin ? ['kafka-cluster:CreateTopic', 'kafka-cluster:AlterTopic', 'kafka-cluster:DescribeTopicDynamicConfiguration'] : []),
+        ],
+        resources: [topics],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+        resources: [groups],
+      }),
+    );
+  }
+
+  /** Acknowledges, on a role given {@link grantRuntime}, the Kafka wildcards it needs. */
+  static acknowledgeRuntimeGrants(role: Construct): void {
+    for (const resource of kafkaWildcards(Stack.of(role))) {
+      acknowledge(
+        role,
+        `IAM5[Resource::${resource.replace(Stack.of(role).account, '<AWS::AccountId>')}]`,
+        'The services own every domain topic and consumer group of the region\'s one orders-events cluster; topics are created by the provisioning job, so their ARNs are not known when the policy is written.',
+      );
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpAlbIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GatewaySpec, SERVICE_NAMES, ServiceName, TrafficWeights } from '../../phases';
+import { acknowledge } from '../nag';
+import { AccessLogBucket } from './access-logs';
+import { SERVICE_ROUTES } from './routes';
+
+/** Target groups that can take a service's traffic, by backend. */
+export interface ServiceBackends {
+  /** The monolith's app servers: one target group serving every path. */
+  readonly monolith?: elbv2.IApplicationTargetGroup;
+  /** Each service's EC2 group. */
+  readonly ec2Services?: ReadonlyMap<ServiceName, elbv2.IApplicationTargetGroup>;
+  /** Each service's pods (IP targets bound by the AWS Load Balancer Controller). */
+  readonly eks?: ReadonlyMap<ServiceName, elbv2.IApplicationTargetGroup>;
+}
+
+/** Props for {@link Gateway}. */
+export interface GatewayProps {
+  readonly spec: GatewaySpec;
+  readonly vpc: ec2.IVpc;
+  readonly accessLogs: AccessLogBucket;
+}
+
+/** Listener rule priority of each service: fixed, so that a phase never reorders rules. */
+const RULE_PRIORITY: Readonly<Record<ServiceName, number>> = {
+  user: 10,
+  product: 20,
+  order: 30,
+  inventory: 40,
+  payment: 50,
+  shipping: 60,
+  notification: 70,
+  analytics: 80,
+};
+
+/**
+ * API Gateway (HTTP API) in front of the services, reaching them through a VPC link to an
+ * internal Application Load Balancer. The load balancer routes by path, one rule per
+ * service, and each rule splits the service's traffic between the backends present by the
+ * spec's weights: this is how traffic moves from the monolith to the services, and from EC2 to
+ * EKS, 10% → 50% → 100%, without a client noticing.
+ */
+export class Gateway extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.IHttpStage;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly listener: elbv2.ApplicationListener;
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, private readonly props: GatewayProps) {
+    super(scope, id);
+    const { vpc } = props;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc,
+      description: 'Internal service load balancer: HTTP from the VPC (API Gateway VPC link, services calling services)',
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(80), 'HTTP from inside the VPC');
+    acknowledge(this.securityGroup, 'EC23', 'The rule admits the VPC CIDR (a token the rule cannot read), not 0.0.0.0/0; the load balancer is internal.');
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup: this.securityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.loadBalancer.logAccessLogs(props.accessLogs.bucket, 'services');
+    this.listener = this.loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: '{"error":"ROUTE_NOT_FOUND"}' }),
+    });
+
+    const accessLog = new logs.LogGroup(this, 'AccessLog', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'Order platform API: routes by path to the services',
+      createDefaultStage: false,
+    });
+    this.stage = this.api.addStage('Stage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.spec.throttleRatePerSecond, burstLimit: props.spec.throttleBurst },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLog) },
+    });
+
+    const integration = new HttpAlbIntegration('Services', this.listener);
+    for (const service of SERVICE_NAMES) {
+      for (const path of SERVICE_ROUTES[service].apiRoutes) {
+        const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration });
+        acknowledge(
+          route!,
+          'APIG4',
+          'The order API is public by design (catalogue, checkout with idempotency keys); customer authentication is the user service\'s job and an authorizer is added when it issues tokens.',
+        );
+      }
+    }
+  }
+
+  /**
+   * Adds each service's path rule, forwarding to the backends present with the spec's weights.
+   * A backend whose weight is absent or 0 still gets its target group registered, so that the
+   * next weight change is an in-place update of the rule.
+   */
+  route(backends: ServiceBackends): void {
+    const weights: TrafficWeights = this.props.spec.weights;
+    for (const service of SERVICE_NAMES) {
+      const targets: elbv2.WeightedTargetGroup[] = [];
+      if (backends.monolith) targets.push({ targetGroup: backends.monolith, weight: weights.monolith ?? 0 });
+      const ec2Group = backends.ec2Services?.get(service);
+      if (ec2Group) targets.push({ targetGroup: ec2Group, weight: weights.ec2Services ?? 0 });
+      const eksGroup = backends.eks?.get(service);
+      if (eksGroup) targets.push({ targetGroup: eksGroup, weight: weights.eks ?? 0 });
+      if (targets.length === 0) throw new Error(`Gateway: no backend for service ${service}`);
+      this.listener.addAction(`${capitalize(service)}Route`, {
+        priority: RULE_PRIORITY[service],
+        conditions: [elbv2.ListenerCondition.pathPatterns([...SERVICE_ROUTES[service].pathPatterns])],
+        action:
+          targets.length === 1
+            ? elbv2.ListenerAction.forward([targets[0]!.targetGroup])
+            : elbv2.ListenerAction.weightedForward(targets),
+      });
+    }
+  }
+}
+
+function capitalize(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,69 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { PhaseSpec, RegionSpec } from '../../phases';
+import { AccessLogBucket } from '../compute/access-logs';
+import { AppEnvironment } from '../compute/app-environment';
+import { ServiceBundle } from '../compute/delivery';
+import { Ec2Services } from '../compute/ec2-services';
+import { Gateway, ServiceBackends } from '../compute/gateway';
+import { Monolith } from '../compute/monolith';
+import { Network } from '../constructs/network';
+import { Telemetry } from '../monitoring/telemetry';
+import { DataStack } from './data-stack';
+
+/** Props for {@link ComputeStack}. */
+export interface ComputeStackProps extends StackProps {
+  readonly spec: PhaseSpec;
+  readonly region: RegionSpec;
+  readonly network: Network;
+  /** This region's data stack (cache, Kafka). */
+  readonly data: DataStack;
+  /** The data stack holding PostgreSQL and DocumentDB. */
+  readonly databases: DataStack;
+  readonly telemetry: Telemetry;
+}
+
+/**
+ * A region's stateless compute, apart from the data: whatever `spec.compute` holds of Nginx and
+ * the monolith's app servers, API Gateway with the internal load balancer, the per-service EC2
+ * groups and EKS. Everything here can be replaced without losing data.
+ */
+export class ComputeStack extends Stack {
+  readonly appEnvironment: AppEnvironment;
+  readonly bundle: ServiceBundle;
+  readonly monolith?: Monolith;
+  readonly gateway?: Gateway;
+  readonly ec2Services?: Ec2Services;
+
+  constructor(scope: Construct, id: string, props: ComputeStackProps) {
+    super(scope, id, props);
+    // Declared before any grant, so that grants on the data stacks' keys and secrets go into
+    // this stack's policies instead of the data stacks' resource policies.
+    for (const stack of new Set([props.data, props.databases])) this.addStackDependency(stack);
+    const { spec, network, telemetry } = props;
+    const { compute } = spec;
+    const vpc = network.vpc;
+    const appTier = network.appTier;
+
+    this.bundle = new ServiceBundle(this, 'Bundle');
+    this.appEnvironment = new AppEnvironment(this, 'Environment', { spec, data: props.data, databases: props.databases });
+    const accessLogs = new AccessLogBucket(this, 'AccessLogs');
+    const common = { vpc, appTier, bundle: this.bundle, environment: this.appEnvironment, telemetry };
+
+    this.monolith = compute.monolith
+      ? new Monolith(this, 'Monolith', { ...common, spec: compute.monolith, vpcCidr: props.region.vpcCidr, accessLogs })
+      : undefined;
+
+    if (compute.gateway) {
+      this.gateway = new Gateway(this, 'Gateway', { spec: compute.gateway, vpc, accessLogs });
+      this.ec2Services = compute.ec2Services
+        ? new Ec2Services(this, 'Services', { ...common, spec: compute.ec2Services, loadBalancer: this.gateway.loadBalancer })
+        : undefined;
+      const backends: ServiceBackends = {
+        monolith: this.monolith?.fleet.targetGroup('GatewayTargets', this.gateway.loadBalancer),
+        ec2Services: this.ec2Services?.targetGroups,
+      };
+      if (backends.monolith || backends.ec2Services) this.gateway.route(backends);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { PhaseSpec, RegionSpec } from '../../phases';
+import { Telemetry } from '../monitoring/telemetry';
+
+/** Props for {@link TelemetryStack}. */
+export interface TelemetryStackProps extends StackProps {
+  readonly spec: PhaseSpec;
+  readonly region: RegionSpec;
+}
+
+/**
+ * Where a region's metrics and notifications go (Prometheus workspace, alarm topic, and Grafana
+ * in the primary region). Deployed before compute, which writes to it, and before monitoring,
+ * whose alarms notify its topic.
+ */
+export class TelemetryStack extends Stack {
+  readonly telemetry: Telemetry;
+
+  constructor(scope: Construct, id: string, props: TelemetryStackProps) {
+    super(scope, id, props);
+    this.telemetry = new Telemetry(this, 'Telemetry', { spec: props.spec.monitoring, grafana: props.region.primary });
+  }
+}
