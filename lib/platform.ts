@@ -1,13 +1,17 @@
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionName } from '../phases';
 import { regionalStackName } from './naming';
+import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { TelemetryStack } from './stacks/telemetry-stack';
 
 /** The stacks of one region. */
 export interface RegionalStacks {
   readonly network: NetworkStack;
   readonly data: DataStack;
+  readonly telemetry: TelemetryStack;
+  readonly compute: ComputeStack;
 }
 
 /** Everything one phase deploys, by region. */
@@ -22,6 +26,7 @@ export interface Platform {
  */
 export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
   const regions = new Map<RegionName, RegionalStacks>();
+  let databases: DataStack | undefined;
   for (const region of spec.regions) {
     const env = { region: region.region };
     const networkName = regionalStackName(region.region, 'network');
@@ -40,7 +45,29 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
       network: network.network,
       description: `Order platform data stores in ${region.region}`,
     });
-    regions.set(region.region, { network, data });
+    databases ??= region.primary ? data : undefined;
+    if (!databases) throw new Error(`buildPlatform: the primary region must come first; ${region.region} does not hold the databases`);
+    const telemetryName = regionalStackName(region.region, 'telemetry');
+    const telemetry = new TelemetryStack(scope, telemetryName, {
+      env,
+      stackName: telemetryName,
+      spec,
+      region,
+      description: `Order platform metrics workspace and alarm topic in ${region.region}`,
+    });
+    const computeName = regionalStackName(region.region, 'compute');
+    const compute = new ComputeStack(scope, computeName, {
+      env,
+      stackName: computeName,
+      spec,
+      region,
+      network: network.network,
+      data,
+      databases,
+      telemetry: telemetry.telemetry,
+      description: `Order platform compute (app servers, API Gateway, EKS) in ${region.region}`,
+    });
+    regions.set(region.region, { network, data, telemetry, compute });
   }
   return { spec, regions };
 }
