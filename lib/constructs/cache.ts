@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CacheSpec } from '../../phases';
 import { acknowledge } from '../nag';
+import { DataStoreProps, storeSecurityGroup } from './data-store';
 
 /** The cache port. Create-only on a replication group. */
 export const CACHE_PORT = 6379;
@@ -19,12 +20,8 @@ const CLUSTER_PARAMETER_GROUPS: Readonly<Record<string, string>> = {
 };
 
 /** Props for {@link Cache}. */
-export interface CacheProps {
+export interface CacheProps extends DataStoreProps {
   readonly spec: CacheSpec;
-  readonly vpc: ec2.IVpc;
-  /** The only group allowed to connect. */
-  readonly clients: ec2.IConnectable;
-  readonly key: kms.IKey;
   /** Key for the slow-log group. */
   readonly logKey: kms.IKey;
 }
@@ -47,12 +44,13 @@ export class Cache extends Construct {
     const parameterGroup = CLUSTER_PARAMETER_GROUPS[`${spec.engine}:${spec.engineVersion.split('.')[0]}`];
     if (!parameterGroup) throw new Error(`cache: no cluster-mode parameter group for ${spec.engine} ${spec.engineVersion}`);
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = storeSecurityGroup(this, {
       vpc: props.vpc,
+      clients: props.clients,
+      port: CACHE_PORT,
       description: 'ElastiCache: app tier only, cache port only',
-      allowAllOutbound: false,
+      rule: 'App tier to cache',
     });
-    this.securityGroup.connections.allowFrom(props.clients, ec2.Port.tcp(CACHE_PORT), 'App tier to cache');
 
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
       description: 'Cache nodes in the isolated subnets',

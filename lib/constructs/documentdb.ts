@@ -2,11 +2,11 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as docdbelastic from 'aws-cdk-lib/aws-docdbelastic';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DocumentDbSpec } from '../../phases';
 import { acknowledge } from '../nag';
+import { DataStoreProps, storeSecurityGroup } from './data-store';
 
 /** DocumentDB's port. Create-only. */
 export const DOCUMENTDB_PORT = 27017;
@@ -15,12 +15,8 @@ export const DOCUMENTDB_PORT = 27017;
 const ADMIN_USERNAME = 'catalog_admin';
 
 /** Props for {@link DocumentDb}. */
-export interface DocumentDbProps {
+export interface DocumentDbProps extends DataStoreProps {
   readonly spec: DocumentDbSpec;
-  readonly vpc: ec2.IVpc;
-  /** The only group allowed to connect. */
-  readonly clients: ec2.IConnectable;
-  readonly key: kms.IKey;
   /** Days between master password rotations. */
   readonly rotationDays: number;
 }
@@ -42,12 +38,13 @@ export class DocumentDb extends Construct {
     super(scope, id);
     const { spec } = props;
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = storeSecurityGroup(this, {
       vpc: props.vpc,
+      clients: props.clients,
+      port: DOCUMENTDB_PORT,
       description: 'DocumentDB: app tier only, DocumentDB port only',
-      allowAllOutbound: false,
+      rule: 'App tier to DocumentDB',
     });
-    this.securityGroup.connections.allowFrom(props.clients, ec2.Port.tcp(DOCUMENTDB_PORT), 'App tier to DocumentDB');
 
     const parameterGroup = new docdb.ClusterParameterGroup(this, 'Parameters', {
       family: 'docdb5.0',

@@ -5,6 +5,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { PostgresInstanceSpec, PostgresSpec } from '../../phases';
 import { acknowledge } from '../nag';
+import { DataStoreProps, storeSecurityGroup } from './data-store';
 
 /** The master user. Create-only (MasterUsername): never changes. */
 const MASTER_USERNAME = 'orders_admin';
@@ -13,12 +14,8 @@ const MASTER_USERNAME = 'orders_admin';
 export const POSTGRES_PORT = 5432;
 
 /** Props for {@link PostgresFleet}. */
-export interface PostgresFleetProps {
+export interface PostgresFleetProps extends DataStoreProps {
   readonly spec: PostgresSpec;
-  readonly vpc: ec2.IVpc;
-  /** The only group allowed to connect. */
-  readonly clients: ec2.IConnectable;
-  readonly key: kms.IKey;
 }
 
 /** One database instance of the fleet and its read replicas. */
@@ -140,12 +137,13 @@ export class PostgresFleet extends Construct {
       version: rds.PostgresEngineVersion.of(props.spec.engineVersion, major ?? props.spec.engineVersion),
     });
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = storeSecurityGroup(this, {
       vpc: props.vpc,
+      clients: props.clients,
+      port: POSTGRES_PORT,
       description: 'PostgreSQL instances: app tier only, PostgreSQL port only',
-      allowAllOutbound: false,
+      rule: 'App tier to PostgreSQL',
     });
-    this.securityGroup.connections.allowFrom(props.clients, ec2.Port.tcp(POSTGRES_PORT), 'App tier to PostgreSQL');
 
     const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
       vpc: props.vpc,

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
 import { StreamingSpec } from '../../phases';
+import { DataStoreProps, storeSecurityGroup } from './data-store';
 
 /** The port MSK serves TLS clients with IAM authentication on. */
 export const MSK_IAM_TLS_PORT = 9098;
@@ -20,12 +21,8 @@ const SERVER_PROPERTIES = [
 ].join('\n');
 
 /** Props for {@link Streaming}. */
-export interface StreamingProps {
+export interface StreamingProps extends DataStoreProps {
   readonly spec: StreamingSpec;
-  readonly vpc: ec2.IVpc;
-  /** The only group allowed to connect. */
-  readonly clients: ec2.IConnectable;
-  readonly key: kms.IKey;
   /** Key for the broker log group. */
   readonly logKey: kms.IKey;
 }
@@ -43,12 +40,13 @@ export class Streaming extends Construct {
     super(scope, id);
     const { spec } = props;
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = storeSecurityGroup(this, {
       vpc: props.vpc,
+      clients: props.clients,
+      port: MSK_IAM_TLS_PORT,
       description: 'MSK brokers: app tier only, TLS+IAM port only',
-      allowAllOutbound: false,
+      rule: 'App tier to Kafka (TLS, IAM)',
     });
-    this.securityGroup.connections.allowFrom(props.clients, ec2.Port.tcp(MSK_IAM_TLS_PORT), 'App tier to Kafka (TLS, IAM)');
 
     const configuration = new msk.CfnConfiguration(this, 'Configuration', {
       name: `orders-${props.vpc.stack.region}-kafka`,

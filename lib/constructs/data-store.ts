@@ -1,0 +1,26 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** What every data store construct receives: where it lives, who may connect, and its key. */
+export interface DataStoreProps {
+  readonly vpc: ec2.IVpc;
+  /** The only group allowed to connect. */
+  readonly clients: ec2.IConnectable;
+  /** The customer-managed key for data at rest. */
+  readonly key: kms.IKey;
+}
+
+/**
+ * The security group of a data store: it admits only the clients, only on the store's port, and
+ * opens nothing outbound. The description is create-only (a change replaces the group), so each
+ * store passes its own literal one.
+ */
+export function storeSecurityGroup(
+  scope: Construct,
+  props: { readonly vpc: ec2.IVpc; readonly clients: ec2.IConnectable; readonly port: number; readonly description: string; readonly rule: string },
+): ec2.SecurityGroup {
+  const group = new ec2.SecurityGroup(scope, 'SecurityGroup', { vpc: props.vpc, description: props.description, allowAllOutbound: false });
+  group.connections.allowFrom(props.clients, ec2.Port.tcp(props.port), props.rule);
+  return group;
+}
