@@ -1,13 +1,15 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
 import { AccessLogBucket } from '../compute/access-logs';
 import { AppEnvironment } from '../compute/app-environment';
 import { ServiceBundle } from '../compute/delivery';
-import { Ec2Services } from '../compute/ec2-services';
+import { Ec2Services, serviceId } from '../compute/ec2-services';
 import { Gateway, ServiceBackends } from '../compute/gateway';
 import { Monolith } from '../compute/monolith';
 import { Network } from '../constructs/network';
+import { WatchedTargetGroup } from '../monitoring/alarms';
 import { Telemetry } from '../monitoring/telemetry';
 import { DataStack } from './data-stack';
 
@@ -34,6 +36,10 @@ export class ComputeStack extends Stack {
   readonly monolith?: Monolith;
   readonly gateway?: Gateway;
   readonly ec2Services?: Ec2Services;
+  /** Target groups that must never be empty, for the unavailability alarms. */
+  readonly watchedTargetGroups: WatchedTargetGroup[] = [];
+  /** Every EC2 group, by a literal ID, for dashboards. */
+  readonly fleets = new Map<string, autoscaling.AutoScalingGroup>();
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -54,6 +60,11 @@ export class ComputeStack extends Stack {
       ? new Monolith(this, 'Monolith', { ...common, spec: compute.monolith, vpcCidr: props.region.vpcCidr, accessLogs })
       : undefined;
 
+    if (this.monolith) {
+      this.watchedTargetGroups.push({ id: 'Monolith', targetGroup: this.monolith.targetGroup });
+      this.fleets.set('Monolith', this.monolith.fleet.group);
+    }
+
     if (compute.gateway) {
       this.gateway = new Gateway(this, 'Gateway', { spec: compute.gateway, vpc, accessLogs });
       this.ec2Services = compute.ec2Services
@@ -64,6 +75,10 @@ export class ComputeStack extends Stack {
         ec2Services: this.ec2Services?.targetGroups,
       };
       if (backends.monolith || backends.ec2Services) this.gateway.route(backends);
+      for (const [name, group] of this.ec2Services?.targetGroups ?? []) {
+        this.watchedTargetGroups.push({ id: `${serviceId(name)}Ec2`, targetGroup: group });
+        this.fleets.set(serviceId(name), this.ec2Services!.fleets.get(name)!.group);
+      }
     }
   }
 }

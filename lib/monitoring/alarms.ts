@@ -1,0 +1,191 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { MonitoringSpec, SloSpec } from '../../phases';
+
+/** Namespace of the business metrics the services publish to CloudWatch. */
+export const BUSINESS_NAMESPACE = 'OrderPlatform/Business';
+
+/**
+ * The services' count of distinct users over the last 24 hours, published to CloudWatch
+ * (namespace {@link BUSINESS_NAMESPACE}, no dimensions) at least hourly by the analytics service.
+ */
+export const DAILY_USERS_METRIC = 'DailyActiveUsers';
+
+/** A target group whose emptiness means the service is down. */
+export interface WatchedTargetGroup {
+  /** Literal ID used in the alarm's construct ID, e.g. `Monolith`, `OrderEc2`, `OrderEks`. */
+  readonly id: string;
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+}
+
+/** What the alarms watch in one region. */
+export interface WatchedResources {
+  /** The public load balancer of the monolith phases. */
+  readonly publicLoadBalancer?: elbv2.IApplicationLoadBalancer;
+  /** The API Gateway HTTP API of the services phases. */
+  readonly api?: apigw.IHttpApi;
+  /** Target groups that must never be empty. */
+  readonly targetGroups: readonly WatchedTargetGroup[];
+  /** PostgreSQL primaries (by spec ID) and their read replicas; only in the region holding them. */
+  readonly databases: ReadonlyMap<string, { readonly instance: rds.IDatabaseInstance; readonly replicas: readonly rds.IDatabaseInstance[] }>;
+}
+
+/** Props for {@link RoadmapAlarms}. */
+export interface RoadmapAlarmsProps {
+  readonly spec: MonitoringSpec;
+  readonly slo: SloSpec;
+  readonly topic: sns.ITopic;
+  readonly watched: WatchedResources;
+  /** Whether this region publishes the users metric (the primary region). */
+  readonly capacity: boolean;
+}
+
+/**
+ * The roadmap's rollback thresholds (error rate, response time against the baseline,
+ * replication lag, unavailability) and next-phase triggers (database CPU at peak, users at a
+ * share of the phase's capacity) as CloudWatch alarms that notify the SNS topic on alarm and
+ * on recovery.
+ */
+export class RoadmapAlarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, private readonly props: RoadmapAlarmsProps) {
+    super(scope, id);
+    const { spec, watched } = props;
+    const minute = Duration.minutes(1);
+    const responseLimitMs = spec.baselineResponseMs * spec.responseTimeFactor;
+    const unavailableMinutes = spec.unavailableSeconds / 60;
+
+    if (watched.publicLoadBalancer) {
+      const m = watched.publicLoadBalancer.metrics;
+      const errors = new cloudwatch.MathExpression({
+        label: 'Error rate (%)',
+        expression: '100 * (target5xx + elb5xx) / MAX([requests, 1])',
+        usingMetrics: {
+          target5xx: m.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', period: minute }),
+          elb5xx: m.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { statistic: 'Sum', period: minute }),
+          requests: m.requestCount({ statistic: 'Sum', period: minute }),
+        },
+        period: minute,
+      });
+      this.add('FrontDoorErrorRate', errors, spec.errorRatePercent, 5, 3, `Rollback: more than ${spec.errorRatePercent}% of requests fail (public load balancer)`);
+      this.add(
+        'FrontDoorResponseTime',
+        m.targetResponseTime({ statistic: 'p99', period: minute }),
+        responseLimitMs / 1000,
+        5,
+        3,
+        `Rollback: p99 response time above ${spec.responseTimeFactor}x the ${spec.baselineResponseMs} ms baseline (public load balancer, seconds)`,
+      );
+    }
+
+    if (watched.api) {
+      const api = watched.api;
+      const errors = new cloudwatch.MathExpression({
+        label: 'Error rate (%)',
+        expression: '100 * errors / MAX([requests, 1])',
+        usingMetrics: {
+          errors: api.metricServerError({ statistic: 'Sum', period: minute }),
+          requests: api.metricCount({ statistic: 'Sum', period: minute }),
+        },
+        period: minute,
+      });
+      this.add('ApiErrorRate', errors, spec.errorRatePercent, 5, 3, `Rollback: more than ${spec.errorRatePercent}% of API requests fail`);
+      this.add(
+        'ApiResponseTime',
+        api.metricLatency({ statistic: 'p99', period: minute }),
+        responseLimitMs,
+        5,
+        3,
+        `Rollback: API p99 response time above ${spec.responseTimeFactor}x the ${spec.baselineResponseMs} ms baseline (milliseconds)`,
+      );
+    }
+
+    for (const { id: tgId, targetGroup } of watched.targetGroups) {
+      const healthy = targetGroup.metrics.healthyHostCount({ statistic: 'Minimum', period: minute });
+      const alarm = new cloudwatch.Alarm(this, `${tgId}Unavailable`, {
+        alarmDescription: `Rollback: ${tgId} has had no healthy target for ${unavailableMinutes} minute(s)`,
+        metric: healthy,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: unavailableMinutes,
+        datapointsToAlarm: unavailableMinutes,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      this.notify(alarm);
+    }
+
+    for (const [dbId, db] of watched.databases) {
+      this.add(
+        `${dbId}Cpu`,
+        db.instance.metricCPUUtilization({ statistic: 'Average', period: Duration.minutes(5) }),
+        spec.databaseCpuPercent,
+        3,
+        3,
+        `Next phase: database ${dbId} CPU above ${spec.databaseCpuPercent}% for 15 minutes`,
+      );
+      db.replicas.forEach((replica, n) => {
+        this.add(
+          `${dbId}Replica${n}Lag`,
+          replica.metric('ReplicaLag', { statistic: 'Maximum', period: minute }),
+          spec.replicationLagSeconds,
+          2,
+          2,
+          `Rollback: read replica ${n} of ${dbId} lags more than ${spec.replicationLagSeconds} s`,
+        );
+      });
+    }
+
+    if (props.capacity) {
+      const users = new cloudwatch.Metric({
+        namespace: BUSINESS_NAMESPACE,
+        metricName: DAILY_USERS_METRIC,
+        statistic: 'Maximum',
+        period: Duration.hours(1),
+      });
+      this.add(
+        'CapacityTrigger',
+        users,
+        Math.round((props.slo.dailyUsers * spec.capacityTriggerPercent) / 100),
+        3,
+        3,
+        `Next phase: daily users above ${spec.capacityTriggerPercent}% of the phase's ${props.slo.dailyUsers} for 3 hours`,
+        cloudwatch.TreatMissingData.NOT_BREACHING,
+      );
+    }
+  }
+
+  private add(
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    evaluationPeriods: number,
+    datapointsToAlarm: number,
+    description: string,
+    missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+  ): void {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods,
+      datapointsToAlarm,
+      treatMissingData: missing,
+    });
+    this.notify(alarm);
+  }
+
+  private notify(alarm: cloudwatch.Alarm): void {
+    const action = new actions.SnsAction(this.props.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+  }
+}
