@@ -3,6 +3,7 @@ import { PhaseSpec, RegionName } from '../phases';
 import { regionalStackName } from './naming';
 import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { TelemetryStack } from './stacks/telemetry-stack';
 
@@ -12,6 +13,7 @@ export interface RegionalStacks {
   readonly data: DataStack;
   readonly telemetry: TelemetryStack;
   readonly compute: ComputeStack;
+  readonly monitoring: MonitoringStack;
 }
 
 /** Everything one phase deploys, by region. */
@@ -67,7 +69,18 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
       telemetry: telemetry.telemetry,
       description: `Order platform compute (app servers, API Gateway, EKS) in ${region.region}`,
     });
-    regions.set(region.region, { network, data, telemetry, compute });
+    const monitoringName = regionalStackName(region.region, 'monitoring');
+    const monitoring = new MonitoringStack(scope, monitoringName, {
+      env,
+      stackName: monitoringName,
+      spec,
+      region,
+      compute,
+      data,
+      telemetry: telemetry.telemetry,
+      description: `Order platform alarms and dashboard in ${region.region}`,
+    });
+    regions.set(region.region, { network, data, telemetry, compute, monitoring });
   }
   return { spec, regions };
 }
