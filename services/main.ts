@@ -2,18 +2,17 @@
  * Starts a process hosting some modules: loads and checks config (exiting with a message
  * per bad variable), serves HTTP, runs the relay and consumers, and stops cleanly on SIGTERM.
  */
-import { ConfigError, loadConfig, type Config, type Domain } from './shared/config';
+import { ConfigError, loadConfig, type Config } from './shared/config';
 import { createLogger } from './shared/logger';
-import { Runtime } from './shared/runtime';
-import { MODULES } from './modules';
+import { Runtime, type ModuleDef } from './shared/runtime';
 
-export function createRuntime(service: string, domains: readonly Domain[], cfg: Config): Runtime {
+export function createRuntime(service: string, modules: readonly ModuleDef[], cfg: Config): Runtime {
   const rt = new Runtime(service, cfg, createLogger(service, cfg.LOG_LEVEL));
-  rt.load(domains.map((d) => MODULES[d]));
+  rt.load([...modules]);
   return rt;
 }
 
-export async function main(service: string, domains: readonly Domain[]): Promise<void> {
+export async function main(service: string, modules: readonly ModuleDef[]): Promise<void> {
   const started = process.hrtime.bigint();
   let cfg: Config;
   try {
@@ -25,7 +24,7 @@ export async function main(service: string, domains: readonly Domain[]): Promise
     }
     throw e;
   }
-  const rt = createRuntime(service, domains, cfg);
+  const rt = createRuntime(service, modules, cfg);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,4 +1,5 @@
 /** The analytics service. */
 import { main } from '../main';
+import { analyticsModule } from '../analytics/module';
 
-void main('analytics', ['analytics']);
+void main('analytics', [analyticsModule]);

@@ -1,4 +1,5 @@
 /** The inventory service. */
 import { main } from '../main';
+import { inventoryModule } from '../inventory/module';
 
-void main('inventory', ['inventory']);
+void main('inventory', [inventoryModule]);

@@ -1,4 +1,5 @@
 /** The notification service. */
 import { main } from '../main';
+import { notificationModule } from '../notification/module';
 
-void main('notification', ['notification']);
+void main('notification', [notificationModule]);

@@ -1,4 +1,5 @@
 /** The order service. */
 import { main } from '../main';
+import { orderModule } from '../order/module';
 
-void main('order', ['order']);
+void main('order', [orderModule]);

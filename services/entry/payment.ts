@@ -1,4 +1,5 @@
 /** The payment service. */
 import { main } from '../main';
+import { paymentModule } from '../payment/module';
 
-void main('payment', ['payment']);
+void main('payment', [paymentModule]);

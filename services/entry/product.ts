@@ -1,4 +1,5 @@
 /** The product service. */
 import { main } from '../main';
+import { productModule } from '../product/module';
 
-void main('product', ['product']);
+void main('product', [productModule]);

@@ -1,4 +1,5 @@
 /** The shipping service. */
 import { main } from '../main';
+import { shippingModule } from '../shipping/module';
 
-void main('shipping', ['shipping']);
+void main('shipping', [shippingModule]);

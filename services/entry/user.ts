@@ -1,4 +1,5 @@
 /** The user service. */
 import { main } from '../main';
+import { userModule } from '../user/module';
 
-void main('user', ['user']);
+void main('user', [userModule]);

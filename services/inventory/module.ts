@@ -138,12 +138,3 @@ export const inventoryModule: ModuleDef = {
     };
   },
 };
-
-export function inventoryHttp(rt: Runtime): InventoryApi {
-  return {
-    async availability(ids) {
-      const r = await rt.client('inventory').get<{ stock: { productId: string; available: number }[] }>(`/stock?ids=${ids.map(encodeURIComponent).join(',')}`);
-      return new Map(r.stock.map((s) => [s.productId, s.available]));
-    },
-  };
-}

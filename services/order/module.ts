@@ -9,9 +9,12 @@ import { appendOutbox, event, markProcessed, type EventEnvelope, type EventType 
 import { bucketOf, bucketOfOrderId } from '../shared/ids';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { id as idSchema, parse, uuid } from '../shared/validation';
-import { inventoryHttp, type InventoryApi } from '../inventory/module';
-import { paymentHttp, type PaymentApi } from '../payment/module';
-import { productHttp, type ProductApi } from '../product/module';
+import { inventoryHttp } from '../inventory/client';
+import type { InventoryApi } from '../inventory/module';
+import { paymentHttp } from '../payment/client';
+import type { PaymentApi } from '../payment/module';
+import { productHttp } from '../product/client';
+import type { ProductApi } from '../product/module';
 import { placeOrder, type CheckoutDeps } from './checkout';
 import { loadFromLog, Projector, readView } from './event-log';
 import { STATUS, type Order, type OrderStatus } from './model';

@@ -84,12 +84,3 @@ export const paymentModule: ModuleDef = {
     };
   },
 };
-
-/** The payment API over HTTP, for an order service running apart from payment. */
-export function paymentHttp(rt: Runtime): PaymentApi {
-  return {
-    async verify(token) {
-      await rt.client('payment').post('/payments/verify', { token });
-    },
-  };
-}

@@ -4,7 +4,7 @@
  * ProductChanged; the cache consumer deletes the entry.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Collection } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import { appendOutbox, event } from '../shared/events';
@@ -33,6 +33,7 @@ interface ProductRepo {
   load(ids: string[]): Promise<Map<string, Product>>;
   /** Upserts and records ProductChanged for the relay. */
   save(id: string, p: z.output<typeof ProductBody>): Promise<Product>;
+  close?(): Promise<void>;
 }
 
 function pgRepo(rt: Runtime): ProductRepo {
@@ -71,10 +72,13 @@ interface ProductDoc {
 }
 
 function mongoRepo(rt: Runtime): ProductRepo {
-  let col: Collection<ProductDoc> | undefined;
-  const products = () => (col ??= rt.mongo().db(rt.cfg.MONGO_DB).collection<ProductDoc>('products'));
+  const client = new MongoClient(rt.cfg.MONGO_URL!, { serverSelectionTimeoutMS: 5000, maxPoolSize: rt.cfg.DB_POOL_MAX });
+  rt.readiness.push({ name: 'mongodb', check: async () => void (await client.db(rt.cfg.MONGO_DB).command({ ping: 1 })) });
+  const col: Collection<ProductDoc> = client.db(rt.cfg.MONGO_DB).collection<ProductDoc>('products');
+  const products = () => col;
   const db = rt.db('inventory');
   return {
+    close: () => client.close(),
     async load(ids) {
       const docs = await products().find({ _id: { $in: ids } }).toArray();
       return new Map(docs.map((d) => [d._id, { id: d._id, name: d.name, priceCents: d.priceCents, currency: d.currency, version: d.version }]));
@@ -107,6 +111,7 @@ export const productModule: ModuleDef = {
     return {
       api,
       outboxes: ['inventory'],
+      stop: async () => repo.close?.(),
       consumers: cache
         ? [{ name: 'product-cache', topics: ['products'], handlers: { ProductChanged: async (e) => cache.invalidate('product', [e.key]) } }]
         : [],
@@ -133,12 +138,3 @@ export const productModule: ModuleDef = {
     };
   },
 };
-
-export function productHttp(rt: Runtime): ProductApi {
-  return {
-    async getProducts(ids) {
-      const r = await rt.client('product').get<{ products: Product[] }>(`/products?ids=${ids.map(encodeURIComponent).join(',')}`);
-      return new Map(r.products.map((p) => [p.id, p]));
-    },
-  };
-}

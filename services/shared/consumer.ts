@@ -30,58 +30,95 @@ export interface ConsumerOptions {
 export class EventConsumer {
   private consumer: Consumer | undefined;
   private stopping = false;
+  private supervisor: Promise<void> | undefined;
+  private stop_: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((r) => (this.stop_ = r));
 
   constructor(
     private readonly spec: ConsumerSpec,
     private readonly o: ConsumerOptions,
   ) {}
 
-  async start(): Promise<void> {
-    const { kafka, topicPrefix, log } = this.o;
-    const c = kafka.consumer({
-      groupId: topicName(topicPrefix, this.spec.name),
+  /**
+   * Starts consuming and keeps a consumer running: if kafkajs gives up (a broker away longer
+   * than its retries), a new consumer replaces it. Resolves once the first one runs or fails.
+   */
+  start(): Promise<void> {
+    return new Promise((ready) => {
+      this.supervisor = this.supervise(ready);
+    });
+  }
+
+  private async supervise(ready: () => void): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      const c = this.create();
+      this.consumer = c;
+      const dead = new Promise<unknown>((resolve) => {
+        c.on(c.events.CRASH, (ev) => {
+          if (!ev.payload.restart) resolve(ev.payload.error);
+        });
+      });
+      try {
+        await c.connect();
+        await c.subscribe({ topics: this.spec.topics.map((t) => topicName(this.o.topicPrefix, t)), fromBeginning: this.o.fromBeginning ?? true });
+        await c.run({ partitionsConsumedConcurrently: 4, eachMessage: (p) => this.handle(p.message.value, p.heartbeat) });
+        attempt = 0;
+        ready();
+        const err = await Promise.race([dead, this.stopped]);
+        if (!this.stopping) this.o.log.warn({ err, consumer: this.spec.name }, 'consumer stopped; starting a new one');
+      } catch (err) {
+        this.o.log.warn({ err, consumer: this.spec.name, attempt }, 'consumer could not start; retrying');
+        ready();
+      }
+      await c.disconnect().catch(() => undefined);
+      if (!this.stopping) await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+
+  private create(): Consumer {
+    return this.o.kafka.consumer({
+      groupId: topicName(this.o.topicPrefix, this.spec.name),
       sessionTimeout: 10000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 10000,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 3000 },
       allowAutoTopicCreation: false,
     });
-    this.consumer = c;
-    await c.connect();
-    await c.subscribe({ topics: this.spec.topics.map((t) => topicName(topicPrefix, t)), fromBeginning: this.o.fromBeginning ?? true });
-    await c.run({
-      partitionsConsumedConcurrently: 4,
-      eachMessage: async ({ message, heartbeat }) => {
-        let env: EventEnvelope;
-        try {
-          env = JSON.parse(message.value?.toString() ?? '') as EventEnvelope;
-          if (!env || typeof env.id !== 'string' || typeof env.type !== 'string') throw new Error('not an event envelope');
-        } catch (err) {
-          log.error({ err, consumer: this.spec.name }, 'skipping unparseable message');
-          this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'unparseable' });
-          return;
-        }
-        const handler = this.spec.handlers[env.type];
-        if (!handler) return;
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await handler(env);
-            this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'ok' });
-            return;
-          } catch (err) {
-            this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'retry' });
-            if (attempt === 0 || attempt % 20 === 0) log.warn({ err, consumer: this.spec.name, event: env.id, type: env.type, attempt }, 'event handler failed; retrying');
-            if (this.stopping) throw err;
-            await new Promise((r) => setTimeout(r, Math.min(3000, 50 * 2 ** Math.min(attempt, 6))));
-            await heartbeat().catch(() => undefined);
-          }
-        }
-      },
-    });
+  }
+
+  private async handle(value: Buffer | null, heartbeat: () => Promise<void>): Promise<void> {
+    const { log } = this.o;
+    let env: EventEnvelope;
+    try {
+      env = JSON.parse(value?.toString() ?? '') as EventEnvelope;
+      if (!env || typeof env.id !== 'string' || typeof env.type !== 'string') throw new Error('not an event envelope');
+    } catch (err) {
+      log.error({ err, consumer: this.spec.name }, 'skipping unparseable message');
+      this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'unparseable' });
+      return;
+    }
+    const handler = this.spec.handlers[env.type];
+    if (!handler) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handler(env);
+        this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'ok' });
+        return;
+      } catch (err) {
+        this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'retry' });
+        if (attempt === 0 || attempt % 20 === 0) log.warn({ err, consumer: this.spec.name, event: env.id, type: env.type, attempt }, 'event handler failed; retrying');
+        // Throwing leaves the offset uncommitted: the event comes back after the restart.
+        if (this.stopping) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(3000, 50 * 2 ** Math.min(attempt, 6))));
+        await heartbeat().catch(() => undefined);
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.consumer?.disconnect();
+    this.stop_();
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.supervisor;
   }
 }

@@ -19,8 +19,10 @@ export function createPool(url: string, o: PoolOptions): Pool {
     application_name: o.applicationName,
     options: `-c statement_timeout=${o.statementTimeoutMs}`,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A connection lost to a server restart must not crash the process: idle clients report on
+  // the pool, checked-out ones on themselves; the query in flight fails and is retried by its caller.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

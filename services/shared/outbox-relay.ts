@@ -14,7 +14,8 @@ import type { Metrics } from './metrics';
 
 export interface RelayOptions {
   pools: { name: string; pool: Pool }[];
-  producer: Producer;
+  /** The producer, connected on first use and again after a failure. */
+  producer: () => Promise<Producer>;
   topicPrefix: string;
   batchSize: number;
   pollMs: number;
@@ -57,7 +58,8 @@ export class OutboxRelay {
         list.push({ key: r.key, value: JSON.stringify(r.payload), headers: { 'event-type': r.type, 'event-id': env.id } });
         byTopic.set(t, list);
       }
-      await this.o.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      const producer = await this.o.producer();
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       await c.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
       for (const [topic, msgs] of byTopic) this.o.metrics?.eventsPublished.inc({ topic }, msgs.length);
       return rows.length;

@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { MongoClient } from 'mongodb';
 import { Cache } from './cache';
 import { DOMAINS, type Config, type Domain } from './config';
 import { EventConsumer, type ConsumerSpec } from './consumer';
@@ -44,7 +43,6 @@ export class Runtime {
   private kafkaClient: Kafka | undefined;
   private producerP: Promise<Producer> | undefined;
   private cacheClient: Cache | undefined;
-  private mongoClient: MongoClient | undefined;
   private readonly modules = new Map<Domain, ModuleInstance>();
   private readonly clients = new Map<Domain, ServiceClient>();
   private relay: OutboxRelay | undefined;
@@ -130,15 +128,6 @@ export class Runtime {
     return this.cacheClient;
   }
 
-  mongo(): MongoClient {
-    if (!this.mongoClient) {
-      this.mongoClient = new MongoClient(this.cfg.MONGO_URL!, { serverSelectionTimeoutMS: 5000, maxPoolSize: this.cfg.DB_POOL_MAX });
-      const m = this.mongoClient;
-      this.readiness.push({ name: 'mongodb', check: async () => void (await m.db(this.cfg.MONGO_DB).command({ ping: 1 })) });
-    }
-    return this.mongoClient;
-  }
-
   /** A client for another service, with breaker, timeout and retries. */
   client(d: Domain): ServiceClient {
     let cl = this.clients.get(d);
@@ -202,7 +191,7 @@ export class Runtime {
       if (pools.length > 0) {
         this.relay = new OutboxRelay({
           pools,
-          producer: await this.producer(),
+          producer: () => this.producer(),
           topicPrefix: c.KAFKA_TOPIC_PREFIX,
           batchSize: c.RELAY_BATCH_SIZE,
           pollMs: c.RELAY_POLL_MS,
@@ -235,7 +224,6 @@ export class Runtime {
     for (const m of this.modules.values()) await m.stop?.().catch(() => undefined);
     if (this.producerP) await (await this.producerP.catch(() => undefined))?.disconnect().catch(() => undefined);
     await this.cacheClient?.close();
-    await this.mongoClient?.close().catch(() => undefined);
     await Promise.all([...this.dbs.values()].map((d) => d.close().catch(() => undefined)));
     await Promise.all(this.extraPools.map((p) => p.end().catch(() => undefined)));
   }

@@ -6,10 +6,12 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { FastifyInstance } from 'fastify';
+import { holdShared } from './server-lock';
 import { loadConfig, DOMAINS, type Config, type Domain } from '../../services/shared/config';
 import { migrate } from '../../services/tools/migrate-lib';
 import { provisionTopics } from '../../services/tools/topics';
 import { createRuntime } from '../../services/main';
+import { MODULES } from '../../services/modules';
 import type { Runtime } from '../../services/shared/runtime';
 import { TOPICS } from '../../services/shared/events';
 import { KAFKA_BROKERS, createTestDatabase, uniqueTopic, waitForServers, type ServerName, type TestDatabase } from '../support/servers';
@@ -75,6 +77,8 @@ export interface SystemOptions {
   shards?: number;
   partitions?: number;
   servers?: ServerName[];
+  /** The caller holds the exclusive server lock (fault tests). */
+  exclusive?: boolean;
 }
 
 export async function kafkaAdmin() {
@@ -85,6 +89,7 @@ export async function kafkaAdmin() {
 
 /** Databases, migrations and topics for one test system, without starting services. */
 export async function prepare(name: string, o: SystemOptions = {}) {
+  const lock = o.exclusive ? undefined : await holdShared();
   await waitForServers({ names: o.servers ?? ['postgres', 'kafka'], timeoutMs: 30000 });
   const [orders, inventory, users] = await Promise.all([createTestDatabase(`${name}_orders`), createTestDatabase(`${name}_inv`), createTestDatabase(`${name}_users`)]);
   const shards: TestDatabase[] = [];
@@ -118,6 +123,7 @@ export async function prepare(name: string, o: SystemOptions = {}) {
     await a.deleteTopics({ topics: TOPICS.map((t) => prefix + t) }).catch(() => undefined);
     await a.disconnect();
     for (const d of [orders, inventory, users, ...shards]) await d.drop().catch(() => undefined);
+    lock?.release();
   };
   return { orders, inventory, users, shards, prefix, env, drop };
 }
@@ -125,7 +131,7 @@ export async function prepare(name: string, o: SystemOptions = {}) {
 export async function startSystem(name: string, o: SystemOptions = {}): Promise<TestSystem> {
   const p = await prepare(name, o);
   const cfg = loadConfig(p.env);
-  const rt = createRuntime(name, o.domains ?? DOMAINS, cfg);
+  const rt = createRuntime(name, (o.domains ?? DOMAINS).map((d) => MODULES[d]), cfg);
   const app = rt.buildApp();
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   if (o.workers ?? true) await rt.startWorkers();

@@ -1,0 +1,104 @@
+/**
+ * Bundles each service entry point into one file with esbuild (dist/services/<name>.js) and
+ * reports each bundle's size and cold start: the time from `node <bundle>` to its first
+ * answer on /healthz, with the databases and brokers configured but not yet contacted.
+ *
+ *   npx tsx services/build.ts            # build and measure
+ *   npx tsx services/build.ts --no-cold  # build only
+ */
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+
+export const ENTRIES = ['monolith', 'user', 'product', 'order', 'inventory', 'payment', 'shipping', 'notification', 'analytics', 'relay'] as const;
+export const TOOLS = ['migrate', 'provision-topics'] as const;
+
+const ROOT = path.resolve(__dirname, '..');
+
+export async function buildBundles(outdir = path.join(ROOT, 'dist', 'services'), opts: { minify?: boolean; entries?: readonly string[] } = {}): Promise<{ name: string; file: string; bytes: number }[]> {
+  const entries = opts.entries ?? [...ENTRIES, ...TOOLS];
+  const entryPoints = Object.fromEntries(
+    entries.map((e) => [e, path.join(ROOT, 'services', (TOOLS as readonly string[]).includes(e) ? 'tools' : 'entry', `${e}.ts`)]),
+  );
+  await build({
+    entryPoints,
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: opts.minify ?? true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+    // Optional native or cloud add-ons of the drivers, never used here.
+    external: ['pg-native', 'kerberos', '@mongodb-js/zstd', 'snappy', 'socks', 'aws4', 'mongodb-client-encryption', 'gcp-metadata', '@aws-sdk/credential-providers', '@napi-rs/snappy-*'],
+  });
+  return entries.map((name) => {
+    const file = path.join(outdir, `${name}.js`);
+    return { name, file, bytes: statSync(file).size };
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Milliseconds from spawning the bundle to a 200 from /healthz. */
+export async function coldStart(file: string, env: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${path.basename(file)} exited ${child.exitCode}: ${stderr.trim()}`);
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (r.status === 200) return performance.now() - t0;
+      } catch {
+        // not listening yet
+      }
+      if (performance.now() - t0 > 20000) throw new Error(`${path.basename(file)} did not answer /healthz within 20 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const bundles = await buildBundles();
+  process.stdout.write(`built ${bundles.length} bundles in ${Math.round(performance.now() - t0)} ms\n`);
+  const measure = !process.argv.includes('--no-cold');
+  const env = {
+    ORDERS_DB_URL: 'postgres://postgres:postgres@127.0.0.1:1/unused',
+    INVENTORY_DB_URL: 'postgres://postgres:postgres@127.0.0.1:1/unused',
+    USERS_DB_URL: 'postgres://postgres:postgres@127.0.0.1:1/unused',
+    KAFKA_BROKERS: '127.0.0.1:1',
+  };
+  process.stdout.write(`${'bundle'.padEnd(18)}${'size'.padStart(10)}${measure ? '  cold start' : ''}\n`);
+  for (const b of bundles) {
+    let cold = '';
+    if (measure && (ENTRIES as readonly string[]).includes(b.name) && b.name !== 'relay') cold = `  ${Math.round(await coldStart(b.file, env))} ms`;
+    process.stdout.write(`${b.name.padEnd(18)}${`${(b.bytes / 1024).toFixed(0)} KiB`.padStart(10)}${cold}\n`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`build: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}
