@@ -7,6 +7,7 @@ import { PhaseSpec, ServiceName } from '../../phases';
 import { POSTGRES_PORT, PostgresDatabase } from '../constructs/postgres';
 import { acknowledge } from '../nag';
 import { DataStack } from '../stacks/data-stack';
+import { BUSINESS_NAMESPACE } from '../monitoring/alarms';
 import { SERVICE_PORT } from './routes';
 
 /** Props for {@link AppEnvironment}. */
@@ -178,7 +179,8 @@ export class AppEnvironment extends Construct {
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: keys,
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+          // Any region's Secrets Manager: a secondary region reads the primary region's database secrets.
+          conditions: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
         }),
       );
     }
@@ -206,10 +208,23 @@ export class AppEnvironment extends Construct {
         resources: [groups],
       }),
     );
+    // Business metrics (daily users, orders, revenue) go to CloudWatch for the capacity alarm.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': BUSINESS_NAMESPACE } },
+      }),
+    );
   }
 
   /** Acknowledges, on a role given {@link grantRuntime}, the Kafka wildcards it needs. */
   static acknowledgeRuntimeGrants(role: Construct): void {
+    acknowledge(
+      role,
+      'IAM5[Resource::*]',
+      `CloudWatch PutMetricData has no resource ARNs; the condition limits it to the ${BUSINESS_NAMESPACE} namespace.`,
+    );
     for (const resource of kafkaWildcards(Stack.of(role))) {
       acknowledge(
         role,

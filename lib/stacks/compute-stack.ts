@@ -9,6 +9,7 @@ import { Ec2Services, serviceId } from '../compute/ec2-services';
 import { Gateway, ServiceBackends } from '../compute/gateway';
 import { Monolith } from '../compute/monolith';
 import { Network } from '../constructs/network';
+import { ServicesCluster } from '../k8s/services-cluster';
 import { WatchedTargetGroup } from '../monitoring/alarms';
 import { Telemetry } from '../monitoring/telemetry';
 import { DataStack } from './data-stack';
@@ -36,6 +37,7 @@ export class ComputeStack extends Stack {
   readonly monolith?: Monolith;
   readonly gateway?: Gateway;
   readonly ec2Services?: Ec2Services;
+  readonly eks?: ServicesCluster;
   /** Target groups that must never be empty, for the unavailability alarms. */
   readonly watchedTargetGroups: WatchedTargetGroup[] = [];
   /** Every EC2 group, by a literal ID, for dashboards. */
@@ -70,15 +72,22 @@ export class ComputeStack extends Stack {
       this.ec2Services = compute.ec2Services
         ? new Ec2Services(this, 'Services', { ...common, spec: compute.ec2Services, loadBalancer: this.gateway.loadBalancer })
         : undefined;
+    }
+    this.eks = compute.eks
+      ? new ServicesCluster(this, 'Kubernetes', { ...common, spec, vpcCidr: props.region.vpcCidr, gateway: this.gateway })
+      : undefined;
+    if (this.gateway) {
       const backends: ServiceBackends = {
         monolith: this.monolith?.fleet.targetGroup('GatewayTargets', this.gateway.loadBalancer),
         ec2Services: this.ec2Services?.targetGroups,
+        eks: this.eks?.targetGroups,
       };
-      if (backends.monolith || backends.ec2Services) this.gateway.route(backends);
+      this.gateway.route(backends);
       for (const [name, group] of this.ec2Services?.targetGroups ?? []) {
         this.watchedTargetGroups.push({ id: `${serviceId(name)}Ec2`, targetGroup: group });
         this.fleets.set(serviceId(name), this.ec2Services!.fleets.get(name)!.group);
       }
+      for (const [name, group] of this.eks?.targetGroups ?? []) this.watchedTargetGroups.push({ id: `${serviceId(name)}Eks`, targetGroup: group });
     }
   }
 }

@@ -9,6 +9,8 @@ mkdir -p "$dir"
 for pair in ${SECRET_ARNS:-}; do
   name="${pair%%=*}"
   arn="${pair#*=}"
-  aws secretsmanager get-secret-value --secret-id "$arn" --query SecretString --output text > "$dir/$name.json.tmp"
+  # The secret's own region (a secondary region reads the primary region's database secrets).
+  region="$(echo "$arn" | cut -d: -f4)"
+  aws secretsmanager get-secret-value --region "$region" --secret-id "$arn" --query SecretString --output text > "$dir/$name.json.tmp"
   mv "$dir/$name.json.tmp" "$dir/$name.json"
 done

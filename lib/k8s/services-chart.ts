@@ -1,0 +1,353 @@
+import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import { EksSpec, PhaseSpec, PodServiceSpec, ServiceName } from '../../phases';
+import { calledBy, HEALTH_PATH, METRICS_PATH, READY_PATH, SERVICE_PORT, SERVICE_ROUTES } from '../compute/routes';
+
+/** The namespace every service, job and config lives in. */
+export const NAMESPACE = 'orders';
+
+/** The port each Kubernetes Service exposes (to the pods' {@link SERVICE_PORT}). */
+export const CLUSTER_SERVICE_PORT = 80;
+
+/** The numeric user and group the containers run as (the image's USER). */
+export const RUN_AS = 10001;
+
+/** Where the init container writes secrets and the launcher reads them. */
+export const SECRETS_DIR = '/run/secrets/orders';
+
+/** Service accounts of the jobs, each with its own IAM role. */
+export const JOB_ACCOUNTS = { topics: 'kafka-admin', migrations: 'migrations' } as const;
+
+/** The user name the Amazon Managed Prometheus scraper is mapped to in the cluster. */
+export const SCRAPER_USER = 'aps-collector-user';
+
+/** Values the charts take from the CDK app: tokens when deployed, readable placeholders for review. */
+export interface ChartBindings {
+  /** The services' image (bundles and launcher). */
+  readonly image: string;
+  /** The shared environment (services/shared/config.ts names; secrets as placeholders). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** `name=arn ...` of the secrets the init container fetches. */
+  readonly secretArns: string;
+  /** The VPC's CIDR: the load balancer and the Prometheus scraper reach pods from it. */
+  readonly vpcCidr: string;
+  /**
+   * Target groups of the internal load balancer the pods register in, with its security group:
+   * present when API Gateway routes to EKS.
+   */
+  readonly loadBalancer?: {
+    readonly securityGroupId: string;
+    readonly targetGroupArns: Readonly<Partial<Record<ServiceName, string>>>;
+  };
+}
+
+const labelsOf = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'order-platform' });
+
+/** In-cluster URL of a service. */
+export function serviceUrl(name: ServiceName): string {
+  return `http://${name}.${NAMESPACE}.svc.cluster.local:${CLUSTER_SERVICE_PORT}`;
+}
+
+/** Hardening kplus cannot express: no Linux capabilities, the runtime's seccomp profile. */
+function harden(workload: Construct, podSpecPath: string, containers: number): void {
+  const api = ApiObject.of(workload);
+  api.addJsonPatch(JsonPatch.add(`${podSpecPath}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+  for (const kind of ['containers', 'initContainers']) {
+    const count = kind === 'containers' ? containers : 1;
+    for (let i = 0; i < count; i++) {
+      api.addJsonPatch(JsonPatch.add(`${podSpecPath}/${kind}/${i}/securityContext/capabilities`, { drop: ['ALL'] }));
+    }
+  }
+}
+
+const containerSecurity: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  readOnlyRootFilesystem: true,
+  privileged: false,
+  allowPrivilegeEscalation: false,
+  user: RUN_AS,
+  group: RUN_AS,
+};
+
+/** The init container that writes the secrets a process reads at start, and the volumes both share. */
+function secretsInit(scope: Construct, id: string, bindings: ChartBindings): { init: kplus.ContainerProps; secrets: kplus.Volume; tmp: kplus.Volume } {
+  const secrets = kplus.Volume.fromEmptyDir(scope, `${id}SecretsVolume`, 'secrets', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+  const tmp = kplus.Volume.fromEmptyDir(scope, `${id}TmpVolume`, 'tmp', { sizeLimit: Size.mebibytes(64) });
+  return {
+    secrets,
+    tmp,
+    init: {
+      name: 'secrets',
+      image: bindings.image,
+      imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+      command: ['/bin/sh', '/app/fetch-secrets.sh'],
+      envVariables: {
+        SECRET_ARNS: kplus.EnvValue.fromValue(bindings.secretArns),
+        SECRETS_DIR: kplus.EnvValue.fromValue(SECRETS_DIR),
+        HOME: kplus.EnvValue.fromValue('/tmp'),
+      },
+      securityContext: containerSecurity,
+      resources: {
+        cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(200) },
+        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+      },
+      volumeMounts: [
+        { path: SECRETS_DIR, volume: secrets },
+        { path: '/tmp', volume: tmp },
+      ],
+    },
+  };
+}
+
+function capitalize(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/**
+ * The services on Kubernetes, from the same phase spec as the CDK stacks: per service a
+ * ConfigMap, a ServiceAccount (its IAM role comes through EKS Pod Identity), a Deployment
+ * (requests and limits, liveness, readiness and startup probes, non-root, read-only root
+ * filesystem, no capabilities, spread over zones), a Service, a HorizontalPodAutoscaler with
+ * the spec's bounds, a PodDisruptionBudget, a NetworkPolicy that admits only its callers,
+ * the load balancer and the scraper, and, when API Gateway routes to EKS, a TargetGroupBinding.
+ */
+export class ServicesChart extends Chart {
+  constructor(scope: Construct, id: string, spec: PhaseSpec, bindings: ChartBindings) {
+    super(scope, id, { labels: { 'app.kubernetes.io/part-of': 'order-platform' } });
+    const eks = spec.compute.eks as EksSpec;
+
+    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: NAMESPACE } });
+    this.defaultDenyPolicy(namespace);
+
+    for (const pod of eks.services) this.service(pod, bindings);
+    this.scraperAccess();
+  }
+
+  private defaultDenyPolicy(namespace: kplus.Namespace): void {
+    const policy = new kplus.k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: { name: 'default-deny-ingress', namespace: NAMESPACE },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    policy.node.addDependency(namespace);
+  }
+
+  private service(pod: PodServiceSpec, bindings: ChartBindings): void {
+    const name = pod.name;
+    const Id = capitalize(name);
+    const labels = labelsOf(name);
+    const serviceUrls = calledBy(name)
+      .map((target) => `${target}=${serviceUrl(target)}`)
+      .join(',');
+
+    const config = new kplus.ConfigMap(this, `${Id}Config`, {
+      metadata: { name: `${name}-config`, labels, namespace: NAMESPACE },
+      data: { ...bindings.environment, ...(serviceUrls ? { SERVICE_URLS: serviceUrls } : {}), SECRETS_DIR },
+    });
+    const account = new kplus.ServiceAccount(this, `${Id}Account`, {
+      metadata: { name, labels, namespace: NAMESPACE },
+      automountToken: false,
+    });
+
+    const { init, secrets, tmp } = secretsInit(this, Id, bindings);
+    const deployment = new kplus.Deployment(this, `${Id}Deployment`, {
+      metadata: { name, labels, namespace: NAMESPACE },
+      podMetadata: {
+        labels,
+        annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(SERVICE_PORT), 'prometheus.io/path': METRICS_PATH },
+      },
+      serviceAccount: account,
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      terminationGracePeriod: Duration.seconds(30),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      minReady: Duration.seconds(10),
+      progressDeadline: Duration.minutes(10),
+      initContainers: [init],
+      volumes: [secrets, tmp],
+      containers: [
+        {
+          name,
+          image: bindings.image,
+          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+          args: [`services/${name}.js`],
+          portNumber: SERVICE_PORT,
+          envFrom: [kplus.Env.fromConfigMap(config)],
+          securityContext: containerSecurity,
+          resources: {
+            cpu: { request: kplus.Cpu.millis(pod.cpuMillis), limit: kplus.Cpu.millis(pod.cpuMillis * 2) },
+            memory: { request: Size.mebibytes(pod.memoryMiB), limit: Size.mebibytes(pod.memoryMiB) },
+          },
+          startup: kplus.Probe.fromHttpGet(HEALTH_PATH, { port: SERVICE_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
+          liveness: kplus.Probe.fromHttpGet(HEALTH_PATH, { port: SERVICE_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+          readiness: kplus.Probe.fromHttpGet(READY_PATH, { port: SERVICE_PORT, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
+          volumeMounts: [
+            { path: SECRETS_DIR, volume: secrets, readOnly: true },
+            { path: '/tmp', volume: tmp },
+          ],
+        },
+      ],
+    });
+    harden(deployment, '/spec/template/spec', 1);
+    // Spread evenly over zones and nodes without capping replicas at the zone count (which
+    // kplus's spread, a required anti-affinity, would do).
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+      ]),
+    );
+
+    new kplus.Service(this, `${Id}Service`, {
+      metadata: { name, labels, namespace: NAMESPACE },
+      selector: deployment,
+      ports: [{ name: 'http', port: CLUSTER_SERVICE_PORT, targetPort: SERVICE_PORT }],
+    });
+
+    new kplus.HorizontalPodAutoscaler(this, `${Id}Autoscaler`, {
+      metadata: { name, labels, namespace: NAMESPACE },
+      target: deployment,
+      minReplicas: pod.minReplicas,
+      maxReplicas: pod.maxReplicas,
+      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(pod.targetCpuPercent))],
+    });
+
+    new kplus.k8s.KubePodDisruptionBudget(this, `${Id}Budget`, {
+      metadata: { name, labels, namespace: NAMESPACE },
+      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+    });
+
+    const callers = SERVICE_ROUTES[name].callers;
+    new kplus.k8s.KubeNetworkPolicy(this, `${Id}Ingress`, {
+      metadata: { name, labels, namespace: NAMESPACE },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress'],
+        ingress: [
+          ...(callers.length
+            ? [{ from: callers.map((caller) => ({ podSelector: { matchLabels: labelsOf(caller) } })), ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(SERVICE_PORT) }] }]
+            : []),
+          // The load balancer (API Gateway's VPC link) and the Prometheus scraper reach pods from the VPC.
+          { from: [{ ipBlock: { cidr: bindings.vpcCidr } }], ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(SERVICE_PORT) }] },
+        ],
+      },
+    });
+
+    const targetGroupArn = bindings.loadBalancer?.targetGroupArns[name];
+    if (bindings.loadBalancer && targetGroupArn) {
+      new ApiObject(this, `${Id}TargetGroupBinding`, {
+        apiVersion: 'elbv2.k8s.aws/v1beta1',
+        kind: 'TargetGroupBinding',
+        metadata: { name, labels, namespace: NAMESPACE },
+        spec: {
+          serviceRef: { name, port: CLUSTER_SERVICE_PORT },
+          targetGroupARN: targetGroupArn,
+          targetType: 'ip',
+          networking: {
+            ingress: [
+              {
+                from: [{ securityGroup: { groupID: bindings.loadBalancer.securityGroupId } }],
+                ports: [{ protocol: 'TCP', port: SERVICE_PORT }],
+              },
+            ],
+          },
+        },
+      });
+    }
+  }
+
+  /** Read access for the Amazon Managed Prometheus scraper (mapped to {@link SCRAPER_USER}). */
+  private scraperAccess(): void {
+    new kplus.k8s.KubeClusterRole(this, 'ScraperRole', {
+      metadata: { name: 'aps-collector-role' },
+      rules: [
+        { apiGroups: [''], resources: ['nodes', 'nodes/proxy', 'nodes/metrics', 'services', 'endpoints', 'pods', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+        { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
+      ],
+    });
+    new kplus.k8s.KubeClusterRoleBinding(this, 'ScraperBinding', {
+      metadata: { name: 'aps-collector-user-role-binding' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'aps-collector-role' },
+      subjects: [{ kind: 'User', name: SCRAPER_USER, apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+  }
+}
+
+/** Migration targets: each database role the schema tool knows, one Job each. */
+function migrationRoles(spec: PhaseSpec): string[] {
+  const shards = spec.postgres.instances.filter((i) => i.role === 'orders').length;
+  return ['orders', 'inventory', 'users', ...(shards > 1 ? ['order-shard'] : [])];
+}
+
+/**
+ * One-off work, apart from the services so that a Job's immutable spec never blocks a service
+ * update: a Job that creates or grows every Kafka topic to the phase's partition count, and a
+ * schema Job per database role (users, inventory, orders, and every order shard when sharded).
+ * Finished Jobs are deleted after ten minutes, so that the next phase's values apply as new Jobs.
+ */
+export class JobsChart extends Chart {
+  constructor(scope: Construct, id: string, spec: PhaseSpec, bindings: ChartBindings) {
+    super(scope, id, { labels: { 'app.kubernetes.io/part-of': 'order-platform' } });
+    const partitions = Math.max(...spec.streaming.topics.map((t) => t.partitions));
+
+    const config = new kplus.ConfigMap(this, 'JobsConfig', {
+      metadata: { name: 'jobs-config', namespace: NAMESPACE },
+      data: { ...bindings.environment, SECRETS_DIR, KAFKA_TOPIC_PARTITIONS: String(partitions) },
+    });
+    const topicsAccount = new kplus.ServiceAccount(this, 'TopicsAccount', { metadata: { name: JOB_ACCOUNTS.topics, namespace: NAMESPACE }, automountToken: false });
+    const migrationsAccount = new kplus.ServiceAccount(this, 'MigrationsAccount', { metadata: { name: JOB_ACCOUNTS.migrations, namespace: NAMESPACE }, automountToken: false });
+
+    this.job('ProvisionTopics', 'provision-topics', ['services/provision-topics.js'], topicsAccount, config, bindings, { 'orders.platform/partitions': String(partitions) });
+    for (const role of migrationRoles(spec)) {
+      this.job(`Migrate${role.split('-').map(capitalize).join('')}`, `migrate-${role}`, ['services/migrate.js', role], migrationsAccount, config, bindings, {});
+    }
+  }
+
+  private job(
+    id: string,
+    name: string,
+    args: string[],
+    account: kplus.ServiceAccount,
+    config: kplus.ConfigMap,
+    bindings: ChartBindings,
+    annotations: Record<string, string>,
+  ): void {
+    const { init, secrets, tmp } = secretsInit(this, id, bindings);
+    const job = new kplus.Job(this, id, {
+      metadata: { name, labels: labelsOf(name), annotations, namespace: NAMESPACE },
+      podMetadata: { labels: labelsOf(name) },
+      serviceAccount: account,
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      backoffLimit: 6,
+      activeDeadline: Duration.minutes(30),
+      ttlAfterFinished: Duration.minutes(10),
+      initContainers: [init],
+      volumes: [secrets, tmp],
+      containers: [
+        {
+          name,
+          image: bindings.image,
+          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+          args,
+          envFrom: [kplus.Env.fromConfigMap(config)],
+          securityContext: containerSecurity,
+          resources: {
+            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+            memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
+          },
+          volumeMounts: [
+            { path: SECRETS_DIR, volume: secrets, readOnly: true },
+            { path: '/tmp', volume: tmp },
+          ],
+        },
+      ],
+    });
+    harden(job, '/spec/template/spec', 1);
+    new kplus.k8s.KubeNetworkPolicy(this, `${id}Ingress`, {
+      metadata: { name, labels: labelsOf(name), namespace: NAMESPACE },
+      spec: { podSelector: { matchLabels: labelsOf(name) }, policyTypes: ['Ingress'], ingress: [] },
+    });
+  }
+}

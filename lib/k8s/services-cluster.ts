@@ -1,0 +1,457 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
+import { Duration, RemovalPolicy, Stack, Stage, Token, Tokenization, Validations } from 'aws-cdk-lib';
+import * as aps from 'aws-cdk-lib/aws-aps';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eksl1 from 'aws-cdk-lib/aws-eks';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as cdk8s from 'cdk8s';
+import { Construct } from 'constructs';
+import { EksSpec, PhaseSpec, ServiceName } from '../../phases';
+import { AppEnvironment } from '../compute/app-environment';
+import { ServiceBundle } from '../compute/delivery';
+import { serviceId } from '../compute/ec2-services';
+import { Gateway } from '../compute/gateway';
+import { METRICS_PATH, READY_PATH, SERVICE_PORT } from '../compute/routes';
+import { Telemetry } from '../monitoring/telemetry';
+import { acknowledge } from '../nag';
+import { ChartBindings, JOB_ACCOUNTS, JobsChart, NAMESPACE, SCRAPER_USER, ServicesChart } from './services-chart';
+
+/** The cluster's name: one cluster per region. */
+export const CLUSTER_NAME = 'orders';
+
+/** Cluster Autoscaler: the Helm chart release and the image matching Kubernetes 1.35. */
+export const CLUSTER_AUTOSCALER = { chartVersion: '9.54.0', imageTag: 'v1.35.0' } as const;
+
+/** The AWS Load Balancer Controller, which binds pods to the internal load balancer's target groups. */
+export const ALB_CONTROLLER_VERSION = eks.AlbControllerVersion.V2_17_1;
+
+/** Directory (inside the cloud assembly) the Kubernetes manifests are written to for review. */
+export const MANIFEST_DIR = 'k8s';
+
+/** Props for {@link ServicesCluster}. */
+export interface ServicesClusterProps {
+  readonly spec: PhaseSpec;
+  readonly vpc: ec2.IVpc;
+  readonly vpcCidr: string;
+  readonly appTier: ec2.ISecurityGroup;
+  readonly bundle: ServiceBundle;
+  readonly environment: AppEnvironment;
+  readonly telemetry: Telemetry;
+  /** API Gateway's internal load balancer: when present, pods register in per-service target groups on it. */
+  readonly gateway?: Gateway;
+}
+
+/**
+ * Amazon EKS for the services: a private-endpoint cluster with KMS-encrypted secrets and all
+ * control-plane logs, managed node groups on Graviton in the private subnets of the three AZs
+ * (IMDSv2 only, encrypted gp3 volumes, in the app tier group so that the data stores admit
+ * pods), the Cluster Autoscaler, EKS Pod Identity for each service's IAM role, network-policy
+ * enforcement in the VPC CNI, the AWS Load Balancer Controller, an Amazon Managed Prometheus
+ * scraper, and the services and jobs charts generated from the phase spec.
+ */
+export class ServicesCluster extends Construct {
+  readonly cluster: eks.Cluster;
+  /** Per-service IP target groups on the gateway's load balancer (when there is a gateway). */
+  readonly targetGroups = new Map<ServiceName, elbv2.ApplicationTargetGroup>();
+  readonly nodegroups: eks.Nodegroup[] = [];
+  /** The review manifests, as written to the cloud assembly. */
+  readonly reviewYaml: string;
+
+  constructor(scope: Construct, id: string, props: ServicesClusterProps) {
+    super(scope, id);
+    const spec = props.spec.compute.eks as EksSpec;
+
+    const secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'Order platform: Kubernetes secrets envelope encryption',
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(30),
+    });
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: CLUSTER_NAME,
+      version: eks.KubernetesVersion.of(spec.kubernetesVersion),
+      vpc: props.vpc,
+      vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      endpointAccess: eks.EndpointAccess.PRIVATE,
+      secretsEncryptionKey: secretsKey,
+      clusterLogging: [
+        eks.ClusterLoggingTypes.API,
+        eks.ClusterLoggingTypes.AUDIT,
+        eks.ClusterLoggingTypes.AUTHENTICATOR,
+        eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+        eks.ClusterLoggingTypes.SCHEDULER,
+      ],
+      kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer') },
+      albController: props.gateway ? { version: ALB_CONTROLLER_VERSION } : undefined,
+    });
+    const cluster = this.cluster;
+    acknowledgeClusterFindings(cluster);
+    // Created on first access: the agent that hands pods their IAM role credentials.
+    void cluster.eksPodIdentityAgent;
+    new eksl1.CfnAddon(this, 'VpcCni', {
+      clusterName: cluster.clusterName,
+      addonName: 'vpc-cni',
+      resolveConflicts: 'OVERWRITE',
+      configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
+    });
+
+    for (const group of spec.nodeGroups) {
+      const template = new ec2.LaunchTemplate(this, `${group.id}LaunchTemplate`, {
+        requireImdsv2: true,
+        httpPutResponseHopLimit: 1,
+        blockDevices: [
+          {
+            deviceName: '/dev/xvda',
+            volume: ec2.BlockDeviceVolume.ebs(group.diskGiB, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true, deleteOnTermination: true }),
+          },
+        ],
+      });
+      // Giving security groups in a launch template replaces the cluster group EKS would add,
+      // so both go in: the cluster group (control plane, nodes) and the app tier (data stores).
+      (template.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride('LaunchTemplateData.SecurityGroupIds', [
+        cluster.clusterSecurityGroupId,
+        props.appTier.securityGroupId,
+      ]);
+      const nodegroup = cluster.addNodegroupCapacity(group.id, {
+        amiType: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+        instanceTypes: group.instanceTypes.map((t) => new ec2.InstanceType(t)),
+        capacityType: group.capacityType === 'SPOT' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+        minSize: group.minNodes,
+        desiredSize: group.desiredNodes,
+        maxSize: group.maxNodes,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        launchTemplateSpec: { id: template.launchTemplateId!, version: template.latestVersionNumber },
+        labels: { 'orders.platform/capacity': group.capacityType.toLowerCase() },
+        enableNodeAutoRepair: true,
+      });
+      for (const policy of ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly']) {
+        acknowledge(
+          nodegroup,
+          `IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+          'EKS managed nodes need these AWS-managed policies (kubelet, VPC CNI, image pulls); workloads get their own roles through Pod Identity.',
+        );
+      }
+      this.nodegroups.push(nodegroup);
+    }
+
+    this.clusterAutoscaler();
+
+    const roles = new Map<string, iam.Role>();
+    for (const pod of spec.services) roles.set(pod.name, this.podRole(serviceId(pod.name), NAMESPACE, pod.name, props.environment, {}));
+    roles.set(JOB_ACCOUNTS.topics, this.podRole('KafkaAdmin', NAMESPACE, JOB_ACCOUNTS.topics, props.environment, { admin: true }));
+    roles.set(JOB_ACCOUNTS.migrations, this.podRole('Migrations', NAMESPACE, JOB_ACCOUNTS.migrations, props.environment, {}));
+
+    if (props.gateway) {
+      for (const pod of spec.services) {
+        this.targetGroups.set(
+          pod.name,
+          new elbv2.ApplicationTargetGroup(this, `${serviceId(pod.name)}Targets`, {
+            vpc: props.vpc,
+            port: SERVICE_PORT,
+            protocol: elbv2.ApplicationProtocol.HTTP,
+            targetType: elbv2.TargetType.IP,
+            deregistrationDelay: Duration.seconds(30),
+            healthCheck: { path: READY_PATH, interval: Duration.seconds(10), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3 },
+          }),
+        );
+      }
+      cluster.clusterSecurityGroup.addIngressRule(
+        ec2.Peer.securityGroupId(props.gateway.securityGroup.securityGroupId),
+        ec2.Port.tcp(SERVICE_PORT),
+        'Internal load balancer to pods',
+      );
+      props.gateway.securityGroup.addEgressRule(ec2.Peer.securityGroupId(cluster.clusterSecurityGroupId), ec2.Port.tcp(SERVICE_PORT), 'To pods');
+    }
+
+    this.scraper(props.telemetry, props.vpc);
+
+    const image = props.bundle.image;
+    for (const nodegroup of this.nodegroups) {
+      image.repository.grantPull(nodegroup.role);
+      acknowledge(
+        nodegroup.role,
+        'IAM5[Resource::*]',
+        'ecr:GetAuthorizationToken has no resource ARN; image pulls themselves are limited to the CDK assets repository.',
+      );
+    }
+    const bindings: ChartBindings = {
+      image: image.imageUri,
+      environment: props.environment.variables(),
+      secretArns: props.environment.secretArns,
+      vpcCidr: props.vpcCidr,
+      loadBalancer: props.gateway
+        ? {
+            securityGroupId: props.gateway.securityGroup.securityGroupId,
+            targetGroupArns: Object.fromEntries([...this.targetGroups].map(([name, tg]) => [name, tg.targetGroupArn])),
+          }
+        : undefined,
+    };
+    const servicesManifest = cluster.addCdk8sChart('Services', new ServicesChart(new cdk8s.App(), 'Services', props.spec, bindings), { prune: true });
+    const jobsManifest = cluster.addCdk8sChart('Jobs', new JobsChart(new cdk8s.App(), 'Jobs', props.spec, bindings), { prune: true });
+    jobsManifest.node.addDependency(servicesManifest);
+    if (cluster.albController) servicesManifest.node.addDependency(cluster.albController);
+    for (const association of this.node.findAll().filter((c) => c instanceof eksl1.CfnPodIdentityAssociation)) {
+      servicesManifest.node.addDependency(association);
+    }
+
+    this.reviewYaml = this.writeReviewManifests(props.spec, bindings);
+  }
+
+  /** An IAM role a Kubernetes service account assumes through EKS Pod Identity. */
+  private podRole(id: string, namespace: string, serviceAccount: string, environment: AppEnvironment, options: { admin?: boolean }): iam.Role {
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com').withSessionTags(),
+      description: `Pod Identity role of ${namespace}/${serviceAccount}`,
+    });
+    environment.grantRuntime(role, options);
+    AppEnvironment.acknowledgeRuntimeGrants(role);
+    new eksl1.CfnPodIdentityAssociation(this, `${id}Identity`, {
+      clusterName: this.cluster.clusterName,
+      namespace,
+      serviceAccount,
+      roleArn: role.roleArn,
+    });
+    return role;
+  }
+
+  /** The Cluster Autoscaler, discovering the managed node groups by their EKS-applied tags. */
+  private clusterAutoscaler(): void {
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'ClusterAutoscalerRole', {
+      assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com').withSessionTags(),
+      description: 'Pod Identity role of kube-system/cluster-autoscaler',
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLaunchConfigurations',
+          'autoscaling:DescribeScalingActivities',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:GetInstanceTypesFromInstanceRequirements',
+          'eks:DescribeNodegroup',
+        ],
+        resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        resources: ['*'],
+        conditions: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${CLUSTER_NAME}`]: 'owned' } },
+      }),
+    );
+    acknowledge(
+      role,
+      'IAM5[Resource::*]',
+      'Describe calls do not support resource scoping; resizing is limited by condition to Auto Scaling groups tagged as owned by this cluster (the tag EKS puts on its managed node groups).',
+    );
+    new eksl1.CfnPodIdentityAssociation(this, 'ClusterAutoscalerIdentity', {
+      clusterName: this.cluster.clusterName,
+      namespace: 'kube-system',
+      serviceAccount: 'cluster-autoscaler',
+      roleArn: role.roleArn,
+    });
+    this.cluster.addHelmChart('ClusterAutoscaler', {
+      chart: 'cluster-autoscaler',
+      repository: 'https://kubernetes.github.io/autoscaler',
+      release: 'cluster-autoscaler',
+      version: CLUSTER_AUTOSCALER.chartVersion,
+      namespace: 'kube-system',
+      values: {
+        cloudProvider: 'aws',
+        awsRegion: stack.region,
+        autoDiscovery: { clusterName: CLUSTER_NAME },
+        image: { tag: CLUSTER_AUTOSCALER.imageTag },
+        rbac: { serviceAccount: { create: true, name: 'cluster-autoscaler' } },
+        extraArgs: { 'balance-similar-node-groups': true, expander: 'least-waste', 'skip-nodes-with-system-pods': false },
+        containerSecurityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      },
+    });
+  }
+
+  /** An Amazon Managed Prometheus scraper that reads every annotated pod's /metrics. */
+  private scraper(telemetry: Telemetry, vpc: ec2.IVpc): void {
+    const securityGroup = new ec2.SecurityGroup(this, 'ScraperSecurityGroup', {
+      vpc,
+      description: 'Amazon Managed Prometheus scraper: to the cluster API and pods',
+      allowAllOutbound: true,
+    });
+    this.cluster.clusterSecurityGroup.addIngressRule(securityGroup, ec2.Port.tcp(SERVICE_PORT), 'Prometheus scraper to pods');
+    this.cluster.clusterSecurityGroup.addIngressRule(securityGroup, ec2.Port.tcp(443), 'Prometheus scraper to the API server');
+    const scraper = new aps.CfnScraper(this, 'Scraper', {
+      alias: 'orders-eks',
+      source: {
+        eksConfiguration: {
+          clusterArn: this.cluster.clusterArn,
+          subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+          securityGroupIds: [securityGroup.securityGroupId],
+        },
+      },
+      destination: { ampConfiguration: { workspaceArn: telemetry.workspace.attrArn } },
+      scrapeConfiguration: { configurationBlob: scrapeConfig() },
+    });
+    new eksl1.CfnAccessEntry(this, 'ScraperAccess', {
+      clusterName: this.cluster.clusterName,
+      principalArn: scraper.attrRoleArn,
+      username: SCRAPER_USER,
+      type: 'STANDARD',
+    });
+  }
+
+  /**
+   * Writes both charts as YAML into the cloud assembly (`k8s/<stack>.yaml`) for review, with
+   * deploy-time values shown as `<Resource.Attribute>` placeholders. Deterministic.
+   */
+  private writeReviewManifests(spec: PhaseSpec, bindings: ChartBindings): string {
+    const stack = Stack.of(this);
+    const readable: ChartBindings = JSON.parse(JSON.stringify(bindings), (_key, value) => (typeof value === 'string' ? placeholders(stack, value) : value));
+    const app = new cdk8s.App();
+    new ServicesChart(app, 'Services', spec, readable);
+    new JobsChart(app, 'Jobs', spec, readable);
+    const yaml = app.synthYaml();
+    const outdir = Stage.of(this)?.outdir;
+    if (outdir) {
+      const dir = path.join(outdir, MANIFEST_DIR);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `${stack.stackName}.yaml`), yaml);
+    }
+    return yaml;
+  }
+}
+
+/** Acknowledges the findings on the parts aws-eks-v2 builds for the cluster, each for its reason. */
+function acknowledgeClusterFindings(cluster: eks.Cluster): void {
+  const roleOf = (scope: Construct, childPath: string) => scope.node.findChild(childPath);
+  acknowledge(
+    roleOf(cluster, 'Role'),
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]',
+    'The EKS control plane\'s service role requires this AWS-managed policy; it is assumed only by eks.amazonaws.com.',
+  );
+  Validations.of(cluster).acknowledge({
+    id: 'CloudFormation-Validate::W9009',
+    reason: 'aws-eks-v2 still renders EncryptionConfig.Resources (["secrets"]), which EKS accepts; the property is set by the library, not here.',
+  });
+  const kubectl = cluster.node.findChild('KubectlProvider');
+  for (const policy of [
+    'service-role/AWSLambdaBasicExecutionRole',
+    'service-role/AWSLambdaVPCAccessExecutionRole',
+    'AmazonEC2ContainerRegistryReadOnly',
+  ]) {
+    acknowledge(
+      kubectl,
+      `IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+      'The kubectl provider that applies the manifests at deploy time runs in the VPC (the cluster endpoint is private) with the AWS-managed policies aws-eks-v2 gives it: logs, VPC network interfaces, image pulls.',
+    );
+  }
+  acknowledge(
+    kubectl,
+    'IAM4[Policy::{"Fn::If":["KubernetesClusterKubectlProviderHandlerHasEcrPublicB617B491",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]',
+    'In partitions with ECR Public, the kubectl provider pulls public Helm chart images with this AWS-managed read-only policy.',
+  );
+  acknowledge(
+    kubectl,
+    'IAM5[Resource::<KubernetesClusterKubectlProviderHandlerF916491E.Arn>:*]',
+    'The custom resource framework invokes every version of its own kubectl handler function, and nothing else.',
+  );
+  acknowledge(kubectl, 'L1', 'The kubectl handler\'s runtime is fixed by aws-eks-v2 to match the kubectl layer; it is updated with aws-cdk-lib.');
+  if (cluster.albController) {
+    for (const resource of [
+      '*',
+      'arn:<AWS::Partition>:ec2:*:*:security-group/*',
+      'arn:<AWS::Partition>:elasticloadbalancing:*:*:loadbalancer/app/*/*',
+      'arn:<AWS::Partition>:elasticloadbalancing:*:*:loadbalancer/net/*/*',
+      'arn:<AWS::Partition>:elasticloadbalancing:*:*:targetgroup/*/*',
+      'arn:<AWS::Partition>:elasticloadbalancing:*:*:listener-rule/app/*/*/*',
+      'arn:<AWS::Partition>:elasticloadbalancing:*:*:listener-rule/net/*/*/*',
+      'arn:<AWS::Partition>:elasticloadbalancing:*:*:listener/app/*/*/*',
+      'arn:<AWS::Partition>:elasticloadbalancing:*:*:listener/net/*/*/*',
+    ]) {
+      acknowledge(
+        cluster.albController,
+        `IAM5[Resource::${resource}]`,
+        'The AWS Load Balancer Controller\'s published IAM policy: it registers pod IPs in target groups and manages the rules it owns, which are created at run time; mutating statements carry the controller\'s tag conditions.',
+      );
+    }
+  }
+}
+
+/** Replaces each token in a string by a readable `<...>` name of what it resolves to. */
+export function placeholders(stack: Stack, value: string): string {
+  if (!Token.isUnresolved(value)) return value;
+  return Tokenization.reverseString(value)
+    .mapTokens({ mapToken: (token) => describe(stack.resolve(token)) })
+    .join(new Concatenate())
+    .toString();
+}
+
+/** Joins string fragments in order. */
+class Concatenate {
+  join(left: unknown, right: unknown): unknown {
+    return `${String(left)}${String(right)}`;
+  }
+}
+
+function describe(resolved: unknown): string {
+  if (typeof resolved === 'string' || typeof resolved === 'number') return String(resolved);
+  const r = resolved as Record<string, unknown>;
+  if ('Ref' in r) return `<${String(r.Ref)}>`;
+  if ('Fn::GetAtt' in r) return `<${(r['Fn::GetAtt'] as string[]).join('.')}>`;
+  if ('Fn::GetStackOutput' in r) {
+    const o = r['Fn::GetStackOutput'] as { StackName: string; OutputName: string };
+    return `<${o.StackName}:${o.OutputName}>`;
+  }
+  if ('Fn::Join' in r) {
+    const [sep, parts] = r['Fn::Join'] as [string, unknown[]];
+    return parts.map(describe).join(sep);
+  }
+  if ('Fn::Sub' in r) return String(r['Fn::Sub']).replace(/\$\{([^}]+)\}/g, '<$1>');
+  return '<deploy-time value>';
+}
+
+/** Prometheus scrape configuration of the managed scraper: pods that opt in by annotation. */
+export function scrapeConfig(): string {
+  return `global:
+  scrape_interval: 30s
+  external_labels:
+    cluster: ${CLUSTER_NAME}
+scrape_configs:
+  - job_name: pods
+    kubernetes_sd_configs:
+      - role: pod
+        namespaces:
+          names: [${NAMESPACE}]
+    relabel_configs:
+      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
+        action: keep
+        regex: "true"
+      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]
+        action: replace
+        target_label: __metrics_path__
+        regex: (.+)
+        replacement: $1
+      - source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port]
+        action: replace
+        regex: ([^:]+)(?::\\d+)?;(\\d+)
+        replacement: $1:$2
+        target_label: __address__
+      - source_labels: [__meta_kubernetes_pod_label_app_kubernetes_io_name]
+        target_label: service
+      - source_labels: [__meta_kubernetes_pod_name]
+        target_label: pod
+    metrics_path: ${METRICS_PATH}
+`;
+}
