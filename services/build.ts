@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 
 export const ENTRIES = ['monolith', 'user', 'product', 'order', 'inventory', 'payment', 'shipping', 'notification', 'analytics', 'relay'] as const;
-export const TOOLS = ['migrate', 'provision-topics'] as const;
+export const TOOLS = ['migrate', 'provision-topics', 'reshard'] as const;
 
 const ROOT = path.resolve(__dirname, '..');
 

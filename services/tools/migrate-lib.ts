@@ -2,7 +2,10 @@
 import { Client } from 'pg';
 import { MIGRATIONS, type DbRole } from '../migrations';
 
-export async function migrate(url: string, role: DbRole, opts: { shardBuckets?: { buckets: number; shards: number; shard?: number } } = {}): Promise<string[]> {
+/** Initial bucket placement: the directory's map, or which buckets a shard owns. */
+export type BucketSeed = { kind: 'directory'; buckets: number; shards: number } | { kind: 'shard'; buckets: number; owned: number[] };
+
+export async function migrate(url: string, role: DbRole, opts: { seed?: BucketSeed } = {}): Promise<string[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
   const applied: string[] = [];
@@ -18,8 +21,13 @@ export async function migrate(url: string, role: DbRole, opts: { shardBuckets?: 
       await c.query('COMMIT');
       applied.push(m.id);
     }
-    const sb = opts.shardBuckets;
-    if (sb) await initBuckets(c, role, sb.buckets, sb.shards, sb.shard);
+    // Seeds only what does not exist yet: moving buckets later is the re-shard tool's job.
+    const seed = opts.seed;
+    if (seed?.kind === 'directory') {
+      await c.query('INSERT INTO shard_map (bucket, shard) SELECT b, b % $2 FROM generate_series(0, $1 - 1) b ON CONFLICT DO NOTHING', [seed.buckets, seed.shards]);
+    } else if (seed?.kind === 'shard') {
+      await c.query('INSERT INTO bucket_ownership (bucket, owned) SELECT b, b = ANY($2::int[]) FROM generate_series(0, $1 - 1) b ON CONFLICT DO NOTHING', [seed.buckets, seed.owned]);
+    }
   } finally {
     await c.query('SELECT pg_advisory_unlock(7406001)').catch(() => undefined);
     await c.end();
@@ -27,16 +35,13 @@ export async function migrate(url: string, role: DbRole, opts: { shardBuckets?: 
   return applied;
 }
 
-/**
- * Seeds bucket ownership (bucket b on shard b mod shards) where none exists yet: on the
- * directory (`orders` role) the shard map, on a shard its ownership rows. Never changes an
- * existing assignment: moving buckets is the re-shard tool's job.
- */
-async function initBuckets(c: Client, role: DbRole, buckets: number, shards: number, shard?: number): Promise<void> {
-  if (role === 'orders') {
-    await c.query('INSERT INTO shard_map (bucket, shard) SELECT b, b % $2 FROM generate_series(0, $1 - 1) b ON CONFLICT DO NOTHING', [buckets, shards]);
-  }
-  if (role === 'order-shard' || (role === 'orders' && shard !== undefined)) {
-    await c.query('INSERT INTO bucket_ownership (bucket, owned) SELECT b, b % $2 = $3 FROM generate_series(0, $1 - 1) b ON CONFLICT DO NOTHING', [buckets, shards, shard ?? 0]);
+/** The buckets the directory assigns to `shard`. */
+export async function bucketsOf(directoryUrl: string, shard: number): Promise<number[]> {
+  const c = new Client({ connectionString: directoryUrl });
+  await c.connect();
+  try {
+    return (await c.query<{ bucket: number }>('SELECT bucket FROM shard_map WHERE shard = $1 ORDER BY bucket', [shard])).rows.map((r) => r.bucket);
+  } finally {
+    await c.end();
   }
 }

@@ -5,10 +5,13 @@
  *
  *   tsx services/tools/migrate.ts            # all databases from the environment
  *   tsx services/tools/migrate.ts orders     # one role
+ *
+ * INITIAL_SHARDS (default: the number of ORDER_SHARD_URLS) sets how many shards the bucket map
+ * spreads over when it is first created.
  */
 import { loadConfig } from '../shared/config';
 import type { DbRole } from '../migrations';
-import { migrate } from './migrate-lib';
+import { bucketsOf, migrate, type BucketSeed } from './migrate-lib';
 
 async function run(): Promise<void> {
   const cfg = loadConfig();
@@ -21,8 +24,12 @@ async function run(): Promise<void> {
   if (cfg.SHARDING) cfg.ORDER_SHARD_URLS.forEach((url, i) => jobs.push({ role: 'order-shard', url, label: `order-shard-${i}`, shard: i }));
   for (const j of jobs) {
     if (only && j.role !== only) continue;
-    const shardBuckets = cfg.SHARDING && (j.role === 'orders' || j.role === 'order-shard') ? { buckets: cfg.ORDER_BUCKETS, shards: cfg.ORDER_SHARD_URLS.length, ...(j.shard !== undefined ? { shard: j.shard } : {}) } : undefined;
-    const applied = await migrate(j.url, j.role, shardBuckets ? { shardBuckets } : {});
+    // The directory is migrated first; a shard then owns what the directory assigns it (a shard
+    // added for re-sharding owns nothing until buckets are moved to it).
+    let seed: BucketSeed | undefined;
+    if (cfg.SHARDING && j.role === 'orders') seed = { kind: 'directory', buckets: cfg.ORDER_BUCKETS, shards: Number(process.env.INITIAL_SHARDS ?? cfg.ORDER_SHARD_URLS.length) };
+    if (cfg.SHARDING && j.role === 'order-shard') seed = { kind: 'shard', buckets: cfg.ORDER_BUCKETS, owned: await bucketsOf(cfg.ORDERS_DB_URL, j.shard!) };
+    const applied = await migrate(j.url, j.role, seed ? { seed } : {});
     process.stdout.write(`${j.label}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}\n`);
   }
 }

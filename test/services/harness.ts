@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { holdShared } from './server-lock';
 import { loadConfig, DOMAINS, type Config, type Domain } from '../../services/shared/config';
-import { migrate } from '../../services/tools/migrate-lib';
+import { bucketsOf, migrate } from '../../services/tools/migrate-lib';
 import { provisionTopics } from '../../services/tools/topics';
 import { createRuntime } from '../../services/main';
 import { MODULES } from '../../services/modules';
@@ -75,6 +75,8 @@ export interface SystemOptions {
   workers?: boolean;
   /** Order shards to create (SHARDING on when > 0). */
   shards?: number;
+  /** Shards the bucket map spreads over at first (default all); the rest start empty. */
+  initialShards?: number;
   partitions?: number;
   servers?: ServerName[];
   /** The caller holds the exclusive server lock (fault tests). */
@@ -95,11 +97,11 @@ export async function prepare(name: string, o: SystemOptions = {}) {
   const shards: TestDatabase[] = [];
   for (let i = 0; i < (o.shards ?? 0); i++) shards.push(await createTestDatabase(`${name}_shard${i}`));
   const buckets = Number(o.env?.ORDER_BUCKETS ?? 64);
-  const sb = shards.length > 0 ? { shardBuckets: { buckets, shards: shards.length } } : {};
-  await migrate(orders.url, 'orders', sb);
+  const initial = o.initialShards ?? shards.length;
+  await migrate(orders.url, 'orders', shards.length > 0 ? { seed: { kind: 'directory', buckets, shards: initial } } : {});
   await migrate(inventory.url, 'inventory');
   await migrate(users.url, 'users');
-  for (const [i, s] of shards.entries()) await migrate(s.url, 'order-shard', { shardBuckets: { buckets, shards: shards.length, shard: i } });
+  for (const [i, s] of shards.entries()) await migrate(s.url, 'order-shard', { seed: { kind: 'shard', buckets, owned: await bucketsOf(orders.url, i) } });
   const prefix = `${uniqueTopic(name)}.`;
   const admin = await kafkaAdmin();
   try {

@@ -1,0 +1,142 @@
+/**
+ * Online re-sharding: moves order buckets between shards while orders are written.
+ *
+ * For each bucket: copy its rows to the target, catch up on rows changed meanwhile, then cut
+ * over: take the bucket's ownership row FOR UPDATE on the source (waiting for the writers that
+ * hold it FOR SHARE), mark it not owned (new writers back off and re-read the directory), copy
+ * the rest, check source and target agree, give the target ownership, repoint the directory,
+ * and delete the source's copy. Writers pause for the cut-over only.
+ *
+ * Outbox rows stay where they were written: the source's relay publishes them.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { transaction } from '../shared/db';
+
+export interface MoveOptions {
+  directory: Pool;
+  shards: Pool[];
+  bucket: number;
+  to: number;
+  log?: (msg: string) => void;
+  /** Catch-up rounds before the cut-over (default 3). */
+  catchUpRounds?: number;
+}
+
+export interface MoveResult {
+  bucket: number;
+  from: number;
+  to: number;
+  orders: number;
+  pauseMs: number;
+}
+
+type Q = Pool | PoolClient;
+
+async function copy(src: Q, dst: Q, bucket: number, since: Date | null): Promise<number> {
+  let copied = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows = (
+      await src.query<{ id: string; o: unknown }>(
+        `SELECT id, to_jsonb(o) AS o FROM orders o WHERE bucket = $1 AND id > $2 AND ($3::timestamptz IS NULL OR updated_at >= $3) ORDER BY id LIMIT 500`,
+        [bucket, after, since],
+      )
+    ).rows;
+    if (rows.length === 0) return copied;
+    const ids = rows.map((r) => r.id);
+    after = ids[ids.length - 1]!;
+    await dst.query(
+      `INSERT INTO orders SELECT * FROM jsonb_populate_recordset(NULL::orders, $1::jsonb)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, reason = EXCLUDED.reason, updated_at = EXCLUDED.updated_at
+       WHERE orders.status_rank < EXCLUDED.status_rank OR orders.updated_at < EXCLUDED.updated_at`,
+      [JSON.stringify(rows.map((r) => r.o))],
+    );
+    const items = (await src.query('SELECT jsonb_agg(to_jsonb(i)) AS j FROM order_items i WHERE order_id = ANY($1::uuid[])', [ids])).rows[0].j;
+    if (items) await dst.query('INSERT INTO order_items SELECT * FROM jsonb_populate_recordset(NULL::order_items, $1::jsonb) ON CONFLICT DO NOTHING', [JSON.stringify(items)]);
+    const events = (await src.query('SELECT jsonb_agg(to_jsonb(e) - \'position\' - \'tx\') AS j FROM order_events e WHERE order_id = ANY($1::uuid[])', [ids])).rows[0].j;
+    if (events) {
+      await dst.query(
+        `INSERT INTO order_events (order_id, seq, bucket, type, data, recorded_at)
+         SELECT order_id, seq, bucket, type, data, recorded_at FROM jsonb_populate_recordset(NULL::order_events, $1::jsonb) ON CONFLICT DO NOTHING`,
+        [JSON.stringify(events)],
+      );
+    }
+    copied += rows.length;
+  }
+}
+
+async function fingerprint(q: Q, bucket: number): Promise<string> {
+  const r = await q.query(
+    `SELECT count(*)::int AS n, COALESCE(sum(total_cents), 0)::bigint AS total, COALESCE(sum(status_rank), 0)::bigint AS ranks,
+       (SELECT count(*)::int FROM order_items i JOIN orders o2 ON o2.id = i.order_id WHERE o2.bucket = $1) AS items
+     FROM orders WHERE bucket = $1`,
+    [bucket],
+  );
+  return JSON.stringify(r.rows[0]);
+}
+
+export async function moveBucket(o: MoveOptions): Promise<MoveResult> {
+  const log = o.log ?? (() => undefined);
+  const from = (await o.directory.query<{ shard: number }>('SELECT shard FROM shard_map WHERE bucket = $1', [o.bucket])).rows[0]?.shard;
+  if (from === undefined) throw new Error(`bucket ${o.bucket} is not in the directory`);
+  if (from === o.to) return { bucket: o.bucket, from, to: o.to, orders: 0, pauseMs: 0 };
+  const src = o.shards[from]!;
+  const dst = o.shards[o.to]!;
+  if (!src || !dst) throw new Error(`shard ${src ? o.to : from} is not in ORDER_SHARD_URLS`);
+  const owned = (await dst.query<{ owned: boolean }>('SELECT owned FROM bucket_ownership WHERE bucket = $1', [o.bucket])).rows[0];
+  if (owned?.owned) throw new Error(`shard ${o.to} already owns bucket ${o.bucket} but the directory says shard ${from}: fix the directory first`);
+  await dst.query('INSERT INTO bucket_ownership (bucket, owned) VALUES ($1, false) ON CONFLICT DO NOTHING', [o.bucket]);
+
+  // Copy, then catch up on what changed meanwhile (with a margin for transactions in flight).
+  let since: Date | null = null;
+  let n = 0;
+  for (let round = 0; round <= (o.catchUpRounds ?? 3); round++) {
+    const started = new Date(Date.now() - 5000);
+    n = await copy(src, dst, o.bucket, since);
+    log(`bucket ${o.bucket}: ${round === 0 ? 'copied' : 'caught up'} ${n} orders`);
+    since = started;
+    if (round > 0 && n < 50) break;
+  }
+
+  // Cut over.
+  const t0 = Date.now();
+  let orders = 0;
+  await transaction(src, async (c) => {
+    await c.query('SELECT owned FROM bucket_ownership WHERE bucket = $1 FOR UPDATE', [o.bucket]);
+    await c.query('UPDATE bucket_ownership SET owned = false WHERE bucket = $1', [o.bucket]);
+  });
+  try {
+    await copy(src, dst, o.bucket, null);
+    const [a, b] = await Promise.all([fingerprint(src, o.bucket), fingerprint(dst, o.bucket)]);
+    if (a !== b) throw new Error(`bucket ${o.bucket}: source ${a} and target ${b} differ after the final copy`);
+    orders = JSON.parse(a).n;
+    await dst.query('UPDATE bucket_ownership SET owned = true WHERE bucket = $1', [o.bucket]);
+    await o.directory.query('UPDATE shard_map SET shard = $2 WHERE bucket = $1', [o.bucket, o.to]);
+  } catch (e) {
+    // Give the bucket back to the source: nothing was deleted, writers resume there.
+    await src.query('UPDATE bucket_ownership SET owned = true WHERE bucket = $1', [o.bucket]);
+    throw e;
+  }
+  const pauseMs = Date.now() - t0;
+  log(`bucket ${o.bucket}: shard ${from} -> ${o.to}, ${orders} orders, writes paused ${pauseMs} ms`);
+
+  await transaction(src, async (c) => {
+    await c.query(`SELECT set_config('orders.moving_bucket', $1, true)`, [String(o.bucket)]);
+    await c.query('DELETE FROM order_view WHERE id IN (SELECT id FROM orders WHERE bucket = $1)', [o.bucket]);
+    await c.query('DELETE FROM order_events WHERE bucket = $1', [o.bucket]);
+    await c.query('DELETE FROM orders WHERE bucket = $1', [o.bucket]);
+  });
+  return { bucket: o.bucket, from, to: o.to, orders, pauseMs };
+}
+
+/** Moves every bucket whose shard under `b mod shards` differs from the directory's. */
+export async function reshard(o: { directory: Pool; shards: Pool[]; to: number; log?: (m: string) => void }): Promise<MoveResult[]> {
+  if (o.to > o.shards.length) throw new Error(`--to ${o.to}: only ${o.shards.length} shards are in ORDER_SHARD_URLS`);
+  const map = (await o.directory.query<{ bucket: number; shard: number }>('SELECT bucket, shard FROM shard_map ORDER BY bucket')).rows;
+  const out: MoveResult[] = [];
+  for (const m of map) {
+    const target = m.bucket % o.to;
+    if (target !== m.shard) out.push(await moveBucket({ directory: o.directory, shards: o.shards, bucket: m.bucket, to: target, ...(o.log ? { log: o.log } : {}) }));
+  }
+  return out;
+}
