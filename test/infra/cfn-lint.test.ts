@@ -12,6 +12,15 @@ const JUSTIFIED_WARNINGS: Record<string, string> = {
   W3005: 'aws-cdk-lib adds a DependsOn beside a GetAtt on its own default-security-group custom resource.',
 };
 
+/**
+ * Cross-stack values are weak references (`Fn::GetStackOutput`), which cfn-lint's schemas do not
+ * know yet: it reports their type (E1022 and kin) instead of resolving them. Only those findings
+ * are set aside; any other error in the same property still fails.
+ */
+function isWeakReferenceTypeCheck(f: Finding): boolean {
+  return f.Level === 'Error' && /^E10\d\d$/.test(f.Rule.Id) && f.Message.startsWith("{'Fn::GetStackOutput'") && / is not of type /.test(f.Message);
+}
+
 interface Finding {
   Level: string;
   Rule: { Id: string };
@@ -39,7 +48,7 @@ describe('cfn-lint', () => {
       return asm.stacks.map((s) => path.join(asm.directory, s.templateFile));
     });
     expect(files.length).toBeGreaterThanOrEqual(12);
-    const findings = lint(files).filter((f) => !(f.Level === 'Warning' && JUSTIFIED_WARNINGS[f.Rule.Id]));
+    const findings = lint(files).filter((f) => !(f.Level === 'Warning' && JUSTIFIED_WARNINGS[f.Rule.Id]) && !isWeakReferenceTypeCheck(f));
     expect(findings.map((f) => `${f.Level} ${f.Rule.Id} ${path.basename(f.Filename)}: ${f.Message}`)).toEqual([]);
   });
 
