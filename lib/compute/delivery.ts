@@ -44,14 +44,26 @@ export function bundleSourceHash(): string {
   return hash.digest('hex');
 }
 
-/** Builds the bundles in-process (esbuild through services/build.ts), with no Docker engine. */
+/** Bundles already built in this process, by source hash: several assemblies (phases, tests) share one build. */
+const BUILT = new Map<string, string>();
+
+/** Builds the bundles locally (esbuild through services/build.ts), with no Docker engine. */
 class LocalBundler implements ILocalBundling {
+  constructor(private readonly sourceHash: string) {}
+
   tryBundle(outputDir: string): boolean {
+    const earlier = BUILT.get(this.sourceHash);
+    if (earlier && fs.existsSync(earlier)) {
+      fs.cpSync(earlier, outputDir, { recursive: true });
+      return true;
+    }
     for (const name of fs.readdirSync(RUNTIME_DIR)) fs.copyFileSync(path.join(RUNTIME_DIR, name), path.join(outputDir, name));
     const target = path.join(outputDir, BUNDLE_SUBDIR);
     const script = "require('./services/build.ts').buildBundles(process.argv[1]).catch((e) => { console.error(e); process.exit(1); })";
     const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script, target], { cwd: ROOT, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`services/build.ts failed (${result.status}): ${result.stderr || result.error}`);
+    // The staging renames outputDir to its final place; remember where that will be.
+    BUILT.set(this.sourceHash, outputDir.replace(/-building$/, ''));
     return true;
   }
 }
@@ -71,14 +83,15 @@ export class ServiceBundle extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    const sourceHash = bundleSourceHash();
     const bundling: BundlingOptions = {
       // Never used: local bundling always succeeds or throws.
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
-      local: new LocalBundler(),
+      local: new LocalBundler(sourceHash),
     };
     this.staging = new AssetStaging(this, 'Staging', {
       sourcePath: RUNTIME_DIR,
-      assetHash: bundleSourceHash(),
+      assetHash: sourceHash,
       assetHashType: AssetHashType.CUSTOM,
       bundling,
     });

@@ -16,6 +16,19 @@ export const RUN_AS = 10001;
 /** Where the init container writes secrets and the launcher reads them. */
 export const SECRETS_DIR = '/run/secrets/orders';
 
+/**
+ * checkov findings these manifests accept, each with its reason, as annotations on the objects
+ * they concern (checkov reads `checkov.io/skipN`).
+ */
+export const CHECKOV_SKIPS: Readonly<Record<string, string>> = {
+  CKV_K8S_43:
+    'The image is referenced by the CDK asset hash of its own content, pushed once to the immutable CDK assets repository; the digest is known only after the deploy-time build.',
+};
+
+function checkovAnnotations(): Record<string, string> {
+  return Object.fromEntries(Object.entries(CHECKOV_SKIPS).map(([id, reason], i) => [`checkov.io/skip${i + 1}`, `${id}=${reason}`]));
+}
+
 /** Service accounts of the jobs, each with its own IAM role. */
 export const JOB_ACCOUNTS = { topics: 'kafka-admin', migrations: 'migrations' } as const;
 
@@ -151,7 +164,7 @@ export class ServicesChart extends Chart {
 
     const { init, secrets, tmp } = secretsInit(this, Id, bindings);
     const deployment = new kplus.Deployment(this, `${Id}Deployment`, {
-      metadata: { name, labels, namespace: NAMESPACE },
+      metadata: { name, labels, namespace: NAMESPACE, annotations: checkovAnnotations() },
       podMetadata: {
         labels,
         annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(SERVICE_PORT), 'prometheus.io/path': METRICS_PATH },
@@ -315,7 +328,7 @@ export class JobsChart extends Chart {
   ): void {
     const { init, secrets, tmp } = secretsInit(this, id, bindings);
     const job = new kplus.Job(this, id, {
-      metadata: { name, labels: labelsOf(name), annotations, namespace: NAMESPACE },
+      metadata: { name, labels: labelsOf(name), annotations: { ...annotations, ...checkovAnnotations() }, namespace: NAMESPACE },
       podMetadata: { labels: labelsOf(name) },
       serviceAccount: account,
       automountServiceAccountToken: false,

@@ -30,6 +30,9 @@ export const CLUSTER_AUTOSCALER = { chartVersion: '9.54.0', imageTag: 'v1.35.0' 
 /** The AWS Load Balancer Controller, which binds pods to the internal load balancer's target groups. */
 export const ALB_CONTROLLER_VERSION = eks.AlbControllerVersion.V2_17_1;
 
+/** The controller's image repository. */
+export const ALB_CONTROLLER_REPOSITORY = 'public.ecr.aws/eks/aws-load-balancer-controller';
+
 /** Directory (inside the cloud assembly) the Kubernetes manifests are written to for review. */
 export const MANIFEST_DIR = 'k8s';
 
@@ -91,7 +94,8 @@ export class ServicesCluster extends Construct {
         eks.ClusterLoggingTypes.SCHEDULER,
       ],
       kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer') },
-      albController: props.gateway ? { version: ALB_CONTROLLER_VERSION } : undefined,
+      // From ECR Public, so that the template names no AWS account.
+      albController: props.gateway ? { version: ALB_CONTROLLER_VERSION, repository: ALB_CONTROLLER_REPOSITORY } : undefined,
     });
     const cluster = this.cluster;
     acknowledgeClusterFindings(cluster);

@@ -21,7 +21,24 @@ export const DAILY_USERS_METRIC = 'DailyActiveUsers';
 export interface WatchedTargetGroup {
   /** Literal ID used in the alarm's construct ID, e.g. `Monolith`, `OrderEc2`, `OrderEks`. */
   readonly id: string;
-  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The load balancer the group is behind (the metric's LoadBalancer dimension). */
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+}
+
+/**
+ * The smallest healthy-target count of a group over each minute. The dimensions are the two
+ * resources' own attributes, so that another stack reads them as plain outputs.
+ */
+export function healthyHostCount(watched: WatchedTargetGroup, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'HealthyHostCount',
+    dimensionsMap: { LoadBalancer: watched.loadBalancer.loadBalancerFullName, TargetGroup: watched.targetGroup.targetGroupFullName },
+    statistic: 'Minimum',
+    period: Duration.minutes(1),
+    ...options,
+  });
 }
 
 /** What the alarms watch in one region. */
@@ -107,8 +124,9 @@ export class RoadmapAlarms extends Construct {
       );
     }
 
-    for (const { id: tgId, targetGroup } of watched.targetGroups) {
-      const healthy = targetGroup.metrics.healthyHostCount({ statistic: 'Minimum', period: minute });
+    for (const group of watched.targetGroups) {
+      const tgId = group.id;
+      const healthy = healthyHostCount(group);
       const alarm = new cloudwatch.Alarm(this, `${tgId}Unavailable`, {
         alarmDescription: `Rollback: ${tgId} has had no healthy target for ${unavailableMinutes} minute(s)`,
         metric: healthy,

@@ -3,7 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import { BUSINESS_NAMESPACE, DAILY_USERS_METRIC, WatchedResources } from './alarms';
+import { BUSINESS_NAMESPACE, DAILY_USERS_METRIC, WatchedResources, healthyHostCount } from './alarms';
 
 /** Props for {@link PlatformDashboard}. */
 export interface PlatformDashboardProps {
@@ -86,7 +86,7 @@ export class PlatformDashboard extends Construct {
       infra.push(graph('App servers: CPU (%)', cpu));
     }
     if (watched.targetGroups.length > 0) {
-      infra.push(graph('Healthy targets', watched.targetGroups.map((t) => t.targetGroup.metrics.healthyHostCount({ period, statistic: 'Minimum', label: t.id }))));
+      infra.push(graph('Healthy targets', watched.targetGroups.map((t) => healthyHostCount(t, { label: t.id }))));
     }
     if (infra.length > 0) this.dashboard.addWidgets(header('Infrastructure'), ...infra);
 

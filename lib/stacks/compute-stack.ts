@@ -63,7 +63,7 @@ export class ComputeStack extends Stack {
       : undefined;
 
     if (this.monolith) {
-      this.watchedTargetGroups.push({ id: 'Monolith', targetGroup: this.monolith.targetGroup });
+      this.watchedTargetGroups.push({ id: 'Monolith', targetGroup: this.monolith.targetGroup, loadBalancer: this.monolith.loadBalancer });
       this.fleets.set('Monolith', this.monolith.fleet.group);
     }
 
@@ -84,10 +84,12 @@ export class ComputeStack extends Stack {
       };
       this.gateway.route(backends);
       for (const [name, group] of this.ec2Services?.targetGroups ?? []) {
-        this.watchedTargetGroups.push({ id: `${serviceId(name)}Ec2`, targetGroup: group });
+        this.watchedTargetGroups.push({ id: `${serviceId(name)}Ec2`, targetGroup: group, loadBalancer: this.gateway.loadBalancer });
         this.fleets.set(serviceId(name), this.ec2Services!.fleets.get(name)!.group);
       }
-      for (const [name, group] of this.eks?.targetGroups ?? []) this.watchedTargetGroups.push({ id: `${serviceId(name)}Eks`, targetGroup: group });
+      for (const [name, group] of this.eks?.targetGroups ?? []) {
+        this.watchedTargetGroups.push({ id: `${serviceId(name)}Eks`, targetGroup: group, loadBalancer: this.gateway.loadBalancer });
+      }
     }
   }
 }

@@ -1,0 +1,165 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { PHASES, PHASE_NAMES, PhaseName, SERVICE_NAMES } from '../../../phases';
+import { calledBy, SERVICE_ROUTES } from '../../../lib/compute/routes';
+import { CHECKOV_SKIPS, RUN_AS } from '../../../lib/k8s/services-chart';
+import { MANIFEST_DIR } from '../../../lib/k8s/services-cluster';
+import { ASSEMBLY_DIR } from '../support/assembly';
+import { ROOT, requireTool } from './support/tools';
+
+type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
+
+const eksPhases = PHASE_NAMES.filter((name) => PHASES[name].compute.eks);
+
+function manifestFiles(phase: PhaseName): string[] {
+  const dir = path.join(ASSEMBLY_DIR, phase, MANIFEST_DIR);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
+}
+
+function docs(file: string): Doc[] {
+  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS() as Doc).filter(Boolean);
+}
+
+const find = (all: Doc[], kind: string, name: string) => all.find((d) => d.kind === kind && d.metadata.name === name);
+
+describe('Kubernetes manifests written for review', () => {
+  test('phases before EKS write no manifests; every EKS phase writes one file per region', () => {
+    for (const phase of PHASE_NAMES) {
+      const expected = PHASES[phase].compute.eks ? PHASES[phase].regions.length : 0;
+      expect([phase, manifestFiles(phase).length]).toEqual([phase, expected]);
+    }
+  });
+
+  describe.each(eksPhases)('phase %s', (phase) => {
+    const spec = PHASES[phase];
+    const all = () => manifestFiles(phase).flatMap(docs);
+
+    test('each service has a Deployment, Service, HPA with the spec\'s bounds, PDB, NetworkPolicy, ServiceAccount and ConfigMap', () => {
+      for (const file of manifestFiles(phase)) {
+        const d = docs(file);
+        for (const pod of spec.compute.eks!.services) {
+          expect(find(d, 'Deployment', pod.name)).toBeDefined();
+          expect(find(d, 'Service', pod.name)).toBeDefined();
+          expect(find(d, 'ServiceAccount', pod.name)).toBeDefined();
+          expect(find(d, 'ConfigMap', `${pod.name}-config`)).toBeDefined();
+          expect(find(d, 'PodDisruptionBudget', pod.name)?.spec.maxUnavailable).toBe(1);
+          const hpa = find(d, 'HorizontalPodAutoscaler', pod.name)!;
+          expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([pod.minReplicas, pod.maxReplicas]);
+          expect(hpa.spec.metrics[0].resource.target.averageUtilization).toBe(pod.targetCpuPercent);
+          expect(find(d, 'NetworkPolicy', pod.name)).toBeDefined();
+        }
+      }
+    });
+
+    test('containers run as a non-root user with a read-only root filesystem, no capabilities, probes and resources', () => {
+      for (const dep of all().filter((d) => d.kind === 'Deployment')) {
+        const pod = dep.spec.template.spec;
+        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: RUN_AS, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(pod.automountServiceAccountToken).toBe(false);
+        for (const c of [...pod.containers, ...pod.initContainers]) {
+          expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+          expect(c.resources.requests).toBeDefined();
+          expect(c.resources.limits).toBeDefined();
+        }
+        const [app] = pod.containers;
+        expect(app.livenessProbe.httpGet.path).toBe('/healthz');
+        expect(app.readinessProbe.httpGet.path).toBe('/readyz');
+        expect(dep.spec.replicas).toBeUndefined();
+        const sized = spec.compute.eks!.services.find((s) => s.name === dep.metadata.name)!;
+        expect(app.resources.requests).toEqual({ cpu: `${sized.cpuMillis}m`, memory: `${sized.memoryMiB}Mi` });
+      }
+    });
+
+    test('a service\'s NetworkPolicy admits only the services that call it, and the VPC (load balancer, scraper)', () => {
+      const d = all();
+      for (const name of SERVICE_NAMES) {
+        const policy = find(d, 'NetworkPolicy', name)!;
+        const podPeers = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']));
+        expect([name, podPeers.sort()]).toEqual([name, [...SERVICE_ROUTES[name].callers].sort()]);
+        const blocks = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.ipBlock).map((p: any) => p.ipBlock.cidr));
+        expect(spec.regions.map((r) => r.vpcCidr)).toEqual(expect.arrayContaining(blocks));
+      }
+      expect(find(d, 'NetworkPolicy', 'default-deny-ingress')?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    });
+
+    test('services that call others are told where they are', () => {
+      const d = all();
+      for (const name of SERVICE_NAMES) {
+        const urls = find(d, 'ConfigMap', `${name}-config`)!.data.SERVICE_URLS ?? '';
+        for (const target of calledBy(name)) expect(urls).toContain(`${target}=http://${target}.orders.svc.cluster.local:80`);
+      }
+    });
+
+    test('a Job grows the Kafka topics to the phase\'s partitions, and a Job migrates each database role', () => {
+      const d = all();
+      const partitions = Math.max(...spec.streaming.topics.map((t) => t.partitions));
+      expect(find(d, 'ConfigMap', 'jobs-config')!.data.KAFKA_TOPIC_PARTITIONS).toBe(String(partitions));
+      expect(find(d, 'Job', 'provision-topics')!.spec.template.spec.containers[0].args).toEqual(['services/provision-topics.js']);
+      const sharded = spec.postgres.instances.filter((i) => i.role === 'orders').length > 1;
+      const roles = ['orders', 'inventory', 'users', ...(sharded ? ['order-shard'] : [])];
+      for (const role of roles) expect(find(d, 'Job', `migrate-${role}`)!.spec.template.spec.containers[0].args).toEqual(['services/migrate.js', role]);
+    });
+
+    test('pods register in the gateway\'s target groups through TargetGroupBindings', () => {
+      const bindings = all().filter((x) => x.kind === 'TargetGroupBinding');
+      expect(bindings.map((b) => b.metadata.name).sort()).toEqual(
+        Array.from({ length: spec.regions.length }, () => [...SERVICE_NAMES]).flat().sort(),
+      );
+      for (const b of bindings) expect(b.spec).toMatchObject({ targetType: 'ip', serviceRef: { name: b.metadata.name, port: 80 } });
+    });
+
+    test('every core object validates against the kubernetes-models schemas', () => {
+      const failures: string[] = [];
+      for (const d of all()) {
+        const group = d.apiVersion.includes('/') ? `${d.apiVersion}` : d.apiVersion;
+        if (d.apiVersion.startsWith('elbv2.k8s.aws/')) continue;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const models = require(`kubernetes-models/${group}`) as Record<string, new (o: unknown) => { validate(): void }>;
+        try {
+          new models[d.kind]!(d).validate();
+        } catch (error) {
+          failures.push(`${d.kind}/${d.metadata.name}: ${(error as Error).message}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+
+    test('every core object validates strictly against the Kubernetes 1.35 API models', () => {
+      const python = requireTool('the Kubernetes 1.35 models', [path.join(ROOT, '.tools/k8s-schema/bin/python')], 'scripts/tools/install-k8s-schema.sh');
+      const result = spawnSync(python, [path.join(ROOT, 'scripts/tools/k8s-validate.py'), ...manifestFiles(phase)], { encoding: 'utf8' });
+      const report = JSON.parse(result.stdout) as { kubernetes_client: string; documents: { kind: string; name: string; errors?: string[]; skipped?: string }[] };
+      expect(report.kubernetes_client).toMatch(/^35\./);
+      const errors = report.documents.flatMap((d) => (d.errors ?? []).map((e) => `${d.kind}/${d.name}: ${e}`));
+      expect(errors).toEqual([]);
+      expect([...new Set(report.documents.filter((d) => d.skipped).map((d) => d.kind))]).toEqual(['TargetGroupBinding']);
+      expect(result.status).toBe(0);
+    });
+
+    test('checkov\'s Kubernetes checks pass, and each skip carries its reason', () => {
+      const checkov = requireTool('checkov', [path.join(ROOT, '.tools/venv/bin/checkov')], 'scripts/tools/install-checkov.sh');
+      const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'checkov-'));
+      try {
+        for (const file of manifestFiles(phase)) {
+          const out = execFileSync(checkov, ['-f', file, '--framework', 'kubernetes', '--compact', '--quiet', '--skip-download', '-o', 'json'], {
+            cwd,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+            maxBuffer: 64 * 1024 * 1024,
+          });
+          const parsed = JSON.parse(out);
+          const report = Array.isArray(parsed) ? parsed[0] : parsed;
+          const failed = (report.results?.failed_checks ?? []).map((c: any) => `${c.check_id} ${c.resource}`);
+          expect(failed).toEqual([]);
+          const skipped = (report.results?.skipped_checks ?? []) as { check_id: string; check_result: { suppress_comment: string } }[];
+          for (const s of skipped) expect(s.check_result.suppress_comment).toBe(CHECKOV_SKIPS[s.check_id]);
+          expect(report.summary.passed).toBeGreaterThan(0);
+        }
+      } finally {
+        fs.rmSync(cwd, { recursive: true, force: true });
+      }
+    });
+  });
+});
