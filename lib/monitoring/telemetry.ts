@@ -5,12 +5,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { MonitoringSpec } from '../../phases';
+import { MonitoringSpec, SloSpec } from '../../phases';
 import { acknowledge } from '../nag';
+import { renderAlertRules } from './prometheus-rules';
 
 /** Props for {@link Telemetry}. */
 export interface TelemetryProps {
   readonly spec: MonitoringSpec;
+  readonly slo: SloSpec;
   /** Whether this region hosts the Grafana workspace (one for all regions). */
   readonly grafana: boolean;
 }
@@ -69,6 +71,12 @@ export class Telemetry extends Construct {
       alias: 'orders',
       workspaceConfiguration: { retentionPeriodInDays: props.spec.metricsRetentionDays },
       alertManagerDefinition: alertManagerDefinition(this.topic.topicArn, stack.region),
+    });
+
+    new aps.CfnRuleGroupsNamespace(this, 'AlertRules', {
+      workspace: this.workspace.attrArn,
+      name: 'roadmap',
+      data: renderAlertRules(props.spec, props.slo),
     });
 
     if (props.grafana) {
