@@ -6,32 +6,40 @@
  *
  * A variable may hold `{{secret:NAME:FIELD}}`; it is replaced by FIELD of the JSON document in
  * `$SECRETS_DIR/NAME.json` (a Secrets Manager secret written there before start), URL-encoded
- * so that it can sit inside a connection URL. A missing file or field stops the start with a
+ * so that it can sit inside a connection URL. `{{secret:NAME}}` is the whole secret string
+ * (for secrets that are not JSON, such as the cache's AUTH token). A missing file or field stops the start with a
  * message that names the variable, never the value.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 
-const PLACEHOLDER = /\{\{secret:([A-Za-z0-9_.-]+):([A-Za-z0-9_]+)\}\}/g;
+const PLACEHOLDER = /\{\{secret:([A-Za-z0-9_.-]+)(?::([A-Za-z0-9_]+))?\}\}/g;
 
 function resolveSecrets(env, dir) {
-  const documents = new Map();
+  const texts = new Map();
   const read = (name, variable) => {
-    if (!documents.has(name)) {
+    if (!texts.has(name)) {
       const file = path.join(dir, `${name}.json`);
       try {
-        documents.set(name, JSON.parse(fs.readFileSync(file, 'utf8')));
+        texts.set(name, fs.readFileSync(file, 'utf8').replace(/\n$/, ''));
       } catch (error) {
         throw new Error(`${variable}: cannot read secret ${name} from ${file}: ${error.message}`);
       }
     }
-    return documents.get(name);
+    return texts.get(name);
   };
   const resolved = {};
   for (const [key, value] of Object.entries(env)) {
     if (typeof value !== 'string' || !value.includes('{{secret:')) continue;
     resolved[key] = value.replace(PLACEHOLDER, (_, name, field) => {
-      const doc = read(name, key);
+      const text = read(name, key);
+      if (field === undefined) return encodeURIComponent(text);
+      let doc;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        throw new Error(`${key}: secret ${name} is not a JSON document, so it has no field ${field}`);
+      }
       if (doc[field] === undefined) throw new Error(`${key}: secret ${name} has no field ${field}`);
       return encodeURIComponent(String(doc[field]));
     });

@@ -14,6 +14,7 @@ describe('the launcher that fills secrets into the environment', () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
     fs.writeFileSync(path.join(dir, 'pg-Users.json'), JSON.stringify({ username: 'orders_admin', password: 'p@ss/w:rd?' }));
+    fs.writeFileSync(path.join(dir, 'cache-auth.json'), 'plain+token\n');
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -26,6 +27,11 @@ describe('the launcher that fills secrets into the environment', () => {
     expect(() => resolveSecrets({ ORDERS_DB_URL: 'postgresql://{{secret:pg-Orders:password}}@db' }, dir)).toThrow(
       `ORDERS_DB_URL: cannot read secret pg-Orders from ${path.join(dir, 'pg-Orders.json')}`,
     );
+  });
+
+  test('a placeholder without a field is the whole secret string, for secrets that are not JSON', () => {
+    expect(resolveSecrets({ REDIS_PASSWORD: '{{secret:cache-auth}}' }, dir)).toEqual({ REDIS_PASSWORD: 'plain%2Btoken' });
+    expect(() => resolveSecrets({ X: '{{secret:cache-auth:password}}' }, dir)).toThrow('X: secret cache-auth is not a JSON document, so it has no field password');
   });
 
   test('a missing field names the variable and the field', () => {
