@@ -81,6 +81,8 @@ export interface SystemOptions {
   servers?: ServerName[];
   /** The caller holds the exclusive server lock (fault tests). */
   exclusive?: boolean;
+  /** Read replicas on, pointing at the streaming replica's copy of each database. */
+  replicas?: boolean;
 }
 
 export async function kafkaAdmin() {
@@ -117,6 +119,7 @@ export async function prepare(name: string, o: SystemOptions = {}) {
     KAFKA_TOPIC_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal',
     RELAY_POLL_MS: '20',
+    ...(o.replicas ? { READ_REPLICAS: 'true', ORDERS_DB_REPLICA_URLS: orders.replicaUrl, INVENTORY_DB_REPLICA_URLS: inventory.replicaUrl, USERS_DB_REPLICA_URLS: users.replicaUrl } : {}),
     ...(shards.length > 0 ? { SHARDING: 'true', ORDER_SHARD_URLS: shards.map((s) => s.url).join(','), ORDER_BUCKETS: String(buckets) } : {}),
     ...o.env,
   };
@@ -138,7 +141,7 @@ export async function startSystem(name: string, o: SystemOptions = {}): Promise<
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   if (o.workers ?? true) await rt.startWorkers();
   const pools = [p.orders, p.inventory, p.users].map((d) => new Pool({ connectionString: d.url, max: 3 }));
-  return {
+  const sys: TestSystem = {
     name,
     prefix: p.prefix,
     env: p.env,
@@ -157,11 +160,12 @@ export async function startSystem(name: string, o: SystemOptions = {}): Promise<
       return r.reduce((n, x) => n + x.rows[0].n, 0);
     },
     async close() {
-      await rt.stop();
+      await sys.rt.stop();
       await Promise.all(pools.map((x) => x.end()));
       await p.drop();
     },
   };
+  return sys;
 }
 
 /** Polls `fn` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */
