@@ -189,7 +189,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const name = String(issue.path[0] ?? '(config)');
     const raw = input[name];
     const shown = raw === undefined ? '(unset)' : SECRET.test(name) ? '(hidden)' : JSON.stringify(raw);
-    const rule = raw === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+    const values = (issue as { values?: unknown[] }).values;
+    const rule =
+      raw === undefined && issue.code === 'invalid_type' ? 'is required' : issue.code === 'invalid_value' && values ? `must be one of ${values.join(', ')}` : issue.message;
     return `${name}=${shown}: ${rule}`;
   });
   throw new ConfigError(problems);

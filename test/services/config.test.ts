@@ -1,0 +1,71 @@
+/** Configuration is checked at start: every bad value is named with its value and the rule. */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { CONFIG_VARIABLES, ConfigError, describeVariables, loadConfig } from '../../services/shared/config';
+
+const base = { ORDERS_DB_URL: 'postgres://u:p@db:5432/orders', INVENTORY_DB_URL: 'postgres://u:p@db:5432/inventory', USERS_DB_URL: 'postgres://u:p@db:5432/users' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+test('the defaults give a single-database, unsharded, uncached configuration', () => {
+  const c = loadConfig(base);
+  expect(c).toMatchObject({ PORT: 3000, SHARDING: false, READ_REPLICAS: false, CACHE: false, EVENT_SOURCING: false, CATALOG_STORE: 'postgres', ORDER_BUCKETS: 64, KAFKA_TOPIC_PARTITIONS: 3 });
+});
+
+test('lists, flags and service URLs are parsed', () => {
+  const c = loadConfig({ ...base, KAFKA_BROKERS: 'b1:9094, b2:9094', SHARDING: 'on', ORDER_SHARD_URLS: 'postgres://a/x,postgres://b/y', SERVICE_URLS: 'product=http://product:3000/,payment=http://payment:3000' });
+  expect(c.KAFKA_BROKERS).toEqual(['b1:9094', 'b2:9094']);
+  expect(c.SHARDING).toBe(true);
+  expect(c.ORDER_SHARD_URLS).toHaveLength(2);
+  expect(c.SERVICE_URLS).toEqual({ product: 'http://product:3000', payment: 'http://payment:3000' });
+});
+
+test('a missing required variable is named', () => {
+  expect(problems({})).toEqual(['ORDERS_DB_URL=(unset): is required', 'INVENTORY_DB_URL=(unset): is required', 'USERS_DB_URL=(unset): is required']);
+});
+
+test.each([
+  [{ PORT: 'eighty' }, 'PORT="eighty": must be a whole number'],
+  [{ PORT: '70000' }, 'PORT="70000": must be at most 65535'],
+  [{ SHARDING: 'maybe' }, 'SHARDING="maybe": must be one of true, false, 1, 0, yes, no, on, off'],
+  [{ KAFKA_BROKERS: 'b1:9094,nonsense' }, 'KAFKA_BROKERS="b1:9094,nonsense": each entry must be host:port'],
+  [{ ORDERS_DB_URL: 'mysql://x' }, 'ORDERS_DB_URL="mysql://x": must be a postgres:// or postgresql:// URL'],
+  [{ SHARDING: 'true' }, 'ORDER_SHARD_URLS=(unset): must list at least one shard when SHARDING is on'],
+  [{ CACHE: 'true' }, 'REDIS_CLUSTER_NODES=(unset): REDIS_CLUSTER_NODES or REDIS_URL must be set when CACHE is on'],
+  [{ CATALOG_STORE: 'mongo' }, 'MONGO_URL=(unset): must be set when CATALOG_STORE=mongo'],
+  [{ SERVICE_URLS: 'basket=http://x' }, 'SERVICE_URLS="basket=http://x": entry "basket=http://x" must be <service>=<url> with service one of user, product, order, inventory, payment, shipping, notification, analytics'],
+  [{ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 'secret' }, 'KAFKA_SASL_USERNAME=(unset): must be set when KAFKA_SASL_MECHANISM=scram-sha-512'],
+])('%j is refused: %s', (env, message) => {
+  expect(problems({ ...base, ...env } as Record<string, string>)).toEqual([message]);
+});
+
+test('every value problem is reported at once', () => {
+  expect(problems({ ...base, PORT: '-1', LOG_LEVEL: 'loud', CATALOG_STORE: 'oracle' })).toEqual([
+    'PORT="-1": must be a whole number',
+    'LOG_LEVEL="loud": must be one of fatal, error, warn, info, debug, trace, silent',
+    'CATALOG_STORE="oracle": must be one of postgres, mongo',
+  ]);
+});
+
+test('every variable is documented and exported for the infrastructure code', () => {
+  const docs = describeVariables();
+  expect(docs.map((d) => d.name)).toEqual(CONFIG_VARIABLES);
+  for (const d of docs) expect(d.description.length).toBeGreaterThan(10);
+});
+
+test('a service started with a bad value exits 78 with the message', async () => {
+  const run = promisify(execFile);
+  const root = path.resolve(__dirname, '..', '..');
+  const err = await run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'services/entry/order.ts'], { cwd: root, env: { ...process.env, ...base, DB_POOL_MAX: '0' } }).catch((e) => e);
+  expect(err.code).toBe(78);
+  expect(err.stderr).toContain('order: invalid configuration:\n  DB_POOL_MAX="0": must be at least 1');
+});
