@@ -191,7 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const shown = raw === undefined ? '(unset)' : SECRET.test(name) ? '(hidden)' : JSON.stringify(raw);
     const values = (issue as { values?: unknown[] }).values;
     const rule =
-      raw === undefined && issue.code === 'invalid_type' ? 'is required' : issue.code === 'invalid_value' && values ? `must be one of ${values.join(', ')}` : issue.message;
+      raw === undefined && issue.code === 'invalid_type' ? 'is required' : issue.code === 'invalid_value' && values && !/^must /.test(issue.message) ? `must be one of ${values.join(', ')}` : issue.message;
     return `${name}=${shown}: ${rule}`;
   });
   throw new ConfigError(problems);
