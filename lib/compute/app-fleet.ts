@@ -10,7 +10,7 @@ import { AppEnvironment } from './app-environment';
 import { ServiceBundle } from './delivery';
 import { Telemetry } from '../monitoring/telemetry';
 import { READY_PATH, SERVICE_PORT } from './routes';
-import { renderAppServerScript } from './user-data';
+import { BEFORE_START, renderAppServerScript } from './user-data';
 
 /** Props for {@link AppFleet}. */
 export interface AppFleetProps {
@@ -62,7 +62,8 @@ export class AppFleet extends Construct {
         resources: [props.bundle.archive.bucket.arnForObjects(props.bundle.archive.s3ObjectKey)],
       }),
     );
-    props.environment.grantRuntime(this.role);
+    // Every server grows the topics before it starts (BEFORE_START), so it may create and alter them.
+    props.environment.grantRuntime(this.role, { admin: true });
     props.telemetry.grantRemoteWrite(this.role);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -129,6 +130,7 @@ export class AppFleet extends Construct {
         region,
         labels: { service: props.entry, fleet: id, region },
         port: SERVICE_PORT,
+        beforeStart: BEFORE_START,
       }),
     );
     this.group.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: fleet.targetCpuPercent });

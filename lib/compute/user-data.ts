@@ -24,7 +24,19 @@ export interface AppServerScript {
   readonly labels: Readonly<Record<string, string>>;
   /** The port the Node process listens on. */
   readonly port: number;
+  /**
+   * Tools run before each start (bundle names, e.g. `migrate`, `provision-topics`); each must be
+   * idempotent and safe to run from several servers at once.
+   */
+  readonly beforeStart?: readonly string[];
 }
+
+/**
+ * What every app server runs before its service: the schema of every database and shard (under
+ * an advisory lock) and the Kafka topics grown to the phase's partitions (never shrunk). The
+ * EKS phases run the same tools as Jobs.
+ */
+export const BEFORE_START = ['migrate', 'provision-topics'] as const;
 
 function environmentFile(env: Readonly<Record<string, string>>): string {
   return Object.keys(env)
@@ -50,7 +62,7 @@ Environment=NODE_EXTRA_CA_CERTS=/etc/pki/tls/certs/rds-global-bundle.pem
 RuntimeDirectory=orders
 RuntimeDirectoryMode=0700
 ExecStartPre=/bin/sh /opt/orders/app/fetch-secrets.sh
-ExecStart=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${s.entry}.js
+${(s.beforeStart ?? []).map((tool) => `ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${tool}.js\n`).join('')}ExecStart=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${s.entry}.js
 Restart=always
 RestartSec=2
 TimeoutStopSec=30

@@ -49,6 +49,7 @@ describe('the app server boot script', () => {
     region: 'us-east-1',
     labels: { service: 'order' },
     port: 3000,
+    beforeStart: ['migrate', 'provision-topics'],
   });
 
   test('runs the entry point under systemd as an unprivileged user, fetching secrets before each start', () => {
@@ -57,6 +58,15 @@ describe('the app server boot script', () => {
     expect(script).toContain('User=orders');
     expect(script).toContain('ProtectSystem=strict');
     expect(script).toContain('Restart=always');
+  });
+
+  test('migrates the databases and grows the topics before each start', () => {
+    const pre = script.split('\n').filter((l) => l.startsWith('ExecStartPre='));
+    expect(pre).toEqual([
+      'ExecStartPre=/bin/sh /opt/orders/app/fetch-secrets.sh',
+      'ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/migrate.js',
+      'ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/provision-topics.js',
+    ]);
   });
 
   test('waits for the readiness check so that a rolling update only passes a healthy server', () => {
