@@ -47,9 +47,10 @@ export async function placeOrder(d: CheckoutDeps, body: unknown, idempotencyKey:
   let items: OrderItem[];
   let currency: string;
   try {
-    ({ items, currency } = await price(d, req));
-    await checkStock(d, req);
-    await d.payment().verify(req.payment.token);
+    // Independent checks run together; the first failure in request order is reported.
+    const [priced, stock, pay] = await Promise.allSettled([price(d, req), checkStock(d, req), d.payment().verify(req.payment.token)]);
+    for (const r of [priced, stock, pay]) if (r.status === 'rejected') throw r.reason;
+    ({ items, currency } = (priced as PromiseFulfilledResult<{ items: OrderItem[]; currency: string }>).value);
   } catch (e) {
     // A replay of an accepted order returns it even if stock or prices changed since.
     const existing = await replay(d, bucket, req.customerId, idempotencyKey, requestHash);

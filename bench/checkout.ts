@@ -1,0 +1,181 @@
+/**
+ * Checkout benchmark on this machine.
+ *
+ * 1. pgbench runs the checkout's SQL (catalogue read, stock read, and the one-statement insert
+ *    of order, items and outbox event) against the local PostgreSQL: the database's limit here.
+ * 2. autocannon drives POST /orders on the monolith bundle (relay and consumers off, so both
+ *    sides do the same work) at full speed: the service's peak orders/s and latency.
+ * 3. autocannon again at 80% of that peak: p99 must stay under 50 ms.
+ * It prints the service/pgbench ratio (target >= 0.70).
+ *
+ *   bash scripts/servers/up.sh && npx tsx bench/checkout.ts [--seconds 15] [--connections 16]
+ */
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { buildBundles } from '../services/build';
+import { migrate } from '../services/tools/migrate-lib';
+import { INSERT_ORDER_SQL } from '../services/order/repository';
+import { PG_PRIMARY, createTestDatabase, waitForServers } from '../test/support/servers';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  '2xx': number;
+}
+
+const run = promisify(execFile);
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const SECONDS = arg('--seconds', 15);
+const CONNECTIONS = arg('--connections', 16);
+const PRODUCTS = 20;
+
+/** The checkout request and the pgbench script that sends the same SQL. */
+function pgbenchScript(): string {
+  const insert = INSERT_ORDER_SQL(false)
+    .replace(/\$10::uuid/g, 'gen_random_uuid()')
+    // The service makes the order id in the client; here the statement makes it and reuses it.
+    .replace(/\$1::text/g, 'o.id::text')
+    .replace(/\$1\b/g, 'gen_random_uuid()')
+    .replace(/\$2\b/g, '0')
+    .replace(/\$3\b/g, "'bench-' || :c")
+    .replace(/\$4\b/g, "gen_random_uuid()::text")
+    .replace(/\$5\b/g, "'0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'")
+    .replace(/\$6\b/g, '2500')
+    .replace(/\$7\b/g, "'USD'")
+    .replace(/\$8::jsonb/g, `'${JSON.stringify(ADDRESS)}'::jsonb`)
+    .replace(/\$9::jsonb/g, `'[{"line":0,"product_id":"bench-p-1","quantity":2,"unit_price_cents":1250}]'::jsonb`)
+    .replace(/\$11::jsonb/g, `'${JSON.stringify(samplePayload())}'::jsonb`)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return [
+    '\\set c random(1, 100000)',
+    '\\set p random(1, 20)',
+    "SELECT id, name, price_cents, currency, version FROM products WHERE id = ANY(ARRAY['bench-p-' || :p]);",
+    "SELECT product_id, available FROM stock WHERE product_id = ANY(ARRAY['bench-p-' || :p]);",
+    `${insert};`,
+    '',
+  ].join('\n');
+}
+
+const ADDRESS = { name: 'Ada Lovelace', line1: '12 Analytical St', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
+
+function samplePayload() {
+  return {
+    id: '6a1f8a5c-0f53-4d51-a6c7-1f0cf8e1a001',
+    type: 'OrderPlaced',
+    key: '0000a5c1-0f53-4d51-a6c7-1f0cf8e1a001',
+    occurredAt: '2026-11-25T12:00:00.000Z',
+    data: { orderId: '0000a5c1-0f53-4d51-a6c7-1f0cf8e1a001', customerId: 'bench-1', items: [{ productId: 'bench-p-1', quantity: 2, unitPriceCents: 1250 }], totalCents: 2500, currency: 'USD', paymentToken: 'tok_visa', shipping: ADDRESS },
+  };
+}
+
+async function pgbench(url: string, scriptFile: string): Promise<number> {
+  const u = new URL(url);
+  const { stdout } = await run(
+    'pgbench',
+    ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', scriptFile, '-h', u.hostname, '-p', u.port, '-U', PG_PRIMARY.user, u.pathname.slice(1)],
+    { env: { ...process.env, PGPASSWORD: PG_PRIMARY.password }, maxBuffer: 1 << 24 },
+  );
+  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
+  if (!m) throw new Error(`could not read pgbench output:\n${stdout}`);
+  return Number(m[1]);
+}
+
+async function load(url: string, opts: { rate?: number; seconds: number }): Promise<AutocannonResult> {
+  let n = 0;
+  const run = `${process.pid}-${Date.now()}`;
+  return autocannon({
+    url: `${url}/orders`,
+    connections: CONNECTIONS,
+    duration: opts.seconds,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req: Record<string, unknown>) => {
+          n++;
+          const body = { customerId: `bench-${n % 100000}`, items: [{ productId: `bench-p-${(n % PRODUCTS) + 1}`, quantity: 2 }], payment: { token: 'tok_visa' }, shipping: ADDRESS };
+          return { ...req, headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${run}-${n}` }, body: JSON.stringify(body) };
+        },
+      },
+    ],
+  });
+}
+
+async function main(): Promise<void> {
+  await waitForServers({ names: ['postgres'], timeoutMs: 10000 });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-checkout-'));
+  const db = await createTestDatabase('bench_checkout');
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    for (const role of ['orders', 'inventory', 'users'] as const) await migrate(db.url, role);
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    await c.query("INSERT INTO products (id, name, price_cents, currency) SELECT 'bench-p-' || i, 'Product ' || i, 1250, 'USD' FROM generate_series(1, $1) i", [PRODUCTS]);
+    await c.query("INSERT INTO stock (product_id, available) SELECT 'bench-p-' || i, 1000000000 FROM generate_series(1, $1) i", [PRODUCTS]);
+    await c.end();
+
+    const scriptFile = path.join(dir, 'checkout.sql');
+    writeFileSync(scriptFile, pgbenchScript());
+    process.stdout.write(`pgbench: ${CONNECTIONS} clients, ${SECONDS} s, the checkout SQL...\n`);
+    const tps = await pgbench(db.url, scriptFile);
+
+    const [bundle] = await buildBundles(dir, { entries: ['monolith'] });
+    const port = 39000 + Math.floor(Math.random() * 1000);
+    // A larger young generation: fewer scavenges per request burst (the recommended NODE_OPTIONS).
+    child = spawn(process.execPath, ['--max-semi-space-size=32', bundle!.file], {
+      env: { ...process.env, ORDERS_DB_URL: db.url, INVENTORY_DB_URL: db.url, USERS_DB_URL: db.url, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: String(CONNECTIONS) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch {
+        if (i > 200) throw new Error('service did not start');
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    process.stdout.write(`service: warm-up, then ${CONNECTIONS} connections, ${SECONDS} s at full speed...\n`);
+    await load(url, { seconds: 3 });
+    const peak = await load(url, { seconds: SECONDS });
+    const peakRate = peak['2xx'] / peak.duration;
+    process.stdout.write(`service: ${SECONDS} s at 80% of peak (${Math.round(peakRate * 0.8)} orders/s)...\n`);
+    const at80 = await load(url, { seconds: SECONDS, rate: Math.floor(peakRate * 0.8) });
+    const rate80 = at80['2xx'] / at80.duration;
+    const ratio = peakRate / tps;
+
+    const lines = [
+      '',
+      `pgbench (same SQL, same PostgreSQL):   ${tps.toFixed(0)} transactions/s`,
+      `service peak:                          ${peakRate.toFixed(0)} orders/s   p50 ${peak.latency.p50} ms   p99 ${peak.latency.p99} ms   non-2xx ${peak.non2xx}   errors ${peak.errors}`,
+      `service at 80% of peak:                ${rate80.toFixed(0)} orders/s   p50 ${at80.latency.p50} ms   p99 ${at80.latency.p99} ms   non-2xx ${at80.non2xx}   errors ${at80.errors}`,
+      `ratio service/pgbench:                 ${ratio.toFixed(2)}   (target >= 0.70: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,
+      `p99 at 80% of peak:                    ${at80.latency.p99} ms   (target < 50 ms: ${at80.latency.p99 < 50 ? 'met' : 'NOT met'})`,
+      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ${CONNECTIONS} connections, ${SECONDS} s runs`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    child?.kill('SIGTERM');
+    await db.drop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
