@@ -1,0 +1,159 @@
+import { SERVICE_NAMES, ServiceName } from './compute-types';
+import { partitionsPerBroker } from './validate';
+import { PhaseSpec } from './types';
+
+/**
+ * The capacity model: daily users → peak requests per second → what the phase's compute,
+ * databases and Kafka can carry, and the headroom left. Each assumption is named here, once.
+ */
+
+/** How daily users turn into load. */
+export const TRAFFIC_MODEL = {
+  /** API requests an active user makes in a day: browse, search, cart, checkout, order status. */
+  requestsPerUserPerDay: 40,
+  /** Share of a day's requests in its busiest hour (a retail evening peak). */
+  peakHourShare: 0.12,
+  /** Second-level bursts over the busiest hour's mean. */
+  burstFactor: 2,
+  /** Orders placed per active user per day (a 4% conversion). */
+  ordersPerUserPerDay: 0.04,
+} as const;
+
+/** Share of requests each service serves (sums to 1). */
+export const SERVICE_TRAFFIC_SHARE: Readonly<Record<ServiceName, number>> = {
+  product: 0.45,
+  user: 0.15,
+  order: 0.15,
+  inventory: 0.12,
+  payment: 0.04,
+  shipping: 0.04,
+  notification: 0.03,
+  analytics: 0.02,
+};
+
+/**
+ * Requests per second one vCPU of a service sustains within the latency target. Conservative
+ * against the checkout benchmark (bench/checkout.ts, the heaviest request), which measures more.
+ */
+export const RPS_PER_VCPU = 150;
+
+/** vCPUs of the instance types the specs use. */
+export const INSTANCE_VCPUS: Readonly<Record<string, number>> = {
+  't4g.small': 2,
+  't4g.medium': 2,
+  't4g.large': 2,
+  'm7g.large': 2,
+  'm6g.large': 2,
+  'm7g.xlarge': 4,
+  'm6g.xlarge': 4,
+  'c7g.xlarge': 4,
+  'c6g.xlarge': 4,
+};
+
+/** Memory of RDS instance classes in GiB; RDS for PostgreSQL sets max_connections from it. */
+export const RDS_MEMORY_GIB: Readonly<Record<string, number>> = {
+  't4g.small': 2,
+  't4g.medium': 4,
+  'm7g.large': 8,
+  'm7g.xlarge': 16,
+  'r7g.large': 16,
+  'r7g.xlarge': 32,
+};
+
+/** Connections each service process opens to each database it uses (services' DB_POOL_MAX). */
+export const DB_POOL_PER_PROCESS = 10;
+
+/** The share of capacity at which the roadmap says to plan the next phase. */
+export const PLANNING_THRESHOLD = 0.8;
+
+/** RDS for PostgreSQL's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000). */
+export function rdsMaxConnections(instanceClass: string): number {
+  const gib = RDS_MEMORY_GIB[instanceClass];
+  if (gib === undefined) throw new Error(`capacity: no memory size for RDS class ${instanceClass}; add it to RDS_MEMORY_GIB`);
+  return Math.min(Math.floor((gib * 1024 ** 3) / 9_531_392), 5_000);
+}
+
+function vcpus(instanceType: string): number {
+  const n = INSTANCE_VCPUS[instanceType];
+  if (n === undefined) throw new Error(`capacity: no vCPU count for ${instanceType}; add it to INSTANCE_VCPUS`);
+  return n;
+}
+
+/** The most requests per second each service can serve in one region, and how many processes it may run. */
+interface ServiceCapacity {
+  readonly rps: number;
+  readonly maxProcesses: number;
+}
+
+/** What the phase's compute can serve in one region, by service (the kind that carries traffic last in the move). */
+function serviceCapacity(spec: PhaseSpec): Record<ServiceName, ServiceCapacity> {
+  const { eks, ec2Services, monolith } = spec.compute;
+  const result = {} as Record<ServiceName, ServiceCapacity>;
+  for (const name of SERVICE_NAMES) {
+    if (eks) {
+      const pods = eks.services.find((s) => s.name === name)!;
+      result[name] = { rps: pods.maxReplicas * (pods.cpuMillis / 1000) * RPS_PER_VCPU * (pods.targetCpuPercent / 100), maxProcesses: pods.maxReplicas };
+    } else if (ec2Services) {
+      const fleet = ec2Services.services.find((s) => s.name === name)!.fleet;
+      result[name] = { rps: fleet.maxInstances * vcpus(fleet.instanceType) * RPS_PER_VCPU * (fleet.targetCpuPercent / 100), maxProcesses: fleet.maxInstances };
+    } else if (monolith) {
+      // Every module shares the monolith's servers: each gets its share of the fleet's capacity.
+      const fleet = monolith.fleet;
+      const fleetRps = fleet.maxInstances * vcpus(fleet.instanceType) * RPS_PER_VCPU * (fleet.targetCpuPercent / 100);
+      result[name] = { rps: fleetRps * SERVICE_TRAFFIC_SHARE[name], maxProcesses: fleet.maxInstances };
+    } else {
+      result[name] = { rps: 0, maxProcesses: 0 };
+    }
+  }
+  return result;
+}
+
+/** The capacity model's result for one phase. */
+export interface CapacityReport {
+  readonly phase: string;
+  /** Requests per second at the burst of the busiest hour, all regions together. */
+  readonly peakRps: number;
+  /** Orders per second at that burst. */
+  readonly peakOrdersPerSecond: number;
+  /** Requests per second one region must serve: all of it, or its share when one region is lost. */
+  readonly regionalDesignRps: number;
+  /** Requests per second one region's compute can serve, limited by its tightest service. */
+  readonly regionalCapacityRps: number;
+  /** The service that limits it. */
+  readonly bottleneck: ServiceName;
+  /** regionalCapacityRps / regionalDesignRps: at least 1 / PLANNING_THRESHOLD leaves the roadmap's margin. */
+  readonly computeHeadroom: number;
+  /** Connections the orders service may open to one orders shard, against what the shard accepts. */
+  readonly ordersShardConnections: { readonly peak: number; readonly max: number };
+  /** Partitions per topic against the most consumers one service may run (extra consumers sit idle). */
+  readonly partitions: { readonly perTopic: number; readonly maxConsumers: number; readonly perBroker: number };
+}
+
+/** Runs the capacity model over a phase. */
+export function capacity(spec: PhaseSpec): CapacityReport {
+  const t = TRAFFIC_MODEL;
+  const users = spec.slo.dailyUsers;
+  const peakRps = ((users * t.requestsPerUserPerDay * t.peakHourShare) / 3600) * t.burstFactor;
+  const peakOrdersPerSecond = ((users * t.ordersPerUserPerDay * t.peakHourShare) / 3600) * t.burstFactor;
+  // With several regions, the others must absorb a lost region's users.
+  const regionalDesignRps = peakRps / Math.max(1, spec.regions.length - 1);
+  const services = serviceCapacity(spec);
+  const limits = SERVICE_NAMES.map((name) => [name, services[name].rps / SERVICE_TRAFFIC_SHARE[name]] as const);
+  const [bottleneck, regionalCapacityRps] = limits.reduce((low, next) => (next[1] < low[1] ? next : low));
+  const shard = spec.postgres.instances.find((i) => i.role === 'orders')!;
+  return {
+    phase: spec.name,
+    peakRps,
+    peakOrdersPerSecond,
+    regionalDesignRps,
+    regionalCapacityRps,
+    bottleneck,
+    computeHeadroom: regionalCapacityRps / regionalDesignRps,
+    ordersShardConnections: { peak: services.order.maxProcesses * DB_POOL_PER_PROCESS, max: rdsMaxConnections(shard.instanceClass) },
+    partitions: {
+      perTopic: Math.min(...spec.streaming.topics.map((topic) => topic.partitions)),
+      maxConsumers: Math.max(...SERVICE_NAMES.map((name) => services[name].maxProcesses)),
+      perBroker: partitionsPerBroker(spec),
+    },
+  };
+}

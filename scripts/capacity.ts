@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { PHASES, PHASE_NAMES } from '../phases';
+import { PLANNING_THRESHOLD, RPS_PER_VCPU, TRAFFIC_MODEL, capacity } from '../phases/capacity';
+
+/** Prints the capacity model for every phase: peak load, what each region can carry, and the headroom. */
+const t = TRAFFIC_MODEL;
+console.log(
+  `Model: ${t.requestsPerUserPerDay} requests and ${t.ordersPerUserPerDay} orders per user per day, ${t.peakHourShare * 100}% in the busiest hour, bursts ×${t.burstFactor}; ${RPS_PER_VCPU} requests/s per vCPU.\n`,
+);
+console.log('| phase | peak req/s | peak orders/s | req/s per region (a region lost) | region capacity req/s | bottleneck | headroom | orders-shard connections | partitions/topic vs consumers |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const name of PHASE_NAMES) {
+  const c = capacity(PHASES[name]);
+  console.log(
+    `| ${name} | ${c.peakRps.toFixed(0)} | ${c.peakOrdersPerSecond.toFixed(2)} | ${c.regionalDesignRps.toFixed(0)} | ${c.regionalCapacityRps.toFixed(0)} | ${c.bottleneck} | ${c.computeHeadroom.toFixed(1)}× | ${c.ordersShardConnections.peak} of ${c.ordersShardConnections.max} | ${c.partitions.perTopic} vs ${c.partitions.maxConsumers} |`,
+  );
+}
+console.log(`\nThe roadmap plans the next phase at ${PLANNING_THRESHOLD * 100}% of capacity: every headroom must be at least ${(1 / PLANNING_THRESHOLD).toFixed(2)}×.`);

@@ -1,0 +1,50 @@
+import { PHASES, PHASE_NAMES, PhaseSpec } from '../../phases';
+import { PLANNING_THRESHOLD, SERVICE_TRAFFIC_SHARE, capacity, rdsMaxConnections } from '../../phases/capacity';
+
+describe('the capacity model', () => {
+  test.each(PHASE_NAMES)('phase %s serves its peak in each region with the roadmap\'s 20%% margin, even with a region lost', (phase) => {
+    const report = capacity(PHASES[phase]);
+    expect(report.peakRps).toBeGreaterThan(0);
+    expect({ phase, headroomOk: report.computeHeadroom >= 1 / PLANNING_THRESHOLD }).toEqual({ phase, headroomOk: true });
+  });
+
+  test.each(PHASE_NAMES)('phase %s keeps each orders shard\'s connections under 80%% of what it accepts', (phase) => {
+    const { peak, max } = capacity(PHASES[phase]).ordersShardConnections;
+    expect(peak).toBeLessThanOrEqual(max * PLANNING_THRESHOLD);
+  });
+
+  test.each(PHASE_NAMES)('phase %s has at least as many partitions per topic as a service may run consumers', (phase) => {
+    const { perTopic, maxConsumers } = capacity(PHASES[phase]).partitions;
+    expect(perTopic).toBeGreaterThanOrEqual(maxConsumers);
+  });
+
+  test('peak load grows with the phases and is worked out from daily users', () => {
+    const peaks = PHASE_NAMES.map((p) => capacity(PHASES[p]).peakRps);
+    expect(peaks).toEqual([...peaks].sort((a, b) => a - b));
+    // 1,000,000 users × 40 requests × 12% in the busiest hour / 3600 s × 2 for bursts.
+    expect(capacity(PHASES['1m']).peakRps).toBeCloseTo((1_000_000 * 40 * 0.12 * 2) / 3600, 6);
+  });
+
+  test('traffic shares add up to the whole', () => {
+    expect(Object.values(SERVICE_TRAFFIC_SHARE).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+
+  test('RDS max_connections follows the instance memory, capped at 5000', () => {
+    expect(rdsMaxConnections('t4g.small')).toBe(225);
+    expect(rdsMaxConnections('r7g.xlarge')).toBe(3604);
+    expect(() => rdsMaxConnections('x9.huge')).toThrow('capacity: no memory size for RDS class x9.huge; add it to RDS_MEMORY_GIB');
+  });
+
+  test('a phase sized below its peak is caught, naming the bottleneck', () => {
+    const starved: PhaseSpec = {
+      ...PHASES['1m'],
+      compute: {
+        ...PHASES['1m'].compute,
+        eks: { ...PHASES['1m'].compute.eks!, services: PHASES['1m'].compute.eks!.services.map((s) => (s.name === 'product' ? { ...s, maxReplicas: 4 } : s)) },
+      },
+    };
+    const report = capacity(starved);
+    expect(report.bottleneck).toBe('product');
+    expect(report.computeHeadroom).toBeLessThan(1 / PLANNING_THRESHOLD);
+  });
+});
