@@ -8,6 +8,7 @@ import { calledBy, SERVICE_ROUTES } from '../../../lib/compute/routes';
 import { CHECKOV_SKIPS, RUN_AS } from '../../../lib/k8s/services-chart';
 import { MANIFEST_DIR } from '../../../lib/k8s/services-cluster';
 import { ASSEMBLY_DIR } from '../support/assembly';
+import { loadConfig } from '../../../services/shared/config';
 import { ROOT, requireTool } from './support/tools';
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
@@ -91,6 +92,27 @@ describe('Kubernetes manifests written for review', () => {
         const urls = find(d, 'ConfigMap', `${name}-config`)!.data.SERVICE_URLS ?? '';
         for (const target of calledBy(name)) expect(urls).toContain(`${target}=http://${target}.orders.svc.cluster.local:80`);
       }
+    });
+
+    test('every ConfigMap is an environment the services\' config schema accepts', () => {
+      // Deploy-time values and secrets stand in as plausible literals.
+      const literal = (value: string) =>
+        value
+          .replace(/\{\{secret:[^}]+\}\}/g, 'secret')
+          .replace(/<[^>]*BootstrapBrokers[^>]*>/g, 'b-1.example:9098,b-2.example:9098')
+          .replace(/<[^>]*Port[^>]*>/g, '6379')
+          .replace(/<[^>]*>/g, 'host.example');
+      for (const map of all().filter((d) => d.kind === 'ConfigMap')) {
+        const env = Object.fromEntries(Object.entries(map.data as Record<string, string>).map(([k, v]) => [k, literal(v)]));
+        const config = loadConfig(env);
+        expect([map.metadata.name, config.CACHE, config.REDIS_TLS, config.KAFKA_SSL, config.CATALOG_STORE]).toEqual([map.metadata.name, true, true, true, 'mongo']);
+        expect(config.SHARDING).toBe(spec.postgres.instances.filter((i) => i.role === 'orders').length > 1);
+        expect(config.ORDER_BUCKETS).toBe(spec.postgres.orderBuckets);
+      }
+    });
+
+    test('the review manifests hold no unresolved CDK tokens', () => {
+      for (const file of manifestFiles(phase)) expect(fs.readFileSync(file, 'utf8')).not.toMatch(/\$\{Token\[/);
     });
 
     test('a Job grows the Kafka topics to the phase\'s partitions, and a Job migrates each database role', () => {
