@@ -9,6 +9,7 @@ import type { PoolClient } from 'pg';
 import { z } from 'zod';
 import { appendOutbox, event, markProcessed, type EventEnvelope } from '../shared/events';
 import type { ModuleDef, Runtime } from '../shared/runtime';
+import { Batcher } from '../shared/batcher';
 import { id as idSchema, parse } from '../shared/validation';
 import type { OrderSnapshot } from '../order/model';
 
@@ -28,10 +29,11 @@ export const inventoryModule: ModuleDef = {
   create(rt: Runtime) {
     const db = rt.db('inventory');
     const cache = rt.cache();
-    const load = async (ids: string[]) => {
+    const batch = new Batcher<string, number>(async (ids) => {
       const rows = await db.queryStale<{ product_id: string; available: number }>('SELECT product_id, available FROM stock WHERE product_id = ANY($1::text[])', [ids]);
       return new Map(rows.map((r) => [r.product_id, r.available]));
-    };
+    });
+    const load = (ids: string[]) => batch.get(ids);
     const api: InventoryApi = {
       availability: (ids) => (cache ? cache.getMany('stock', ids, load) : load(ids)),
     };

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import { appendOutbox, event } from '../shared/events';
 import type { ModuleDef, Runtime } from '../shared/runtime';
+import { Batcher } from '../shared/batcher';
 import { id as idSchema, parse } from '../shared/validation';
 
 export interface Product {
@@ -38,14 +39,15 @@ interface ProductRepo {
 
 function pgRepo(rt: Runtime): ProductRepo {
   const db = rt.db('inventory');
+  const batch = new Batcher<string, Product>(async (ids) => {
+    const rows = await db.queryStale<{ id: string; name: string; price_cents: number; currency: string; version: number }>(
+      'SELECT id, name, price_cents, currency, version FROM products WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, priceCents: Number(r.price_cents), currency: r.currency, version: r.version }]));
+  });
   return {
-    async load(ids) {
-      const rows = await db.queryStale<{ id: string; name: string; price_cents: number; currency: string; version: number }>(
-        'SELECT id, name, price_cents, currency, version FROM products WHERE id = ANY($1::text[])',
-        [ids],
-      );
-      return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, priceCents: Number(r.price_cents), currency: r.currency, version: r.version }]));
-    },
+    load: (ids) => batch.get(ids),
     async save(id, p) {
       return db.tx(async (c) => {
         const r = await c.query<{ version: number }>(
