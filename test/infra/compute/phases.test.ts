@@ -68,6 +68,27 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
     }
   });
 
+  test('no data store is reachable from the internet or from anything but the app tier (and its rotation functions)', () => {
+    for (const region of regions(phase)) {
+      const data = resources(phase, regionalStackName(region, 'data'));
+      for (const [, db] of ofType(data, 'AWS::RDS::DBInstance')) expect(db.Properties.PubliclyAccessible).not.toBe(true);
+      for (const [, msk] of ofType(data, 'AWS::MSK::Cluster')) {
+        expect(msk.Properties.BrokerNodeGroupInfo.ConnectivityInfo.PublicAccess.Type).toBe('DISABLED');
+      }
+      const ingress = [
+        ...ofType(data, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties),
+        ...ofType(data, 'AWS::EC2::SecurityGroup').flatMap(([, g]) => g.Properties.SecurityGroupIngress ?? []),
+      ];
+      expect(ingress.length).toBeGreaterThan(0);
+      for (const rule of ingress) {
+        expect(rule.CidrIp).toBeUndefined();
+        expect(rule.CidrIpv6).toBeUndefined();
+        // The app tier, or a secret-rotation function that changes the master password.
+        expect(JSON.stringify(rule.SourceSecurityGroupId)).toMatch(/AppTier|RotationSingleUserSecurityGroup/);
+      }
+    }
+  });
+
   test('app servers and EKS nodes are in the app tier group, the only group the data stores admit', () => {
     for (const region of regions(phase)) {
       for (const [, lt] of ofType(compute(region), 'AWS::EC2::LaunchTemplate')) {
