@@ -68,3 +68,23 @@ describe('the 30k→50k move, EC2 services and EKS side by side', () => {
     expect(stepIds('AWS::EKS::Cluster')).toEqual(ids(PHASES['50k'], 'AWS::EKS::Cluster'));
   });
 });
+
+describe('the 10k→30k move, the monolith behind API Gateway beside the services', () => {
+  test('synthesizes with cdk-nag clean; each service path splits between the monolith and its own group', () => {
+    const step = sideBySide(PHASES['30k'], PHASES['10k'], 50);
+    const out = synth(step);
+    try {
+      const resources = out.assembly.getStackByName(regionalStackName('us-east-1', 'compute')).template.Resources as Resources;
+      const ofType = (type: string) => Object.values(resources).filter((v) => v.Type === type);
+      expect(ofType('AWS::AutoScaling::AutoScalingGroup').length).toBe(SERVICE_NAMES.length + 1);
+      expect(ofType('AWS::ElasticLoadBalancingV2::LoadBalancer').map((lb) => lb.Properties.Scheme).sort()).toEqual(['internal', 'internet-facing']);
+      for (const rule of ofType('AWS::ElasticLoadBalancingV2::ListenerRule')) {
+        const groups = rule.Properties.Actions[0].ForwardConfig.TargetGroups as { TargetGroupArn: { Ref: string }; Weight: number }[];
+        const byBackend = Object.fromEntries(groups.map((g) => [/Monolith/.test(g.TargetGroupArn.Ref) ? 'monolith' : 'service', g.Weight]));
+        expect(byBackend).toEqual({ monolith: 50, service: 50 });
+      }
+    } finally {
+      fs.rmSync(out.dir, { recursive: true, force: true });
+    }
+  });
+});
