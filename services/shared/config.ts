@@ -155,14 +155,17 @@ export type Config = z.output<typeof configSchema>;
 /** Names of every variable, for infrastructure code that sets them. */
 export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as (keyof Config)[];
 
-/** Variables with their descriptions, in schema order. */
-export function describeVariables(): { name: string; description: string; default?: string }[] {
+/** Variables with their descriptions and defaults, in schema order (docs/services.md lists the same). */
+export function describeVariables(): { name: string; description: string; required: boolean; default?: string }[] {
   return Object.entries(configSchema.shape).map(([name, schema]) => {
     const s = schema as z.ZodType & { description?: string };
-    let def: string | undefined;
     const parsed = s.safeParse(undefined);
-    if (parsed.success && parsed.data !== undefined) def = Array.isArray(parsed.data) ? parsed.data.join(',') : String(parsed.data);
-    return { name, description: s.description ?? '', ...(def !== undefined ? { default: def } : {}) };
+    let def: string | undefined;
+    if (parsed.success && parsed.data !== undefined) {
+      const d = parsed.data as unknown;
+      def = Array.isArray(d) ? d.join(',') : typeof d === 'object' && d !== null ? '' : String(d);
+    }
+    return { name, description: s.description ?? '', required: !parsed.success, ...(def !== undefined ? { default: def } : {}) };
   });
 }
 

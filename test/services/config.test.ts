@@ -1,5 +1,6 @@
 /** Configuration is checked at start: every bad value is named with its value and the rule. */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CONFIG_VARIABLES, ConfigError, describeVariables, loadConfig } from '../../services/shared/config';
@@ -56,10 +57,13 @@ test('every value problem is reported at once', () => {
   ]);
 });
 
-test('every variable is documented and exported for the infrastructure code', () => {
+test('every variable is documented, in docs/services.md too, and exported for the infrastructure code', () => {
   const docs = describeVariables();
   expect(docs.map((d) => d.name)).toEqual(CONFIG_VARIABLES);
   for (const d of docs) expect(d.description.length).toBeGreaterThan(10);
+  const page = readFileSync(path.resolve(__dirname, '../../docs/services.md'), 'utf8');
+  const listed = [...page.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+  expect(listed).toEqual(CONFIG_VARIABLES);
 });
 
 test('a service started with a bad value exits 78 with the message', async () => {
