@@ -6,7 +6,12 @@ import { PHASE_NAMES, loadPhase } from '../../../phases';
 import { ROOT, synthesizePhase } from './synth';
 
 /** The third-party checkers the infra tests run (from PyPI and Debian), installed when missing. */
-const TOOL_INSTALLERS = ['scripts/tools/install-cfn-lint.sh'];
+const TOOL_INSTALLERS = [
+  'scripts/tools/install-cfn-lint.sh',
+  'scripts/tools/install-checkov.sh',
+  'scripts/tools/install-k8s-schema.sh',
+  'scripts/tools/install-nginx.sh',
+];
 
 function installTools(): void {
   for (const script of TOOL_INSTALLERS) {
