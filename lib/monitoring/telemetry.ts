@@ -1,4 +1,6 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import * as aps from 'aws-cdk-lib/aws-aps';
 import * as grafana from 'aws-cdk-lib/aws-grafana';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MonitoringSpec, SloSpec } from '../../phases';
 import { acknowledge } from '../nag';
+import { GRAFANA_DIR, grafanaDashboard } from './grafana-dashboard';
 import { renderAlertRules } from './prometheus-rules';
 
 /** Props for {@link Telemetry}. */
@@ -15,6 +18,8 @@ export interface TelemetryProps {
   readonly slo: SloSpec;
   /** Whether this region hosts the Grafana workspace (one for all regions). */
   readonly grafana: boolean;
+  /** Every region of the phase, for the Grafana dashboard's region choice. */
+  readonly regions: readonly string[];
 }
 
 /** The Amazon Managed Grafana version the workspace runs. */
@@ -121,6 +126,16 @@ export class Telemetry extends Construct {
         notificationDestinations: ['SNS'],
         grafanaVersion: GRAFANA_VERSION,
       });
+      // Grafana has no CloudFormation resource for dashboards: the JSON is written beside the
+      // templates for import (docs/compute.md).
+      const outdir = Stage.of(this)?.outdir;
+      if (outdir) {
+        fs.mkdirSync(path.join(outdir, GRAFANA_DIR), { recursive: true });
+        fs.writeFileSync(
+          path.join(outdir, GRAFANA_DIR, 'order-platform.json'),
+          `${JSON.stringify(grafanaDashboard(props.spec, props.slo, props.regions), undefined, 2)}\n`,
+        );
+      }
     }
   }
 

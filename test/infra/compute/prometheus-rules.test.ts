@@ -1,8 +1,11 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { parse } from 'yaml';
 import { PHASES, PHASE_NAMES } from '../../../phases';
 import { renderAlertRules } from '../../../lib/monitoring/prometheus-rules';
 import { regionalStackName } from '../../../lib/naming';
-import { templateJson } from '../support/assembly';
+import { GRAFANA_DIR, grafanaDashboard } from '../../../lib/monitoring/grafana-dashboard';
+import { ASSEMBLY_DIR, templateJson } from '../support/assembly';
 
 type Rule = { alert: string; expr: string; for: string; labels: Record<string, string> };
 
@@ -24,5 +27,42 @@ describe.each(PHASE_NAMES)('phase %s Prometheus alert rules', (phase) => {
       const namespaces = resources.filter((r) => r.Type === 'AWS::APS::RuleGroupsNamespace');
       expect(namespaces.map((n) => n.Properties.Data)).toEqual([renderAlertRules(spec.monitoring, spec.slo)]);
     }
+  });
+});
+
+describe('Grafana dashboard and Prometheus rules against the services\' metrics', () => {
+  const spec = PHASES['1m'];
+
+  /** Metric names a PromQL text reads (identifiers directly before `{`, `[` or `)` that look like metrics). */
+  function metricNames(promql: string): string[] {
+    const names = promql.match(/\b[a-z_]+_(total|seconds|bytes|bucket|users|p99_seconds)\b|\bup\b/g) ?? [];
+    return [...new Set(names.map((n) => n.replace(/_bucket$/, '')))];
+  }
+
+  test('every metric the rules and dashboard read is one the services expose (daily_active_users is requested from them)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Metrics } = require('../../../services/shared/metrics') as typeof import('../../../services/shared/metrics');
+    const exposed = new Set((await new Metrics('probe').registry.getMetricsAsJSON()).map((m) => m.name));
+    exposed.add('up');
+    const dashboard = JSON.stringify(grafanaDashboard(spec.monitoring, spec.slo, spec.regions.map((r) => r.region)));
+    const used = [...metricNames(renderAlertRules(spec.monitoring, spec.slo)), ...metricNames(dashboard)];
+    const missing = [...new Set(used.filter((name) => !exposed.has(name)))].sort();
+    expect(missing).toEqual(['daily_active_users']);
+  });
+
+  test('the dashboard has the roadmap\'s four groups and draws the rollback thresholds', () => {
+    const d = grafanaDashboard(spec.monitoring, spec.slo, ['us-east-1']) as { panels: { type: string; title: string; fieldConfig?: any }[] };
+    expect(d.panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual(['Application', 'Database', 'Infrastructure', 'Business']);
+    const threshold = (title: string) => d.panels.find((p) => p.title.startsWith(title))!.fieldConfig.defaults.thresholds.steps[1].value;
+    expect(threshold('Error rate')).toBe(1);
+    expect(threshold('Response time')).toBe(1);
+    expect(threshold('Replication lag')).toBe(5);
+    expect(threshold('PostgreSQL CPU')).toBe(70);
+    expect(threshold('Daily users')).toBe(800_000);
+  });
+
+  test('is written beside the templates of the primary region\'s assembly for import', () => {
+    const file = path.join(ASSEMBLY_DIR, '1m', GRAFANA_DIR, 'order-platform.json');
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(grafanaDashboard(spec.monitoring, spec.slo, spec.regions.map((r) => r.region)));
   });
 });
