@@ -318,7 +318,7 @@ export const COMPUTE_RULES: readonly ValidationRule[] = [
         if (!present[backend]) found.push(v(`compute.gateway.weights.${backend}`, weight, `compute.${backend} is absent, so it cannot take traffic`));
         if (!Number.isInteger(weight) || weight < 0 || weight > 100) found.push(v(`compute.gateway.weights.${backend}`, weight, 'must be a whole percentage from 0 to 100'));
       }
-      const sum = Object.values(g.weights).reduce<number>((a, w) => a + (w ?? 0), 0);
+      const sum = (Object.values(g.weights) as (number | undefined)[]).reduce<number>((a, w) => a + (w ?? 0), 0);
       if (sum !== 100) found.push(v('compute.gateway.weights', g.weights, `must add up to 100 (they add up to ${sum})`));
       if (!Number.isInteger(g.throttleRatePerSecond) || g.throttleRatePerSecond < 1 || g.throttleBurst < g.throttleRatePerSecond) {
         found.push(

@@ -79,16 +79,16 @@ export class AppEnvironment extends Construct {
     const [inventory] = byRole('inventory');
     const shards = byRole('orders');
     const [orders] = shards;
-    env.USERS_DB_URL = url(users!, users!.instance.dbInstanceEndpointAddress);
-    env.INVENTORY_DB_URL = url(inventory!, inventory!.instance.dbInstanceEndpointAddress);
-    env.ORDERS_DB_URL = url(orders!, orders!.instance.dbInstanceEndpointAddress);
+    env.USERS_DB_URL = url(users, users.instance.dbInstanceEndpointAddress);
+    env.INVENTORY_DB_URL = url(inventory, inventory.instance.dbInstanceEndpointAddress);
+    env.ORDERS_DB_URL = url(orders, orders.instance.dbInstanceEndpointAddress);
     const replicas = (db: PostgresDatabase) => db.replicas.map((r) => url(db, r.dbInstanceEndpointAddress)).join(',');
-    const anyReplica = [users!, inventory!, orders!].some((db) => db.replicas.length > 0);
+    const anyReplica = [users, inventory, orders].some((db) => db.replicas.length > 0);
     env.READ_REPLICAS = String(anyReplica);
     if (anyReplica) {
-      env.USERS_DB_REPLICA_URLS = replicas(users!);
-      env.INVENTORY_DB_REPLICA_URLS = replicas(inventory!);
-      env.ORDERS_DB_REPLICA_URLS = replicas(orders!);
+      env.USERS_DB_REPLICA_URLS = replicas(users);
+      env.INVENTORY_DB_REPLICA_URLS = replicas(inventory);
+      env.ORDERS_DB_REPLICA_URLS = replicas(orders);
     }
     env.SHARDING = String(shards.length > 1);
     env.ORDER_BUCKETS = String(spec.postgres.orderBuckets);

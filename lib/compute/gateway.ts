@@ -97,7 +97,7 @@ export class Gateway extends Construct {
       for (const path of SERVICE_ROUTES[service].apiRoutes) {
         const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration });
         acknowledge(
-          route!,
+          route,
           'APIG4',
           'The order API is public by design (catalogue, checkout with idempotency keys); customer authentication is the user service\'s job and an authorizer is added when it issues tokens.',
         );
@@ -125,7 +125,7 @@ export class Gateway extends Construct {
         conditions: [elbv2.ListenerCondition.pathPatterns([...SERVICE_ROUTES[service].pathPatterns])],
         action:
           targets.length === 1
-            ? elbv2.ListenerAction.forward([targets[0]!.targetGroup])
+            ? elbv2.ListenerAction.forward([targets[0].targetGroup])
             : elbv2.ListenerAction.weightedForward(targets),
       });
     }

@@ -146,7 +146,7 @@ ${
   nginx
     ? `
 cat > /etc/nginx/nginx.conf <<'NGINX_CONF'
-${s.nginxConfig!.trimEnd()}
+${s.nginxConfig.trimEnd()}
 NGINX_CONF
 nginx -t
 systemctl enable --now nginx

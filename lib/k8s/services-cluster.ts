@@ -322,7 +322,7 @@ export class ServicesCluster extends Construct {
    */
   private writeReviewManifests(spec: PhaseSpec, bindings: ChartBindings): string {
     const stack = Stack.of(this);
-    const readable: ChartBindings = JSON.parse(JSON.stringify(bindings), (_key, value) => (typeof value === 'string' ? placeholders(stack, value) : value));
+    const readable = JSON.parse(JSON.stringify(bindings), (_key, value: unknown) => (typeof value === 'string' ? placeholders(stack, value) : value)) as ChartBindings;
     const app = new cdk8s.App();
     new ServicesChart(app, 'Services', spec, readable);
     new JobsChart(app, 'Jobs', spec, readable);
@@ -396,10 +396,10 @@ function acknowledgeClusterFindings(cluster: eks.Cluster): void {
 /** Replaces each token in a string by a readable `<...>` name of what it resolves to. */
 export function placeholders(stack: Stack, value: string): string {
   if (!Token.isUnresolved(value)) return value;
-  return Tokenization.reverseString(value)
+  const joined: unknown = Tokenization.reverseString(value)
     .mapTokens({ mapToken: (token) => describe(stack.resolve(token)) })
-    .join(new Concatenate())
-    .toString();
+    .join(new Concatenate());
+  return String(joined);
 }
 
 /** Joins string fragments in order. */

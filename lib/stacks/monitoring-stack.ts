@@ -30,9 +30,7 @@ export class MonitoringStack extends Stack {
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
     const { spec, compute, data } = props;
-    const databases = new Map(
-      [...(data.postgres?.databases ?? new Map()).entries()].map(([dbId, db]) => [dbId, { instance: db.instance, replicas: db.replicas }] as const),
-    );
+    const databases = new Map([...(data.postgres?.databases.entries() ?? [])].map(([dbId, db]) => [dbId, { instance: db.instance, replicas: db.replicas }] as const));
     const watched: WatchedResources = {
       publicLoadBalancer: compute.monolith?.loadBalancer,
       api: compute.gateway?.api,

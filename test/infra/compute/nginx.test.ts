@@ -28,7 +28,7 @@ function nginxTest(config: string): string {
 function scratchConfig(name: (typeof PHASE_NAMES)[number]): string {
   const spec = PHASES[name];
   return renderNginxConfig(spec.compute.monolith!.nginx, {
-    trustedProxyCidr: spec.regions[0]!.vpcCidr,
+    trustedProxyCidr: spec.regions[0].vpcCidr,
     user: null,
     paths: { errorLog: 'error.log', accessLog: 'access.log', pid: 'nginx.pid', mimeTypes: '/etc/nginx/mime.types' },
   });
@@ -49,14 +49,14 @@ describe('Nginx in front of the monolith', () => {
 
   test.each(monolithPhases)('phase %s: the config carries the spec\'s limits and proxies to the local Node process', (name) => {
     const n = PHASES[name].compute.monolith!.nginx;
-    const config = renderNginxConfig(n, { trustedProxyCidr: PHASES[name].regions[0]!.vpcCidr });
+    const config = renderNginxConfig(n, { trustedProxyCidr: PHASES[name].regions[0].vpcCidr });
     expect(config).toContain(`worker_connections ${n.workerConnections};`);
     expect(config).toContain(`rate=${n.requestsPerSecondPerClient}r/s`);
     expect(config).toContain(`burst=${n.burstRequests} nodelay`);
     expect(config).toContain(`client_max_body_size ${n.clientMaxBodyKiB}k;`);
     expect(config).toContain(`server 127.0.0.1:${SERVICE_PORT} max_fails=0;`);
     expect(config).toContain(`keepalive ${n.upstreamKeepaliveConnections};`);
-    expect(config).toContain(`set_real_ip_from ${PHASES[name].regions[0]!.vpcCidr};`);
+    expect(config).toContain(`set_real_ip_from ${PHASES[name].regions[0].vpcCidr};`);
     expect(config).toMatch(/location = \/metrics \{\s+return 404;/);
     expect(config).toContain('user nginx;');
   });

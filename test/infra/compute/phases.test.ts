@@ -24,7 +24,7 @@ describe('compute and monitoring stacks', () => {
 
 describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
   const spec = PHASES[phase];
-  const compute = (region = spec.regions[0]!.region) => resources(phase, regionalStackName(region, 'compute'));
+  const compute = (region = spec.regions[0].region) => resources(phase, regionalStackName(region, 'compute'));
 
   test('EKS exists exactly when the spec has it (never before 50k)', () => {
     for (const region of regions(phase)) {
@@ -50,7 +50,7 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
     const groups = ofType(t, 'AWS::AutoScaling::AutoScalingGroup');
     for (const [id] of groups) {
       expect(ofType(t, 'AWS::AutoScaling::ScalingPolicy').some(([, p]) => p.Properties?.AutoScalingGroupName?.Ref === id && p.Properties.PolicyType === 'TargetTrackingScaling')).toBe(true);
-      const raw = (templateJson(phase, regionalStackName(spec.regions[0]!.region, 'compute')).Resources as Record<string, any>)[id];
+      const raw = (templateJson(phase, regionalStackName(spec.regions[0].region, 'compute')).Resources as Record<string, any>)[id];
       expect(raw.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, WaitOnResourceSignals: true });
       expect(raw.Properties.HealthCheckType).toBe('ELB');
       expect(raw.Properties.VPCZoneIdentifier.length).toBe(3);
@@ -109,7 +109,7 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
       expect(rules.length).toBe(SERVICE_NAMES.length);
       const routes = ofType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
       expect(routes).toEqual(expect.arrayContaining(['ANY /orders', 'ANY /orders/{proxy+}', 'ANY /products/{proxy+}', 'ANY /customers/{customerId}/orders']));
-      template(phase, regionalStackName(spec.regions[0]!.region, 'compute')).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      template(phase, regionalStackName(spec.regions[0].region, 'compute')).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         DefaultRouteSettings: { ThrottlingRateLimit: spec.compute.gateway.throttleRatePerSecond, ThrottlingBurstLimit: spec.compute.gateway.throttleBurst },
       });
     }
@@ -140,7 +140,7 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
 
 describe.each(PHASE_NAMES)('phase %s monitoring', (phase) => {
   const spec = PHASES[phase];
-  const primary = spec.regions[0]!.region;
+  const primary = spec.regions[0].region;
   const alarms = (region = primary) =>
     ofType(resources(phase, regionalStackName(region, 'monitoring')), 'AWS::CloudWatch::Alarm').map(([id, a]) => ({ id, ...a.Properties }));
 

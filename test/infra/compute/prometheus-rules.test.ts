@@ -15,10 +15,10 @@ describe.each(PHASE_NAMES)('phase %s Prometheus alert rules', (phase) => {
 
   test('carry the roadmap thresholds of the phase', () => {
     const byName = Object.fromEntries(rules().map((r) => [r.alert, r]));
-    expect(byName.ErrorRateAboveThreshold!.expr).toMatch(new RegExp(`> ${spec.monitoring.errorRatePercent}$`));
-    expect(byName.ResponseTimeAboveBaseline!.expr).toMatch(new RegExp(`> ${(spec.monitoring.baselineResponseMs * 2) / 1000}$`));
-    expect(byName.ServiceUnavailable!.for).toBe('1m');
-    expect(byName.DailyUsersNearCapacity!.expr).toBe(`max(daily_active_users) > ${spec.slo.dailyUsers * 0.8}`);
+    expect(byName.ErrorRateAboveThreshold.expr).toMatch(new RegExp(`> ${spec.monitoring.errorRatePercent}$`));
+    expect(byName.ResponseTimeAboveBaseline.expr).toMatch(new RegExp(`> ${(spec.monitoring.baselineResponseMs * 2) / 1000}$`));
+    expect(byName.ServiceUnavailable.for).toBe('1m');
+    expect(byName.DailyUsersNearCapacity.expr).toBe(`max(daily_active_users) > ${spec.slo.dailyUsers * 0.8}`);
   });
 
   test('are loaded into every region\'s Prometheus workspace', () => {
