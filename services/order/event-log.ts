@@ -44,7 +44,10 @@ export async function loadFromLog(q: Pool | PoolClient, orderId: string): Promis
 }
 
 export async function readView(q: Pool, orderId: string): Promise<Order | undefined> {
-  const r = await q.query('SELECT * FROM order_view WHERE id = $1', [orderId]);
+  const r = await q.query<{ id: string; customer_id: string; status: OrderStatus; reason: string | null; total_cents: number; currency: string; items: OrderItem[]; shipping: unknown; created_at: Date; updated_at: Date }>(
+    'SELECT * FROM order_view WHERE id = $1',
+    [orderId],
+  );
   const v = r.rows[0];
   if (!v) return undefined;
   return {

@@ -20,14 +20,16 @@ import { loadFromLog, Projector, readView } from './event-log';
 import { STATUS, type Order, type OrderStatus } from './model';
 import { advanceStatus, appendLog, findOrder, listByCustomer } from './repository';
 
+const text = (v: unknown, fallback: string): string => (typeof v === 'string' && v ? v : fallback);
+
 /** Saga events and the status each moves an order to. */
 const TRANSITIONS: Partial<Record<EventType, (d: Record<string, unknown>) => { status: OrderStatus; reason?: string }>> = {
   StockReserved: () => ({ status: 'RESERVED' }),
-  StockRejected: (d) => ({ status: 'OUT_OF_STOCK', reason: `not enough stock of ${String(d.productId ?? 'a product')}` }),
+  StockRejected: (d) => ({ status: 'OUT_OF_STOCK', reason: `not enough stock of ${text(d.productId, 'a product')}` }),
   PaymentCaptured: () => ({ status: 'PAID' }),
-  PaymentDeclined: (d) => ({ status: 'PAYMENT_DECLINED', reason: String(d.declineCode ?? 'declined') }),
+  PaymentDeclined: (d) => ({ status: 'PAYMENT_DECLINED', reason: text(d.declineCode, 'declined') }),
   ShipmentCreated: () => ({ status: 'CONFIRMED' }),
-  ShipmentFailed: (d) => ({ status: 'CANCELLING', reason: String(d.reason ?? 'shipping failed') }),
+  ShipmentFailed: (d) => ({ status: 'CANCELLING', reason: text(d.reason, 'shipping failed') }),
   PaymentRefunded: () => ({ status: 'REFUNDED' }),
 };
 

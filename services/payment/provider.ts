@@ -19,7 +19,7 @@ export interface PaymentProvider {
 }
 
 /** Test tokens and what the sandbox does with them. */
-export const SANDBOX_TOKENS: Record<string, { verify: 'ok' | string; charge: 'ok' | string }> = {
+export const SANDBOX_TOKENS: Record<string, { verify: string; charge: string }> = {
   tok_visa: { verify: 'ok', charge: 'ok' },
   tok_mastercard: { verify: 'ok', charge: 'ok' },
   tok_amex: { verify: 'ok', charge: 'ok' },
@@ -34,10 +34,10 @@ export class SandboxProvider implements PaymentProvider {
   /** `ledger` is the sandbox's own store (its own connections, outside the caller's transactions). */
   constructor(private readonly ledger: Pool) {}
 
-  async verify(token: string): Promise<{ ok: true } | { ok: false; declineCode: string }> {
+  verify(token: string): Promise<{ ok: true } | { ok: false; declineCode: string }> {
     const t = SANDBOX_TOKENS[token];
-    if (!t) return { ok: false, declineCode: 'invalid_token' };
-    return t.verify === 'ok' ? { ok: true } : { ok: false, declineCode: t.verify };
+    if (!t) return Promise.resolve({ ok: false, declineCode: 'invalid_token' });
+    return Promise.resolve(t.verify === 'ok' ? { ok: true } : { ok: false, declineCode: t.verify });
   }
 
   async charge(idempotencyKey: string, token: string, amountCents: number): Promise<ChargeOutcome> {
@@ -49,7 +49,7 @@ export class SandboxProvider implements PaymentProvider {
        ON CONFLICT (idempotency_key) DO NOTHING`,
       [idempotencyKey, token, amountCents, outcome, ref],
     );
-    const row = (await this.ledger.query<{ outcome: string; ref: string }>('SELECT outcome, ref FROM sandbox_ledger WHERE idempotency_key = $1', [idempotencyKey])).rows[0]!;
+    const row = (await this.ledger.query<{ outcome: string; ref: string }>('SELECT outcome, ref FROM sandbox_ledger WHERE idempotency_key = $1', [idempotencyKey])).rows[0];
     return row.outcome === 'ok' ? { ok: true, ref: row.ref } : { ok: false, declineCode: row.outcome, ref: row.ref };
   }
 

@@ -57,7 +57,7 @@ function pgRepo(rt: Runtime): ProductRepo {
            RETURNING version`,
           [id, p.name, p.priceCents, p.currency],
         );
-        const product = { id, ...p, version: r.rows[0]!.version };
+        const product = { id, ...p, version: r.rows[0].version };
         await appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]);
         return product;
       });

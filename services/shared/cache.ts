@@ -30,7 +30,7 @@ export class Cache {
         ? new Cluster(
             cfg.REDIS_CLUSTER_NODES.map((hp) => {
               const [host, port] = hp.split(':');
-              return { host: host!, port: Number(port) };
+              return { host: host, port: Number(port) };
             }),
             { enableAutoPipelining: true, redisOptions: common, slotsRefreshTimeout: 2000, ...(cfg.REDIS_TLS ? { dnsLookup: (a, cb) => cb(null, a) } : {}) },
           )
@@ -87,7 +87,8 @@ export class Cache {
     await this.redis.ping();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.redis.disconnect();
+    return Promise.resolve();
   }
 }

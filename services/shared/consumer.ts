@@ -61,7 +61,7 @@ export class EventConsumer {
       try {
         await c.connect();
         await c.subscribe({ topics: this.spec.topics.map((t) => topicName(this.o.topicPrefix, t)), fromBeginning: this.o.fromBeginning ?? true });
-        await c.run({ partitionsConsumedConcurrently: 4, eachMessage: (p) => this.handle(p.message.value, p.heartbeat) });
+        await c.run({ partitionsConsumedConcurrently: 4, eachMessage: (p) => this.handle(p.message.value, () => p.heartbeat()) });
         attempt = 0;
         ready();
         const err = await Promise.race([dead, this.stopped]);

@@ -35,12 +35,12 @@ export class Db {
     readonly replicas: Pool[] = [],
   ) {}
 
-  query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+  query<R extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
     return this.primary.query<R>(sql, params).then((r) => r.rows);
   }
 
   /** A query that tolerates replication lag: round-robin over replicas, the primary when there are none. */
-  queryStale<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+  queryStale<R extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
     const pool = this.readPool();
     return pool.query<R>(sql, params).then((r) => r.rows);
   }
@@ -48,7 +48,7 @@ export class Db {
   readPool(): Pool {
     if (this.replicas.length === 0) return this.primary;
     this.next = (this.next + 1) % this.replicas.length;
-    return this.replicas[this.next]!;
+    return this.replicas[this.next];
   }
 
   tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {

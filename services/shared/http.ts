@@ -74,7 +74,7 @@ export function createServer(o: ServerOptions): FastifyInstance {
     void reply.status(404).send(new AppError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`).toBody());
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const results = await Promise.all(
       o.readiness.map(async (r) => {
@@ -93,7 +93,7 @@ export function createServer(o: ServerOptions): FastifyInstance {
     const body = await o.metrics.registry.metrics();
     return reply.type(o.metrics.registry.contentType).send(body);
   });
-  return app as unknown as FastifyInstance;
+  return app;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -104,9 +104,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
         clearTimeout(t);
         resolve(v);
       },
-      (e) => {
+      (e: unknown) => {
         clearTimeout(t);
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       },
     );
   });

@@ -47,4 +47,4 @@ export function createKafka(cfg: Config, clientId: string, log: Logger): Kafka {
   });
 }
 
-export const topicName = (prefix: string, topic: Topic | string): string => `${prefix}${topic}`;
+export const topicName = (prefix: string, topic: Topic | (string & {})): string => `${prefix}${topic}`;

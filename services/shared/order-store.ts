@@ -41,19 +41,19 @@ export class SingleOrderStore implements OrderStore {
   writeTx<T>(_bucket: number, fn: (c: PoolClient) => Promise<T>): Promise<T> {
     return transaction(this.pool, fn);
   }
-  async primary(): Promise<Pool> {
-    return this.pool;
+  primary(): Promise<Pool> {
+    return Promise.resolve(this.pool);
   }
-  async replica(): Promise<Pool> {
-    if (this.replicas.length === 0) return this.pool;
+  replica(): Promise<Pool> {
+    if (this.replicas.length === 0) return Promise.resolve(this.pool);
     this.next = (this.next + 1) % this.replicas.length;
-    return this.replicas[this.next]!;
+    return Promise.resolve(this.replicas[this.next]);
   }
   allPrimaries() {
     return [{ name: 'orders', pool: this.pool }];
   }
-  async refresh(): Promise<boolean> {
-    return false;
+  refresh(): Promise<boolean> {
+    return Promise.resolve(false);
   }
 }
 
@@ -99,7 +99,7 @@ export class ShardedOrderStore implements OrderStore {
     for (let attempt = 0; ; attempt++) {
       const shard = await this.shardOf(bucket);
       try {
-        return await transaction(this.shards[shard]!, async (c) => {
+        return await transaction(this.shards[shard], async (c) => {
           const r = await c.query<{ owned: boolean }>('SELECT owned FROM bucket_ownership WHERE bucket = $1 FOR SHARE', [bucket]);
           if (!r.rows[0]?.owned) throw new BucketMoved(bucket);
           return fn(c);
@@ -114,7 +114,7 @@ export class ShardedOrderStore implements OrderStore {
   }
 
   async primary(bucket: number): Promise<Pool> {
-    return this.shards[await this.shardOf(bucket)]!;
+    return this.shards[await this.shardOf(bucket)];
   }
 
   async replica(bucket: number): Promise<Pool> {

@@ -16,7 +16,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 export function parse<T extends z.ZodType>(schema: T, input: unknown, root?: string): z.output<T> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = r.error.issues[0];
   const path = fieldPath(issue.path);
   const field = root ? (path ? `${root}.${path}` : root) : path || undefined;
   let message = issue.message;

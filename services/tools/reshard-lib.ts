@@ -51,9 +51,9 @@ async function copy(src: Q, dst: Q, bucket: number, since: Date | null): Promise
        WHERE orders.status_rank < EXCLUDED.status_rank OR orders.updated_at < EXCLUDED.updated_at`,
       [JSON.stringify(rows.map((r) => r.o))],
     );
-    const items = (await src.query('SELECT jsonb_agg(to_jsonb(i)) AS j FROM order_items i WHERE order_id = ANY($1::uuid[])', [ids])).rows[0].j;
+    const items = (await src.query<{ j: unknown[] | null }>('SELECT jsonb_agg(to_jsonb(i)) AS j FROM order_items i WHERE order_id = ANY($1::uuid[])', [ids])).rows[0].j;
     if (items) await dst.query('INSERT INTO order_items SELECT * FROM jsonb_populate_recordset(NULL::order_items, $1::jsonb) ON CONFLICT DO NOTHING', [JSON.stringify(items)]);
-    const events = (await src.query('SELECT jsonb_agg(to_jsonb(e) - \'position\' - \'tx\') AS j FROM order_events e WHERE order_id = ANY($1::uuid[])', [ids])).rows[0].j;
+    const events = (await src.query<{ j: unknown[] | null }>('SELECT jsonb_agg(to_jsonb(e) - \'position\' - \'tx\') AS j FROM order_events e WHERE order_id = ANY($1::uuid[])', [ids])).rows[0].j;
     if (events) {
       await dst.query(
         `INSERT INTO order_events (order_id, seq, bucket, type, data, recorded_at)
@@ -80,8 +80,8 @@ export async function moveBucket(o: MoveOptions): Promise<MoveResult> {
   const from = (await o.directory.query<{ shard: number }>('SELECT shard FROM shard_map WHERE bucket = $1', [o.bucket])).rows[0]?.shard;
   if (from === undefined) throw new Error(`bucket ${o.bucket} is not in the directory`);
   if (from === o.to) return { bucket: o.bucket, from, to: o.to, orders: 0, pauseMs: 0 };
-  const src = o.shards[from]!;
-  const dst = o.shards[o.to]!;
+  const src = o.shards[from];
+  const dst = o.shards[o.to];
   if (!src || !dst) throw new Error(`shard ${src ? o.to : from} is not in ORDER_SHARD_URLS`);
   const owned = (await dst.query<{ owned: boolean }>('SELECT owned FROM bucket_ownership WHERE bucket = $1', [o.bucket])).rows[0];
   if (owned?.owned) throw new Error(`shard ${o.to} already owns bucket ${o.bucket} but the directory says shard ${from}: fix the directory first`);
@@ -109,7 +109,7 @@ export async function moveBucket(o: MoveOptions): Promise<MoveResult> {
     await copy(src, dst, o.bucket, null);
     const [a, b] = await Promise.all([fingerprint(src, o.bucket), fingerprint(dst, o.bucket)]);
     if (a !== b) throw new Error(`bucket ${o.bucket}: source ${a} and target ${b} differ after the final copy`);
-    orders = JSON.parse(a).n;
+    orders = (JSON.parse(a) as { n: number }).n;
     await dst.query('UPDATE bucket_ownership SET owned = true WHERE bucket = $1', [o.bucket]);
     await o.directory.query('UPDATE shard_map SET shard = $2 WHERE bucket = $1', [o.bucket, o.to]);
   } catch (e) {

@@ -34,9 +34,9 @@ test('when every event is delivered twice, stock, charges, shipments, notificati
     await post(s, checkout('idem-3', [{ productId: 'p-a', quantity: 3 }], 'tok_visa', { ...ADDRESS, country: 'AQ' }), 'idem-key-0003'),
   ];
   expect(placed.map((p) => p.status)).toEqual([201, 201, 201]);
-  await waitForStatus(s, placed[0]!.body.id, ['CONFIRMED']);
-  await waitForStatus(s, placed[1]!.body.id, ['PAYMENT_DECLINED']);
-  await waitForStatus(s, placed[2]!.body.id, ['REFUNDED']);
+  await waitForStatus(s, placed[0].body.id, ['CONFIRMED']);
+  await waitForStatus(s, placed[1].body.id, ['PAYMENT_DECLINED']);
+  await waitForStatus(s, placed[2].body.id, ['REFUNDED']);
   await eventually(async () => (await s.outboxPending()) === 0, 20000, 'outboxes drained');
   await waitForConsumersIdle(s.prefix, ALL_GROUPS);
   const before = await snapshot();

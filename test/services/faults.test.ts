@@ -121,7 +121,7 @@ test('after kill -9 of the service, the relay and the consumers, and restarts of
   const client = async (c: number) => {
     for (let n = 0; !stopping; n++) {
       const key = `fault-${c}-${n}`;
-      const items = [{ productId: PRODUCTS[n % 3]!.id, quantity: 1 + (n % 2) }];
+      const items = [{ productId: PRODUCTS[n % 3].id, quantity: 1 + (n % 2) }];
       const body = JSON.stringify({ customerId: `fc-${c}`, items, payment: { token: 'tok_visa' }, shipping: ADDRESS });
       const deadline = Date.now() + 120000;
       for (;;) {
@@ -154,10 +154,10 @@ test('after kill -9 of the service, the relay and the consumers, and restarts of
     await f();
     steps.push(what);
     // Let load run on after each fault and make sure orders are still being accepted.
-    await eventually(async () => countAccepted() > before + 20, 120000, `orders accepted after ${what}`);
+    await eventually(() => Promise.resolve(countAccepted() > before + 20), 120000, `orders accepted after ${what}`);
   };
 
-  await eventually(async () => countAccepted() > 30, 60000, 'initial load');
+  await eventually(() => Promise.resolve(countAccepted() > 30), 60000, 'initial load');
   await fault('kill -9 api', async () => {
     api.kill9();
     await sleep(500);

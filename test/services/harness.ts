@@ -150,9 +150,9 @@ export async function startSystem(name: string, o: SystemOptions = {}): Promise<
     app,
     baseUrl,
     inject: httpInject(baseUrl),
-    orders: pools[0]!,
-    inventory: pools[1]!,
-    users: pools[2]!,
+    orders: pools[0],
+    inventory: pools[1],
+    users: pools[2],
     dbs: [p.orders, p.inventory, p.users],
     shards: p.shards,
     async outboxPending() {

@@ -57,11 +57,11 @@ test('re-sharding 3 -> 6 under writes loses and duplicates no order, and the sag
     }
   };
   const load = Promise.all([0, 1, 2, 3].map(client));
-  await eventually(async () => accepted.size > 100, 60000, 'orders before re-sharding');
+  await eventually(() => Promise.resolve(accepted.size > 100), 60000, 'orders before re-sharding');
   const log: string[] = [];
   const moved = await reshard({ directory: s.orders, shards, to: 6, log: (m) => log.push(m) });
   const during = accepted.size;
-  await eventually(async () => accepted.size > during + 50, 60000, 'orders after re-sharding');
+  await eventually(() => Promise.resolve(accepted.size > during + 50), 60000, 'orders after re-sharding');
   stop = true;
   await load;
 

@@ -23,7 +23,7 @@ function acquire(mode: '-s' | '-x', timeoutMs: number): Promise<ChildProcess> {
       child.kill('SIGKILL');
       reject(new Error(`could not lock ${LOCK_FILE} (${mode}) within ${timeoutMs} ms`));
     }, timeoutMs);
-    child.stdout!.once('data', () => {
+    child.stdout.once('data', () => {
       clearTimeout(timer);
       resolve(child);
     });
