@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PHASES, PHASE_NAMES, PhaseName, SERVICE_NAMES } from '../../../phases';
+import { renderNginxConfig } from '../../../lib/compute/nginx-config';
 import { regionalStackName } from '../../../lib/naming';
 import { synthError, stackNames, template, templateJson } from '../support/assembly';
 
@@ -55,6 +56,15 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
       expect(raw.Properties.HealthCheckType).toBe('ELB');
       expect(raw.Properties.VPCZoneIdentifier.length).toBe(3);
     }
+  });
+
+  test('the app servers boot with the nginx.conf rendered from the spec (the one nginx -t checks)', () => {
+    if (!spec.compute.monolith) return;
+    const [[, lt]] = ofType(compute(), 'AWS::EC2::LaunchTemplate').filter(([id]) => id.startsWith('MonolithAppServers')) as [string, any][];
+    const parts = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] as unknown[];
+    const text = parts.map((p) => (typeof p === 'string' ? p : '<token>')).join('');
+    const expected = renderNginxConfig(spec.compute.monolith.nginx, { trustedProxyCidr: spec.regions[0].vpcCidr }).trimEnd();
+    expect(text).toContain(`cat > /etc/nginx/nginx.conf <<'NGINX_CONF'\n${expected}\nNGINX_CONF\nnginx -t`);
   });
 
   test('launch templates require IMDSv2 and encrypt every volume', () => {
