@@ -44,6 +44,8 @@ const arg = (name: string, def: number) => {
 };
 const SECONDS = arg('--seconds', 15);
 const CONNECTIONS = arg('--connections', 16);
+/** Service processes sharing the port (node:cluster), like the app servers behind Nginx. */
+const PROCESSES = arg('--processes', 1);
 const PRODUCTS = 20;
 
 /** The checkout request and the pgbench script that sends the same SQL. */
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
     const port = 39000 + Math.floor(Math.random() * 1000);
     // A larger young generation: fewer scavenges per request burst (the recommended NODE_OPTIONS).
     child = spawn(process.execPath, ['--max-semi-space-size=32', bundle.file], {
-      env: { ...process.env, ORDERS_DB_URL: db.url, INVENTORY_DB_URL: db.url, USERS_DB_URL: db.url, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: String(CONNECTIONS) },
+      env: { ...process.env, ORDERS_DB_URL: db.url, INVENTORY_DB_URL: db.url, USERS_DB_URL: db.url, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: String(Math.ceil(CONNECTIONS / PROCESSES)) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}`;
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
       `service at 80% of peak (paced):       ${rate80.toFixed(0)} orders/s   p50 ${at80.p50} ms   p99 ${at80.p99} ms   failed ${at80.failed}`,
       `ratio service/pgbench:                 ${ratio.toFixed(2)}   (target >= 0.70: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,
       `p99 at 80% of peak:                    ${at80.p99} ms   (target < 50 ms: ${at80.p99 < 50 ? 'met' : 'NOT met'})`,
-      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ${CONNECTIONS} connections, ${SECONDS} s runs`,
+      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${PROCESSES} service process(es), ${CONNECTIONS} connections, ${SECONDS} s runs`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
