@@ -153,3 +153,18 @@ describe('the saga', () => {
     await eventually(async () => (await s.inventory.query("SELECT status FROM reservations WHERE order_id = $1", [r.body.id])).rows[0]?.status === 'RELEASED', 20000, 'stock released');
   });
 });
+
+describe('health, readiness and metrics', () => {
+  test('/healthz answers, /readyz checks the databases, /metrics has request and business metrics', async () => {
+    expect((await s.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await s.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toMatchObject({ 'postgres:orders': 'ok', 'postgres:inventory': 'ok', 'postgres:users': 'ok' });
+    const m = (await s.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const name of ['http_requests_total', 'http_errors_total', 'http_request_duration_seconds_bucket', 'orders_placed_total', 'order_revenue_cents_total', 'checkout_conversion_ratio', 'checkout_attempts_total', 'orders_final_total', 'outbox_events_published_total', 'events_consumed_total']) {
+      expect(m).toContain(name);
+    }
+    expect(m).toMatch(/checkout_attempts_total\{outcome="OUT_OF_STOCK",service="contract"\} [1-9]/);
+    expect(m).toMatch(/http_errors_total\{method="POST",route="\/orders",code="VALIDATION_FAILED",service="contract"\} [1-9]/);
+  });
+});

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CONFIG_VARIABLES, ConfigError, describeVariables, loadConfig } from '../../services/shared/config';
+import { kafkaConfig } from '../../services/shared/kafka';
 
 const base = { ORDERS_DB_URL: 'postgres://u:p@db:5432/orders', INVENTORY_DB_URL: 'postgres://u:p@db:5432/inventory', USERS_DB_URL: 'postgres://u:p@db:5432/users' };
 
@@ -72,4 +73,13 @@ test('a service started with a bad value exits 78 with the message', async () =>
   const err = await run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'services/entry/order.ts'], { cwd: root, env: { ...process.env, ...base, DB_POOL_MAX: '0' } }).catch((e) => e);
   expect(err.code).toBe(78);
   expect(err.stderr).toContain('order: invalid configuration:\n  DB_POOL_MAX="0": must be at least 1');
+});
+
+test('Kafka TLS and SASL settings reach the client, and IAM fails at start with a clear message', () => {
+  const scram = kafkaConfig(loadConfig({ ...base, KAFKA_BROKERS: 'b-1.msk:9096', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'pw' }), 'order');
+  expect(scram).toMatchObject({ clientId: 'order', brokers: ['b-1.msk:9096'], ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pw' } });
+  expect(kafkaConfig(loadConfig({ ...base, KAFKA_BROKERS: 'b:9092' }), 'x').sasl).toBeUndefined();
+  expect(() => kafkaConfig(loadConfig({ ...base, KAFKA_BROKERS: 'b:9098', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-iam' }), 'x')).toThrow(
+    'KAFKA_SASL_MECHANISM=aws-iam: IAM authentication needs an MSK IAM SASL plugin, which is not bundled; use TLS with scram-sha-512 or add the plugin',
+  );
 });
