@@ -7,6 +7,7 @@ let s: TestSystem;
 beforeAll(async () => {
   s = await startSystem('contract');
   await seed(s, [
+    { id: 'p-hot', priceCents: 999, stock: 10 },
     { id: 'p-book', priceCents: 1250, stock: 100 },
     { id: 'p-lamp', priceCents: 4999, stock: 1 },
     { id: 'p-pen', priceCents: 199, stock: 1000 },
@@ -131,6 +132,21 @@ describe('the saga', () => {
     }
     const stock = await s.inventory.query("SELECT available, reserved FROM stock WHERE product_id = 'p-lamp'");
     expect(stock.rows[0]).toEqual({ available: 0, reserved: 0 });
+  });
+
+  test('when 30 customers race for 10 units, exactly 10 orders are confirmed and stock never goes below zero', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => post(s, checkout(`cust-hot-${i}`, [{ productId: 'p-hot', quantity: 1 }]), `key-hot-${String(i).padStart(4, '0')}`)),
+    );
+    const accepted = results.filter((r) => r.status === 201);
+    expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(accepted.length).toBeGreaterThanOrEqual(10);
+    const finals = await Promise.all(accepted.map((r) => waitForStatus(s, r.body.id, ['CONFIRMED', 'OUT_OF_STOCK'])));
+    expect(finals.filter((f) => f.status === 'CONFIRMED')).toHaveLength(10);
+    const stock = await s.inventory.query("SELECT available, reserved FROM stock WHERE product_id = 'p-hot'");
+    expect(stock.rows[0]).toEqual({ available: 0, reserved: 0 });
+    const charged = await s.orders.query("SELECT count(*)::int AS n FROM payments p WHERE p.order_id = ANY($1::uuid[]) AND status = 'CAPTURED'", [accepted.map((r) => r.body.id)]);
+    expect(charged.rows[0].n).toBe(10);
   });
 
   test('a card declined at capture ends PAYMENT_DECLINED and its stock is released', async () => {
