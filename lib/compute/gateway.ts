@@ -92,7 +92,20 @@ export class Gateway extends Construct {
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLog) },
     });
 
-    const integration = new HttpAlbIntegration('Services', this.listener);
+    // The VPC link gets its own group: without one it would use the VPC's default group, which
+    // the network stack strips of every rule.
+    const linkSecurityGroup = new ec2.SecurityGroup(this, 'VpcLinkSecurityGroup', {
+      vpc,
+      description: 'API Gateway VPC link: to the internal load balancer only',
+      allowAllOutbound: false,
+    });
+    linkSecurityGroup.addEgressRule(ec2.Peer.securityGroupId(this.securityGroup.securityGroupId), ec2.Port.tcp(80), 'To the internal load balancer');
+    const vpcLink = new apigw.VpcLink(this, 'VpcLink', {
+      vpc,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [linkSecurityGroup],
+    });
+    const integration = new HttpAlbIntegration('Services', this.listener, { vpcLink });
     for (const service of SERVICE_NAMES) {
       for (const path of SERVICE_ROUTES[service].apiRoutes) {
         const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration });

@@ -115,6 +115,10 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
     expect(balancers.filter((s) => s === 'internal').length).toBe(spec.compute.gateway ? 1 : 0);
     expect(ofType(t, 'AWS::ApiGatewayV2::Api').length).toBe(spec.compute.gateway ? 1 : 0);
     if (spec.compute.gateway) {
+      // The VPC link has its own group (the VPC's default group has no rules).
+      const links = ofType(t, 'AWS::ApiGatewayV2::VpcLink');
+      expect(links.length).toBe(1);
+      expect(JSON.stringify(links[0][1].Properties.SecurityGroupIds)).toMatch(/GatewayVpcLinkSecurityGroup/);
       const rules = ofType(t, 'AWS::ElasticLoadBalancingV2::ListenerRule');
       expect(rules.length).toBe(SERVICE_NAMES.length);
       const routes = ofType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
