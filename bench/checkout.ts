@@ -2,7 +2,8 @@
  * Checkout benchmark on this machine.
  *
  * 1. pgbench runs the checkout's SQL (catalogue read, stock read, and the one-statement insert
- *    of order, items and outbox event) against the local PostgreSQL: the database's limit here.
+ *    of order, items and outbox event) against the local PostgreSQL, prepared as the service
+ *    prepares it: the database's limit here.
  * 2. autocannon drives POST /orders on the monolith bundle (relay and consumers off, so both
  *    sides do the same work) at full speed: the service's peak orders/s and latency.
  * 3. a paced open-loop client at 80% of that peak (requests evenly spaced; latency counted from
@@ -50,6 +51,11 @@ const PROCESSES = arg('--processes', 1);
 const FRACTION = arg('--fraction', 0.8);
 /** Connections per service process to PostgreSQL (default: client connections / processes). */
 const POOL = arg('--pool', 0);
+/**
+ * The service prepares its checkout statements once per connection (named statements);
+ * pgbench does the same with -M prepared. `--pgbench-extended 1` parses every time instead.
+ */
+const PREPARED = arg('--pgbench-extended', 0) !== 1;
 const PRODUCTS = 20;
 
 /** The checkout request and the pgbench script that sends the same SQL. */
@@ -96,7 +102,7 @@ async function pgbench(url: string, scriptFile: string): Promise<number> {
   const u = new URL(url);
   const { stdout } = await run(
     'pgbench',
-    ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', scriptFile, '-h', u.hostname, '-p', u.port, '-U', PG_PRIMARY.user, u.pathname.slice(1)],
+    ['-n', '-M', PREPARED ? 'prepared' : 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', scriptFile, '-h', u.hostname, '-p', u.port, '-U', PG_PRIMARY.user, u.pathname.slice(1)],
     { env: { ...process.env, PGPASSWORD: PG_PRIMARY.password }, maxBuffer: 1 << 24 },
   );
   const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
@@ -223,7 +229,7 @@ async function main(): Promise<void> {
 
     const lines = [
       '',
-      `pgbench (same SQL, same PostgreSQL):   ${tps.toFixed(0)} transactions/s`,
+      `pgbench (same SQL, same PostgreSQL):   ${tps.toFixed(0)} transactions/s (-M ${PREPARED ? 'prepared' : 'extended'})`,
       `service peak:                          ${peakRate.toFixed(0)} orders/s   p50 ${peak.latency.p50} ms   p99 ${peak.latency.p99} ms   non-2xx ${peak.non2xx}   errors ${peak.errors}`,
       `service at ${(FRACTION * 100).toFixed(0)}% of peak (paced):       ${rate80.toFixed(0)} orders/s   p50 ${at80.p50} ms   p99 ${at80.p99} ms   failed ${at80.failed}`,
       `ratio service/pgbench:                 ${ratio.toFixed(2)}   (target >= 0.70: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,

@@ -30,7 +30,7 @@ export const inventoryModule: ModuleDef = {
     const db = rt.db('inventory');
     const cache = rt.cache();
     const batch = new Batcher<string, number>(async (ids) => {
-      const rows = await db.queryStale<{ product_id: string; available: number }>('SELECT product_id, available FROM stock WHERE product_id = ANY($1::text[])', [ids]);
+      const rows = await db.queryStale<{ product_id: string; available: number }>('SELECT product_id, available FROM stock WHERE product_id = ANY($1::text[])', [ids], 'stock-by-id');
       return new Map(rows.map((r) => [r.product_id, r.available]));
     });
     const load = (ids: string[]) => batch.get(ids);

@@ -93,7 +93,8 @@ export function insertOrderParams(n: NewOrder): unknown[] {
 }
 
 export async function insertOrder(q: Q, n: NewOrder): Promise<{ createdAt: Date } | undefined> {
-  const r = await q.query<{ id: string; created_at: Date }>(INSERT_ORDER_SQL(!!n.logData), insertOrderParams(n));
+  // A named statement: each connection parses and plans the checkout write once.
+  const r = await q.query<{ id: string; created_at: Date }>({ name: n.logData ? 'insert-order-logged' : 'insert-order', text: INSERT_ORDER_SQL(!!n.logData), values: insertOrderParams(n) });
   return r.rows[0] ? { createdAt: r.rows[0].created_at } : undefined;
 }
 

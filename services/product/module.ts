@@ -43,6 +43,7 @@ function pgRepo(rt: Runtime): ProductRepo {
     const rows = await db.queryStale<{ id: string; name: string; price_cents: number; currency: string; version: number }>(
       'SELECT id, name, price_cents, currency, version FROM products WHERE id = ANY($1::text[])',
       [ids],
+      'products-by-id',
     );
     return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, priceCents: Number(r.price_cents), currency: r.currency, version: r.version }]));
   });

@@ -40,9 +40,9 @@ export class Db {
   }
 
   /** A query that tolerates replication lag: round-robin over replicas, the primary when there are none. */
-  queryStale<R extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+  queryStale<R extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = [], name?: string): Promise<R[]> {
     const pool = this.readPool();
-    return pool.query<R>(sql, params).then((r) => r.rows);
+    return pool.query<R>(name ? { name, text: sql, values: params } : { text: sql, values: params }).then((r) => r.rows);
   }
 
   readPool(): Pool {
