@@ -14,6 +14,7 @@ module.exports = {
       roots: ['<rootDir>/test/infra'],
       transform: { '^.+\\.tsx?$': swc },
       globalSetup: '<rootDir>/test/infra/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/infra/support/global-teardown.ts',
     },
     {
       displayName: 'services',

@@ -1,11 +1,32 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { loadPhase } from '../phases';
-import { buildPlatform } from '../lib/platform';
+import { PHASES, PhaseSpec, loadPhase, previousPhase } from '../phases';
+import { sideBySide } from '../lib/compute/migration';
 import { addSecurityChecks } from '../lib/nag';
+import { buildPlatform } from '../lib/platform';
 
-/** The CDK app: the one place that reads context. `-c phase=NAME` picks the phase. */
+/**
+ * The CDK app: the one place that reads context.
+ *
+ *   -c phase=NAME      the phase to build (1k, 10k, 30k, 50k, 70k, 1m)
+ *   -c shift=PERCENT   optional: the side-by-side step of a move into NAME, keeping the previous
+ *                      phase's compute and sending PERCENT of traffic to the new (docs/compute.md)
+ */
+function specFromContext(app: App): PhaseSpec {
+  const phase = loadPhase(app.node.tryGetContext('phase'));
+  const shift: unknown = app.node.tryGetContext('shift');
+  if (shift === undefined) return phase;
+  const percent = typeof shift === 'number' ? shift : /^\d+$/.test(String(shift)) ? Number(shift) : NaN;
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+    throw new Error(`-c shift=${String(shift)}: must be a whole percentage from 0 to 100`);
+  }
+  const previous = previousPhase(phase.name);
+  if (!previous) throw new Error(`-c shift applies to a move into a phase; ${phase.name} is the first phase`);
+  const step = sideBySide(phase, previous, percent);
+  // The step is validated like any phase: against its own rules and the phase before it.
+  return loadPhase(phase.name, { ...PHASES, [phase.name]: step });
+}
+
 const app = new App();
-const spec = loadPhase(app.node.tryGetContext('phase'));
-buildPlatform(app, spec);
+buildPlatform(app, specFromContext(app));
 addSecurityChecks(app);

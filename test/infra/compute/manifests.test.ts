@@ -7,7 +7,7 @@ import { PHASES, PHASE_NAMES, PhaseName, SERVICE_NAMES } from '../../../phases';
 import { calledBy, SERVICE_ROUTES } from '../../../lib/compute/routes';
 import { CHECKOV_SKIPS, RUN_AS } from '../../../lib/k8s/services-chart';
 import { MANIFEST_DIR } from '../../../lib/k8s/services-cluster';
-import { ASSEMBLY_DIR } from '../support/assembly';
+import { assemblyDir } from '../support/assembly';
 import { loadConfig } from '../../../services/shared/config';
 import { ROOT, requireTool } from './support/tools';
 
@@ -16,7 +16,7 @@ type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespa
 const eksPhases = PHASE_NAMES.filter((name) => PHASES[name].compute.eks);
 
 function manifestFiles(phase: PhaseName): string[] {
-  const dir = path.join(ASSEMBLY_DIR, phase, MANIFEST_DIR);
+  const dir = path.join(assemblyDir(), phase, MANIFEST_DIR);
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
 }
 

@@ -5,7 +5,7 @@ import { PHASES, PHASE_NAMES } from '../../../phases';
 import { renderAlertRules } from '../../../lib/monitoring/prometheus-rules';
 import { regionalStackName } from '../../../lib/naming';
 import { GRAFANA_DIR, grafanaDashboard } from '../../../lib/monitoring/grafana-dashboard';
-import { ASSEMBLY_DIR, templateJson } from '../support/assembly';
+import { assemblyDir, templateJson } from '../support/assembly';
 
 type Rule = { alert: string; expr: string; for: string; labels: Record<string, string> };
 
@@ -62,7 +62,7 @@ describe('Grafana dashboard and Prometheus rules against the services\' metrics'
   });
 
   test('is written beside the templates of the primary region\'s assembly for import', () => {
-    const file = path.join(ASSEMBLY_DIR, '1m', GRAFANA_DIR, 'order-platform.json');
+    const file = path.join(assemblyDir(), '1m', GRAFANA_DIR, 'order-platform.json');
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(grafanaDashboard(spec.monitoring, spec.slo, spec.regions.map((r) => r.region)));
   });
 });

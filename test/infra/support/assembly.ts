@@ -6,11 +6,18 @@ import { PhaseName } from '../../../phases';
 import { PhaseTemplates, TemplateJson } from '../../../lib/review/upgrade-review';
 import { ROOT } from './synth';
 
-/** Where the infra suite's global setup writes every phase's assembly, once per run. */
-export const ASSEMBLY_DIR = path.join(ROOT, 'cdk.out.test');
+/** The variable through which the global setup tells the test workers where this run's assemblies are. */
+export const ASSEMBLY_DIR_VARIABLE = 'INFRA_ASSEMBLY_DIR';
+
+/** Where this run's global setup wrote every phase's assembly (a folder of its own, so concurrent runs never meet). */
+export function assemblyDir(): string {
+  return process.env[ASSEMBLY_DIR_VARIABLE] ?? path.join(ROOT, 'cdk.out.test');
+}
 
 /** The file the global setup writes when synthesis failed (for example on a cdk-nag finding). */
-export const SYNTH_ERROR_FILE = path.join(ASSEMBLY_DIR, 'synth-error.txt');
+export function synthErrorFile(): string {
+  return path.join(assemblyDir(), 'synth-error.txt');
+}
 
 const cached = new Map<PhaseName, CloudAssembly>();
 
@@ -18,7 +25,7 @@ const cached = new Map<PhaseName, CloudAssembly>();
 export function phaseAssembly(phase: PhaseName): CloudAssembly {
   let asm = cached.get(phase);
   if (!asm) {
-    const dir = path.join(ASSEMBLY_DIR, phase);
+    const dir = path.join(assemblyDir(), phase);
     if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
       throw new Error(`No assembly in ${dir}: run the infra tests through jest (its global setup synthesizes every phase).`);
     }
@@ -30,7 +37,7 @@ export function phaseAssembly(phase: PhaseName): CloudAssembly {
 
 /** The error synthesis raised, if any. */
 export function synthError(): string | undefined {
-  return fs.existsSync(SYNTH_ERROR_FILE) ? fs.readFileSync(SYNTH_ERROR_FILE, 'utf8') : undefined;
+  return fs.existsSync(synthErrorFile()) ? fs.readFileSync(synthErrorFile(), 'utf8') : undefined;
 }
 
 /** The stack names a phase deploys. */

@@ -1,7 +1,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ASSEMBLY_DIR, SYNTH_ERROR_FILE } from './assembly';
+import * as os from 'os';
+import { ASSEMBLY_DIR_VARIABLE, synthErrorFile } from './assembly';
 import { PHASE_NAMES, loadPhase } from '../../../phases';
 import { ROOT, synthesizePhase } from './synth';
 
@@ -26,19 +27,20 @@ function installTools(): void {
  */
 export default function globalSetup(): void {
   installTools();
-  fs.rmSync(ASSEMBLY_DIR, { recursive: true, force: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-assembly-'));
+  // Test workers start after this and inherit the variable.
+  process.env[ASSEMBLY_DIR_VARIABLE] = dir;
   const started = Date.now();
   const errors: string[] = [];
   for (const name of PHASE_NAMES) {
     try {
-      synthesizePhase(ASSEMBLY_DIR, loadPhase(name));
+      synthesizePhase(dir, loadPhase(name));
     } catch (error) {
       errors.push(`phase ${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   if (errors.length > 0) {
-    fs.mkdirSync(ASSEMBLY_DIR, { recursive: true });
-    fs.writeFileSync(SYNTH_ERROR_FILE, errors.join('\n\n'));
+    fs.writeFileSync(synthErrorFile(), errors.join('\n\n'));
   }
   process.stderr.write(`\ninfra: synthesized all six phases in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
