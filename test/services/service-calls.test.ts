@@ -79,7 +79,8 @@ describe('ServiceClient', () => {
     const before = s.calls();
     const t0 = Date.now();
     await expect(c.get('/x')).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
-    expect(Date.now() - t0).toBeLessThan(50);
+    // Fails without a call (a timing bound only loosely, as CI machines are busy).
+    expect(Date.now() - t0).toBeLessThan(150);
     expect(s.calls()).toBe(before);
     healthy = true;
     await new Promise((r) => setTimeout(r, 350));
@@ -147,7 +148,7 @@ describe('microservices over HTTP', () => {
     const t0 = Date.now();
     const fast = await attempt(9);
     expect(fast.statusCode).toBe(503);
-    expect(Date.now() - t0).toBeLessThan(100);
+    expect(Date.now() - t0).toBeLessThan(250);
     const metrics = await order({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/circuit_breaker_events_total\{target="product",event="open",service="order"\} 1/);
   });
