@@ -27,7 +27,7 @@ export interface CheckoutDeps {
   inventory: () => InventoryApi;
   payment: () => PaymentApi;
   metrics: Metrics;
-  onWrite?: (customerId: string) => void;
+  onWrite?: (customerId: string) => Promise<void>;
 }
 
 const KEY = /^[A-Za-z0-9_\-:.]{8,128}$/;
@@ -82,7 +82,7 @@ export async function placeOrder(d: CheckoutDeps, body: unknown, idempotencyKey:
     if (existing) return existing;
     throw new AppError('INTERNAL', 'order insert conflicted but no order was found');
   }
-  d.onWrite?.(req.customerId);
+  await d.onWrite?.(req.customerId);
   d.metrics.checkoutAttempts.inc({ outcome: 'accepted' });
   d.metrics.ordersPlaced.inc();
   d.metrics.revenueCents.inc({ currency }, totalCents);

@@ -1,8 +1,11 @@
 /** Read/write splitting: stale-tolerant reads from the streaming replica, read-your-writes from the primary. */
 jest.setTimeout(120000);
 import { Client } from 'pg';
-import { PG_REPLICA, pgUrl, waitForReplicaCatchUp } from '../support/servers';
-import { checkout, post, seed, startSystem, type TestSystem } from './harness';
+import { loadConfig } from '../../services/shared/config';
+import { createRuntime } from '../../services/main';
+import { MODULES } from '../../services/modules';
+import { PG_REPLICA, REDIS_CLUSTER_NODES, pgUrl, uniqueName, waitForReplicaCatchUp } from '../support/servers';
+import { checkout, httpInject, post, seed, startSystem, type TestSystem } from './harness';
 
 let s: TestSystem;
 let replica: Client;
@@ -52,4 +55,41 @@ test('while the replica lags, others read the replica\'s stale copy and the cust
   await waitForReplicaCatchUp();
   const caughtUp = (await s.inject({ method: 'GET', url: '/customers/rw-cust/orders' })).json();
   expect(caughtUp.orders).toHaveLength(2);
+});
+
+describe('read-your-writes across instances', () => {
+  let t: TestSystem;
+  let other: import('../../services/shared/runtime').Runtime;
+  let otherInject: import('./harness').Inject;
+  const prefix = `${uniqueName('ryw')}:`;
+
+  beforeAll(async () => {
+    const cacheEnv = { CACHE: 'true', REDIS_CLUSTER_NODES: REDIS_CLUSTER_NODES.map((n) => `${n.host}:${n.port}`).join(','), CACHE_KEY_PREFIX: prefix, READ_YOUR_WRITES_WINDOW_MS: '20000' };
+    t = await startSystem('ryw', { workers: false, replicas: true, servers: ['postgres', 'replica', 'kafka', 'redis-cluster'], env: cacheEnv });
+    // A second instance of the same services on the same databases.
+    other = createRuntime('ryw-b', [MODULES.order, MODULES.product, MODULES.inventory, MODULES.payment], loadConfig(t.env));
+    otherInject = httpInject(await other.buildApp().listen({ port: 0, host: '127.0.0.1' }));
+    await seed(t, [{ id: 'ryw-1', priceCents: 100, stock: 10 }]);
+    await waitForReplicaCatchUp();
+  }, 120000);
+
+  afterAll(async () => {
+    await replica.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
+    await other?.stop();
+    await t?.close();
+  });
+
+  test('a customer who ordered through one instance sees the order in their list through another while the replica lags', async () => {
+    await replica.query('SELECT pg_wal_replay_pause()');
+    try {
+      const r = await post(t, checkout('ryw-cust', [{ productId: 'ryw-1', quantity: 1 }]), 'ryw-key-00001');
+      expect(r.status).toBe(201);
+      const own = (await otherInject({ method: 'GET', url: '/customers/ryw-cust/orders', headers: { 'x-customer-id': 'ryw-cust' } })).json();
+      expect(own.orders.map((o: { id: string }) => o.id)).toEqual([r.body.id]);
+      const others = (await otherInject({ method: 'GET', url: '/customers/ryw-cust/orders' })).json();
+      expect(others.orders).toEqual([]);
+    } finally {
+      await replica.query('SELECT pg_wal_replay_resume()');
+    }
+  });
 });
