@@ -56,6 +56,14 @@ const POOL = arg('--pool', 0);
  * pgbench does the same with -M prepared. `--pgbench-extended 1` parses every time instead.
  */
 const PREPARED = arg('--pgbench-extended', 0) !== 1;
+/**
+ * `--socket DIR`: both pgbench and the service reach PostgreSQL over its Unix socket in DIR
+ * (e.g. .servers/pg/run) instead of loopback TCP. Clients still reach the service over TCP.
+ */
+const SOCKET = (() => {
+  const i = process.argv.indexOf('--socket');
+  return i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
+})();
 const PRODUCTS = 20;
 
 /** The checkout request and the pgbench script that sends the same SQL. */
@@ -102,7 +110,7 @@ async function pgbench(url: string, scriptFile: string): Promise<number> {
   const u = new URL(url);
   const { stdout } = await run(
     'pgbench',
-    ['-n', '-M', PREPARED ? 'prepared' : 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', scriptFile, '-h', u.hostname, '-p', u.port, '-U', PG_PRIMARY.user, u.pathname.slice(1)],
+    ['-n', '-M', PREPARED ? 'prepared' : 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', scriptFile, '-h', SOCKET ?? u.hostname, '-p', u.port, '-U', PG_PRIMARY.user, u.pathname.slice(1)],
     { env: { ...process.env, PGPASSWORD: PG_PRIMARY.password }, maxBuffer: 1 << 24 },
   );
   const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
@@ -227,12 +235,13 @@ async function main(): Promise<void> {
     writeFileSync(scriptFile, pgbenchScript());
     process.stdout.write(`pgbench: ${CONNECTIONS} clients, ${SECONDS} s, the checkout SQL...\n`);
     const tps = await pgbench(db.url, scriptFile);
+    const serviceDbUrl = SOCKET ? `${db.url}?host=${encodeURIComponent(SOCKET)}` : db.url;
 
     const [bundle] = await buildBundles(dir, { entries: ['monolith'] });
     const port = 39000 + Math.floor(Math.random() * 1000);
     // A larger young generation: fewer scavenges per request burst (the recommended NODE_OPTIONS).
     child = spawn(process.execPath, ['--max-semi-space-size=32', bundle.file], {
-      env: { ...process.env, ORDERS_DB_URL: db.url, INVENTORY_DB_URL: db.url, USERS_DB_URL: db.url, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: String(POOL || Math.ceil(CONNECTIONS / PROCESSES)) },
+      env: { ...process.env, ORDERS_DB_URL: serviceDbUrl, INVENTORY_DB_URL: serviceDbUrl, USERS_DB_URL: serviceDbUrl, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: String(POOL || Math.ceil(CONNECTIONS / PROCESSES)) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}`;
@@ -260,7 +269,7 @@ async function main(): Promise<void> {
       `service at ${(FRACTION * 100).toFixed(0)}% of peak (paced):       ${rate80.toFixed(0)} orders/s   p50 ${at80.p50} ms   p99 ${at80.p99} ms   failed ${at80.failed}`,
       `ratio service/pgbench:                 ${ratio.toFixed(2)}   (target >= 0.70: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,
       `p99 at ${(FRACTION * 100).toFixed(0)}% of peak:                    ${at80.p99} ms   (target at 80%: < 50 ms: ${FRACTION !== 0.8 ? 'n/a' : at80.p99 < 50 ? 'met' : 'NOT met'})`,
-      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${PROCESSES} service process(es) with ${POOL || Math.ceil(CONNECTIONS / PROCESSES)} database connections each, ${CONNECTIONS} client connections, ${SECONDS} s runs`,
+      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${PROCESSES} service process(es) with ${POOL || Math.ceil(CONNECTIONS / PROCESSES)} database connections each, ${CONNECTIONS} client connections, ${SECONDS} s runs, PostgreSQL over ${SOCKET ? 'its Unix socket' : 'loopback TCP'}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
