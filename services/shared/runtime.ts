@@ -4,7 +4,7 @@
  * and the consumers.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Cache } from './cache';
 import { DOMAINS, type Config, type Domain } from './config';
@@ -109,7 +109,7 @@ export class Runtime {
 
   producer(): Promise<Producer> {
     if (!this.producerP) {
-      const p = this.kafka().producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100 } });
+      const p = this.kafka().producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 5, initialRetryTime: 100 } });
       this.producerP = p.connect().then(() => p);
       this.producerP.catch(() => {
         this.producerP = undefined;
