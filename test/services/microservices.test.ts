@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 180000);
 
 afterAll(async () => {
-  for (const r of runtimes.values()) await r.rt.stop();
+  await Promise.all([...runtimes.values()].map((r) => r.rt.stop()));
   await prepared?.drop();
 });
 
