@@ -207,9 +207,21 @@ CREATE TABLE IF NOT EXISTS analytics_daily (
 );`,
 };
 
+const catalogIntents: Migration = {
+  id: '003_catalog_intents',
+  sql: `
+-- A MongoDB catalogue write announced before it is made, so its ProductChanged event is
+-- published even if the process dies between the document write and the outbox row.
+CREATE TABLE IF NOT EXISTS catalog_intents (
+  id uuid PRIMARY KEY,
+  product_id text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);`,
+};
+
 export const MIGRATIONS: Record<DbRole, Migration[]> = {
   orders: [common, orderData, ordersDb],
   'order-shard': [common, orderData],
-  inventory: [common, inventoryDb],
+  inventory: [common, inventoryDb, catalogIntents],
   users: [common, usersDb],
 };

@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { MongoClient, type Collection } from 'mongodb';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
+import type { Db } from '../shared/db';
 import { appendOutbox, event } from '../shared/events';
+import { newId } from '../shared/ids';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { Batcher } from '../shared/batcher';
 import { id as idSchema, parse } from '../shared/validation';
@@ -87,18 +89,39 @@ function mongoRepo(rt: Runtime): ProductRepo {
       return new Map(docs.map((d) => [d._id, { id: d._id, name: d.name, priceCents: d.priceCents, currency: d.currency, version: d.version }]));
     },
     async save(id, p) {
+      // MongoDB and PostgreSQL share no transaction. The write is announced first (an intent
+      // row); the event goes out with the intent's removal after the write; the sweeper turns
+      // intents left by a crash into events. So every change is followed by a ProductChanged.
+      const intent = newId();
+      await db.query('INSERT INTO catalog_intents (id, product_id) VALUES ($1, $2)', [intent, id]);
       const doc = await products().findOneAndUpdate(
         { _id: id },
         { $set: { name: p.name, priceCents: p.priceCents, currency: p.currency }, $inc: { version: 1 } },
         { upsert: true, returnDocument: 'after' },
       );
       const product = { id, name: doc!.name, priceCents: doc!.priceCents, currency: doc!.currency, version: doc!.version };
-      // MongoDB and the outbox are not one transaction: a crash between the two leaves the
-      // cache stale until CACHE_TTL_SECONDS. Catalogue changes tolerate that; orders do not use this path.
-      await db.tx((c) => appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]));
+      await db.tx(async (c) => {
+        await c.query('DELETE FROM catalog_intents WHERE id = $1', [intent]);
+        await appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]);
+      });
       return product;
     },
   };
+}
+
+/** Publishes ProductChanged for catalogue writes whose process died mid-way (intents older than `graceMs`). */
+export async function sweepCatalogIntents(db: Db, graceMs: number): Promise<number> {
+  return db.tx(async (c) => {
+    const r = await c.query<{ product_id: string }>(
+      `DELETE FROM catalog_intents WHERE id IN (
+         SELECT id FROM catalog_intents WHERE created_at < now() - make_interval(secs => $1::double precision / 1000) FOR UPDATE SKIP LOCKED
+       ) RETURNING product_id`,
+      [graceMs],
+    );
+    const ids = [...new Set(r.rows.map((x) => x.product_id))];
+    await appendOutbox(c, ids.map((id) => event('ProductChanged', id, { id, recovered: true })));
+    return ids.length;
+  });
 }
 
 export const productModule: ModuleDef = {
@@ -106,6 +129,11 @@ export const productModule: ModuleDef = {
   create(rt: Runtime) {
     const repo = rt.cfg.CATALOG_STORE === 'mongo' ? mongoRepo(rt) : pgRepo(rt);
     const cache = rt.cache();
+    const sweeper =
+      rt.cfg.CATALOG_STORE === 'mongo' && rt.cfg.RELAY
+        ? setInterval(() => void sweepCatalogIntents(rt.db('inventory'), 30000).catch((err: unknown) => rt.log.warn({ err }, 'catalogue intent sweep failed')), 10000)
+        : undefined;
+    sweeper?.unref();
     const api: ProductApi = {
       getProducts(ids) {
         return cache ? cache.getMany('product', ids, (missing) => repo.load(missing)) : repo.load(ids);
@@ -114,7 +142,10 @@ export const productModule: ModuleDef = {
     return {
       api,
       outboxes: ['inventory'],
-      stop: async () => repo.close?.(),
+      stop: async () => {
+        if (sweeper) clearInterval(sweeper);
+        await repo.close?.();
+      },
       consumers: cache
         ? [{ name: 'product-cache', topics: ['products'], handlers: { ProductChanged: async (e) => cache.invalidate('product', [e.key]) } }]
         : [],
