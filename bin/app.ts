@@ -16,9 +16,10 @@ function specFromContext(app: App): PhaseSpec {
   const phase = loadPhase(app.node.tryGetContext('phase'));
   const shift: unknown = app.node.tryGetContext('shift');
   if (shift === undefined) return phase;
-  const percent = typeof shift === 'number' ? shift : /^\d+$/.test(String(shift)) ? Number(shift) : NaN;
+  const given = typeof shift === 'string' || typeof shift === 'number' ? String(shift) : JSON.stringify(shift);
+  const percent = /^\d+$/.test(given) ? Number(given) : NaN;
   if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
-    throw new Error(`-c shift=${String(shift)}: must be a whole percentage from 0 to 100`);
+    throw new Error(`-c shift=${given}: must be a whole percentage from 0 to 100`);
   }
   const previous = previousPhase(phase.name);
   if (!previous) throw new Error(`-c shift applies to a move into a phase; ${phase.name} is the first phase`);

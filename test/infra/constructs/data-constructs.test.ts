@@ -12,7 +12,7 @@ import { Streaming } from '../../../lib/constructs/streaming';
 /** A stack with a network and keys, for one construct under test. */
 function fixture() {
   const stack = new Stack(new App(), 'Test', { env: { region: 'us-east-1' } });
-  const network = new Network(stack, 'Network', { region: PHASES['1k'].regions[0]! });
+  const network = new Network(stack, 'Network', { region: PHASES['1k'].regions[0] });
   const keys = new DataKeys(stack, 'Keys');
   return { stack, network, keys, vpc: network.vpc, clients: network.appTier };
 }
@@ -20,7 +20,7 @@ function fixture() {
 describe('Network', () => {
   test('spans the three given AZs with public, private and isolated subnets, NAT gateways from the spec and flow logs', () => {
     const stack = new Stack(new App(), 'Net', { env: { region: 'us-west-2' } });
-    new Network(stack, 'Network', { region: { ...PHASES['70k'].regions[1]!, natGateways: 2 } });
+    new Network(stack, 'Network', { region: { ...PHASES['70k'].regions[1], natGateways: 2 } });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.20.0.0/16' });
     t.resourceCountIs('AWS::EC2::Subnet', 9);
@@ -44,7 +44,7 @@ describe('DataKeys', () => {
 describe('PostgresFleet', () => {
   test('builds each spec instance with its own replicas, and a replica count of zero builds none', () => {
     const { stack, vpc, clients, keys } = fixture();
-    const base = PHASES['10k'].postgres.instances[0]!;
+    const base = PHASES['10k'].postgres.instances[0];
     new PostgresFleet(stack, 'Postgres', {
       spec: {
         ...PHASES['10k'].postgres,
