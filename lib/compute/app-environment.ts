@@ -135,6 +135,7 @@ export class AppEnvironment extends Construct {
     }
     env.KAFKA_SSL = 'true';
     env.KAFKA_SASL_MECHANISM = 'aws-iam';
+    env.AWS_REGION = Stack.of(this).region;
     env.KAFKA_CLIENT_ID = 'order-platform';
     env.KAFKA_TOPIC_PARTITIONS = String(Math.max(...spec.streaming.topics.map((t) => t.partitions)));
     env.KAFKA_REPLICATION_FACTOR = String(Math.max(...spec.streaming.topics.map((t) => t.replicationFactor)));

@@ -93,7 +93,8 @@ export const configSchema = z
     KAFKA_TOPIC_PARTITIONS: int(3, 1, 10000).describe('Partitions per topic; the provisioner grows topics to this and never shrinks them.'),
     KAFKA_REPLICATION_FACTOR: int(1, 1, 32).describe('Replication factor of created topics.'),
     KAFKA_SSL: bool(false).describe('Use TLS to the brokers (MSK: true).'),
-    KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam']).default('none').describe('SASL mechanism. aws-iam needs an IAM auth plugin, which this codebase does not ship yet.'),
+    KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam']).default('none').describe('SASL mechanism. aws-iam: MSK IAM over OAUTHBEARER, signed with the process\'s AWS credentials (needs AWS_REGION).'),
+    AWS_REGION: z.string().default('').describe('AWS region of the MSK cluster, for signing IAM authentication (aws-iam).'),
     KAFKA_SASL_USERNAME: z.string().default('').describe('SASL username (plain, scram).'),
     KAFKA_SASL_PASSWORD: z.string().default('').describe('SASL password (plain, scram).'),
 
@@ -144,6 +145,9 @@ export const configSchema = z
     }
     if (c.CATALOG_STORE === 'mongo' && !c.MONGO_URL) {
       ctx.addIssue({ code: 'custom', path: ['MONGO_URL'], message: 'must be set when CATALOG_STORE=mongo' });
+    }
+    if (c.KAFKA_SASL_MECHANISM === 'aws-iam' && !c.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when KAFKA_SASL_MECHANISM=aws-iam' });
     }
     if ((c.KAFKA_SASL_MECHANISM === 'plain' || c.KAFKA_SASL_MECHANISM.startsWith('scram')) && !c.KAFKA_SASL_USERNAME) {
       ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: `must be set when KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}` });

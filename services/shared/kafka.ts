@@ -1,4 +1,5 @@
 /** Kafka client (kafkajs), built from config: brokers, TLS and SASL. */
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -18,9 +19,16 @@ export function kafkaConfig(cfg: Config, clientId: string): KafkaConfig {
     case 'scram-sha-512':
       sasl = { mechanism: 'scram-sha-512', username: cfg.KAFKA_SASL_USERNAME, password: cfg.KAFKA_SASL_PASSWORD };
       break;
-    case 'aws-iam':
-      // MSK IAM needs a signing mechanism plugin (AWS_MSK_IAM / OAUTHBEARER with SigV4); none is bundled.
-      throw new Error('KAFKA_SASL_MECHANISM=aws-iam: IAM authentication needs an MSK IAM SASL plugin, which is not bundled; use TLS with scram-sha-512 or add the plugin');
+    case 'aws-iam': {
+      // MSK IAM over SASL/OAUTHBEARER: a SigV4-presigned token from the default credential chain
+      // (Pod Identity, the instance profile), made anew at each authentication.
+      const region = cfg.AWS_REGION;
+      sasl = {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+      };
+      break;
+    }
   }
   return {
     clientId,

@@ -75,11 +75,34 @@ test('a service started with a bad value exits 78 with the message', async () =>
   expect(err.stderr).toContain('order: invalid configuration:\n  DB_POOL_MAX="0": must be at least 1');
 });
 
-test('Kafka TLS and SASL settings reach the client, and IAM fails at start with a clear message', () => {
+test('Kafka TLS and SASL settings reach the client', () => {
   const scram = kafkaConfig(loadConfig({ ...base, KAFKA_BROKERS: 'b-1.msk:9096', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'pw' }), 'order');
   expect(scram).toMatchObject({ clientId: 'order', brokers: ['b-1.msk:9096'], ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pw' } });
   expect(kafkaConfig(loadConfig({ ...base, KAFKA_BROKERS: 'b:9092' }), 'x').sasl).toBeUndefined();
-  expect(() => kafkaConfig(loadConfig({ ...base, KAFKA_BROKERS: 'b:9098', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-iam' }), 'x')).toThrow(
-    'KAFKA_SASL_MECHANISM=aws-iam: IAM authentication needs an MSK IAM SASL plugin, which is not bundled; use TLS with scram-sha-512 or add the plugin',
+});
+
+test('MSK IAM authentication needs a region, and signs an OAUTHBEARER token for kafka-cluster:Connect', async () => {
+  expect(() => loadConfig({ ...base, KAFKA_BROKERS: 'b:9098', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-iam' })).toThrow(
+    'AWS_REGION=(unset): must be set when KAFKA_SASL_MECHANISM=aws-iam',
   );
+  const iam = kafkaConfig(loadConfig({ ...base, KAFKA_BROKERS: 'b-1.msk:9098', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: 'us-east-1' }), 'x');
+  expect(iam.sasl?.mechanism).toBe('oauthbearer');
+  // Signing is local (SigV4 over the default credential chain): test credentials, no network.
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+  process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+  try {
+    const provider = (iam.sasl as { oauthBearerProvider: () => Promise<{ value: string }> }).oauthBearerProvider;
+    const { value } = await provider();
+    const url = new URL(Buffer.from(value, 'base64url').toString('utf8'));
+    expect(url.hostname).toBe('kafka.us-east-1.amazonaws.com');
+    expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+    expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDEXAMPLE\/\d{8}\/us-east-1\/kafka-cluster\/aws4_request$/);
+  } finally {
+    process.env.AWS_ACCESS_KEY_ID = saved.id;
+    process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+  }
 });
