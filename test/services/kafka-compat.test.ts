@@ -6,6 +6,7 @@
  */
 import { Admin, Consumer, EachMessagePayload, Kafka, logLevel, Producer } from 'kafkajs';
 import { KAFKA_BROKERS, uniqueGroupId, uniqueName, uniqueTopic, waitForServers } from '../support/servers';
+import { holdShared, type Held } from './server-lock';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 jest.setTimeout(120_000);
@@ -41,7 +42,11 @@ describe('kafkajs 2.2.4 against the local Kafka broker', () => {
   const consumers: Consumer[] = [];
   const topic = uniqueTopic('compat');
 
+  // Held shared, so that the fault test never restarts Kafka under this file.
+  let lock: Held | undefined;
+
   beforeAll(async () => {
+    lock = await holdShared();
     await waitForServers({ names: ['kafka'] });
     admin = kafka.admin();
     await admin.connect();
@@ -54,6 +59,7 @@ describe('kafkajs 2.2.4 against the local Kafka broker', () => {
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
     }
+    lock?.release();
   });
 
   it('admin: describeCluster, createTopics, createPartitions, fetchTopicMetadata, no auto-creation', async () => {

@@ -4,6 +4,7 @@
  */
 import { MongoClient, MongoServerError } from 'mongodb';
 import { MONGODB_URL, uniqueName, waitForServers } from '../support/servers';
+import { holdShared, type Held } from './server-lock';
 
 interface Product {
   _id?: unknown;
@@ -21,7 +22,11 @@ describe('mongodb driver against the local FerretDB', () => {
   // Each test file works in its own database.
   const dbName = uniqueName('mongo_compat');
 
+  // Held shared, so that the fault test's restarts never land under this file.
+  let lock: Held | undefined;
+
   beforeAll(async () => {
+    lock = await holdShared();
     await waitForServers({ names: ['ferretdb'] });
     client = new MongoClient(MONGODB_URL, { serverSelectionTimeoutMS: 10000 });
     await client.connect();
@@ -32,6 +37,7 @@ describe('mongodb driver against the local FerretDB', () => {
       await client.db(dbName).dropDatabase().catch(() => undefined);
       await client.close();
     }
+    lock?.release();
   });
 
   it('answers ping and hello', async () => {
