@@ -34,7 +34,7 @@ export async function buildBundles(outdir = path.join(ROOT, 'dist', 'services'),
     legalComments: 'none',
     logLevel: 'warning',
     // Optional native or cloud add-ons of the drivers, never used here.
-    external: ['pg-native', 'kerberos', '@mongodb-js/zstd', 'snappy', 'socks', 'aws4', 'mongodb-client-encryption', 'gcp-metadata', '@aws-sdk/credential-providers', '@napi-rs/snappy-*'],
+    external: ['pg-native', 'kerberos', '@mongodb-js/zstd', 'snappy', 'socks', 'aws4', 'mongodb-client-encryption', 'gcp-metadata', '@napi-rs/snappy-*'],
   });
   return entries.map((name) => {
     const file = path.join(outdir, `${name}.js`);
