@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { PHASES, PHASE_NAMES, PhaseSpec, PhaseSpecError, RULES, UnknownPhaseError, loadPhase, partitionsPerBroker, validatePhase } from '../../phases';
+import { PHASES, PHASE_NAMES, RULES, UnknownPhaseError, loadPhase, partitionsPerBroker } from '../../phases';
+import { copy, problems } from './support/specs';
 
 /** Every test file below a folder. */
 function listTests(dir: string): string[] {
@@ -9,21 +10,6 @@ function listTests(dir: string): string[] {
   );
 }
 
-/** A deep copy of a phase spec that a test may change freely. */
-function copy(name: keyof typeof PHASES): { -readonly [K in keyof PhaseSpec]: any } {
-  return structuredClone(PHASES[name]);
-}
-
-/** The message validation gives for a spec, or undefined when it is valid. */
-function problems(spec: PhaseSpec, previous?: PhaseSpec): string | undefined {
-  try {
-    validatePhase(spec, previous);
-    return undefined;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PhaseSpecError);
-    return (error as Error).message;
-  }
-}
 
 describe('phase specs', () => {
   test.each(PHASE_NAMES)('phase %s is valid on its own and against the phase before it', (name) => {

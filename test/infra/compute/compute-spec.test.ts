@@ -1,22 +1,8 @@
-import { COMPUTE_RULES, PHASES, PHASE_NAMES, PhaseSpec, PhaseSpecError, SERVICE_NAMES, loadPhase, validatePhase } from '../../../phases';
+import { COMPUTE_RULES, PHASES, PHASE_NAMES, SERVICE_NAMES, loadPhase } from '../../../phases';
 import { SideBySideError, sideBySide } from '../../../lib/compute/migration';
 import { DOMAINS } from '../../../services/shared/config';
+import { copy, problems } from '../support/specs';
 
-/** A deep copy of a phase spec that a test may change freely. */
-function copy(name: keyof typeof PHASES): { -readonly [K in keyof PhaseSpec]: any } {
-  return structuredClone(PHASES[name]);
-}
-
-/** The message validation gives, or undefined when the spec is valid. */
-function problems(spec: PhaseSpec, previous?: PhaseSpec): string | undefined {
-  try {
-    validatePhase(spec, previous);
-    return undefined;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PhaseSpecError);
-    return (error as Error).message;
-  }
-}
 
 const one = (phase: string, line: string) => `Phase spec "${phase}" is invalid (1 problem):\n  - ${line}`;
 
