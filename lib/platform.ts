@@ -23,6 +23,15 @@ export interface Platform {
 }
 
 /**
+ * A regional stack's construct ID and props: the ID is its name, which depends only on the region
+ * and the layer (never on the phase), and the stack is pinned to its region.
+ */
+function regionalStack(region: RegionName, layer: string, description: string) {
+  const name = regionalStackName(region, layer);
+  return { id: name, props: { env: { region }, stackName: name, description: `${description} in ${region}` } };
+}
+
+/**
  * Builds every stack of a phase under `scope` (an App, or a Stage in tests). Stack IDs and names
  * depend only on the region, so one phase deployed over another updates the same stacks.
  */
@@ -30,56 +39,27 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
   const regions = new Map<RegionName, RegionalStacks>();
   let databases: DataStack | undefined;
   for (const region of spec.regions) {
-    const env = { region: region.region };
-    const networkName = regionalStackName(region.region, 'network');
-    const network = new NetworkStack(scope, networkName, {
-      env,
-      stackName: networkName,
-      region,
-      description: `Order platform network in ${region.region}`,
-    });
-    const dataName = regionalStackName(region.region, 'data');
-    const data = new DataStack(scope, dataName, {
-      env,
-      stackName: dataName,
-      spec,
-      region,
-      network: network.network,
-      description: `Order platform data stores in ${region.region}`,
-    });
+    const place = (layer: string, description: string) => regionalStack(region.region, layer, description);
+    const n = place('network', 'Order platform network');
+    const network = new NetworkStack(scope, n.id, { ...n.props, region });
+    const d = place('data', 'Order platform data stores');
+    const data = new DataStack(scope, d.id, { ...d.props, spec, region, network: network.network });
     databases ??= region.primary ? data : undefined;
     if (!databases) throw new Error(`buildPlatform: the primary region must come first; ${region.region} does not hold the databases`);
-    const telemetryName = regionalStackName(region.region, 'telemetry');
-    const telemetry = new TelemetryStack(scope, telemetryName, {
-      env,
-      stackName: telemetryName,
-      spec,
-      region,
-      description: `Order platform metrics workspace and alarm topic in ${region.region}`,
-    });
-    const computeName = regionalStackName(region.region, 'compute');
-    const compute = new ComputeStack(scope, computeName, {
-      env,
-      stackName: computeName,
+    const t = place('telemetry', 'Order platform metrics workspace and alarm topic');
+    const telemetry = new TelemetryStack(scope, t.id, { ...t.props, spec, region });
+    const c = place('compute', 'Order platform compute (app servers, API Gateway, EKS)');
+    const compute = new ComputeStack(scope, c.id, {
+      ...c.props,
       spec,
       region,
       network: network.network,
       data,
       databases,
       telemetry: telemetry.telemetry,
-      description: `Order platform compute (app servers, API Gateway, EKS) in ${region.region}`,
     });
-    const monitoringName = regionalStackName(region.region, 'monitoring');
-    const monitoring = new MonitoringStack(scope, monitoringName, {
-      env,
-      stackName: monitoringName,
-      spec,
-      region,
-      compute,
-      data,
-      telemetry: telemetry.telemetry,
-      description: `Order platform alarms and dashboard in ${region.region}`,
-    });
+    const m = place('monitoring', 'Order platform alarms and dashboard');
+    const monitoring = new MonitoringStack(scope, m.id, { ...m.props, spec, region, compute, data, telemetry: telemetry.telemetry });
     regions.set(region.region, { network, data, telemetry, compute, monitoring });
   }
   return { spec, regions };
