@@ -32,7 +32,7 @@ function regionalStack(region: RegionName, layer: string, description: string) {
 }
 
 /**
- * Builds every stack of a phase under `scope` (an App, or a Stage in tests). Stack IDs and names
+ * Builds every stack of a phase under `scope` (the app; tests build one app per phase). Stack IDs and names
  * depend only on the region, so one phase deployed over another updates the same stacks.
  */
 export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
