@@ -62,7 +62,7 @@ Environment=NODE_EXTRA_CA_CERTS=/etc/pki/tls/certs/rds-global-bundle.pem
 RuntimeDirectory=orders
 RuntimeDirectoryMode=0700
 ExecStartPre=/bin/sh /opt/orders/app/fetch-secrets.sh
-${(s.beforeStart ?? []).map((tool) => `ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${tool}.js\n`).join('')}ExecStart=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${s.entry}.js
+${(s.beforeStart ?? []).map((tool) => `ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${tool}.mjs\n`).join('')}ExecStart=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${s.entry}.mjs
 Restart=always
 RestartSec=2
 TimeoutStopSec=30

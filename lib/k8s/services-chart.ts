@@ -183,7 +183,7 @@ export class ServicesChart extends Chart {
           name,
           image: bindings.image,
           imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-          args: [`services/${name}.js`],
+          args: [`services/${name}.mjs`],
           portNumber: SERVICE_PORT,
           envFrom: [kplus.Env.fromConfigMap(config)],
           securityContext: containerSecurity,
@@ -311,9 +311,9 @@ export class JobsChart extends Chart {
     const topicsAccount = new kplus.ServiceAccount(this, 'TopicsAccount', { metadata: { name: JOB_ACCOUNTS.topics, namespace: NAMESPACE }, automountToken: false });
     const migrationsAccount = new kplus.ServiceAccount(this, 'MigrationsAccount', { metadata: { name: JOB_ACCOUNTS.migrations, namespace: NAMESPACE }, automountToken: false });
 
-    this.job('ProvisionTopics', 'provision-topics', ['services/provision-topics.js'], topicsAccount, config, bindings, { 'orders.platform/partitions': String(partitions) });
+    this.job('ProvisionTopics', 'provision-topics', ['services/provision-topics.mjs'], topicsAccount, config, bindings, { 'orders.platform/partitions': String(partitions) });
     for (const role of migrationRoles(spec)) {
-      this.job(`Migrate${role.split('-').map(capitalize).join('')}`, `migrate-${role}`, ['services/migrate.js', role], migrationsAccount, config, bindings, {});
+      this.job(`Migrate${role.split('-').map(capitalize).join('')}`, `migrate-${role}`, ['services/migrate.mjs', role], migrationsAccount, config, bindings, {});
     }
   }
 

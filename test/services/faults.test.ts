@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { buildBundles } from '../../services/build';
+import { outerTmpdir } from '../support/scratch';
 import { REPO_ROOT } from '../support/servers';
 import { ADDRESS, eventually, prepare } from './harness';
 import { holdExclusive, type Held } from './server-lock';
@@ -72,7 +73,9 @@ function freePort(): Promise<number> {
   });
 }
 
-const ctl = (action: string, name: string) => run('bash', [path.join(REPO_ROOT, 'scripts/servers/ctl.sh'), action, name], { cwd: REPO_ROOT, timeout: 180000 });
+// Restarted servers outlive this run's temp directory.
+const ctl = (action: string, name: string) =>
+  run('bash', [path.join(REPO_ROOT, 'scripts/servers/ctl.sh'), action, name], { cwd: REPO_ROOT, timeout: 180000, env: { ...process.env, TMPDIR: outerTmpdir() } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -106,9 +109,9 @@ afterAll(async () => {
 test('after kill -9 of the service, the relay and the consumers, and restarts of Kafka and PostgreSQL, every accepted order exists once and completes', async () => {
   const port = await freePort();
   const base = { ...sys!.env, LOG_LEVEL: 'warn', DB_POOL_MAX: '8', HTTP_CLIENT_RETRIES: '0' };
-  const api = new Proc('api', path.join(dir, 'monolith.js'), { ...base, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false' });
-  const relay = new Proc('relay', path.join(dir, 'relay.js'), { ...base });
-  const workers = new Proc('workers', path.join(dir, 'monolith.js'), { ...base, HTTP: 'false', RELAY: 'false' });
+  const api = new Proc('api', path.join(dir, 'monolith.mjs'), { ...base, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false' });
+  const relay = new Proc('relay', path.join(dir, 'relay.mjs'), { ...base });
+  const workers = new Proc('workers', path.join(dir, 'monolith.mjs'), { ...base, HTTP: 'false', RELAY: 'false' });
   const url = `http://127.0.0.1:${port}`;
   const healthy = () => eventually(async () => (await fetch(`${url}/healthz`)).status === 200, 30000, 'api healthy');
   for (const p of [api, relay, workers]) p.start();

@@ -1,8 +1,11 @@
 /** A service process: starts from its entry point, answers, and stops cleanly on SIGTERM. */
 jest.setTimeout(120000);
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildBundles } from '../../services/build';
 import { eventually, prepare } from './harness';
 
 let prepared: Awaited<ReturnType<typeof prepare>>;
@@ -47,4 +50,59 @@ test('the order service entry starts, is ready, logs JSON, and exits 0 on SIGTER
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('the delivered bundle, started by launch.js with the database password from a secret file, is ready and stops on SIGTERM', async () => {
+  // The layout an app server unpacks and the image holds: launch.js beside services/<entry>.mjs.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-'));
+  const secrets = path.join(dir, 'secrets');
+  fs.mkdirSync(secrets);
+  try {
+    await buildBundles(path.join(dir, 'services'), { entries: ['order'] });
+    fs.copyFileSync(path.resolve(__dirname, '../../lib/compute/runtime/launch.js'), path.join(dir, 'launch.js'));
+    // Every database URL loses its password to a placeholder; the password goes to a secret file.
+    const env: Record<string, string> = { ...prepared.env };
+    for (const key of Object.keys(env).filter((k) => k.endsWith('_DB_URL'))) {
+      const url = new URL(env[key]);
+      fs.writeFileSync(path.join(secrets, 'pg-local.json'), JSON.stringify({ password: decodeURIComponent(url.password) }));
+      env[key] = env[key].replace(`:${url.password}@`, ':{{secret:pg-local:password}}@');
+    }
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(dir, 'launch.js'), 'services/order.mjs'], {
+      cwd: dir,
+      env: { ...process.env, ...env, SECRETS_DIR: secrets, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', SERVICE_URLS: 'product=http://127.0.0.1:1,inventory=http://127.0.0.1:1,payment=http://127.0.0.1:1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (out += String(d)));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const ready = await eventually(async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        return r?.status === 200 ? ((await r.json()) as { checks: Record<string, string> }) : undefined;
+      }, 60000, `ready (output so far: ${out})`);
+      expect(Object.values(ready.checks).every((c) => c === 'ok')).toBe(true);
+      expect(Object.keys(ready.checks).length).toBeGreaterThan(0);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('launch.js refuses to start a bundle whose secret is missing, naming the variable', async () => {
+  const launch = path.resolve(__dirname, '../../lib/compute/runtime/launch.js');
+  const child = spawn(process.execPath, [launch, 'services/order.mjs'], {
+    env: { PATH: process.env.PATH, SECRETS_DIR: os.tmpdir(), ORDERS_DB_URL: 'postgres://u:{{secret:pg-absent:password}}@h/db' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += String(d)));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  expect(code).toBe(78);
+  expect(err).toContain('launch: ORDERS_DB_URL: cannot read secret pg-absent');
 });

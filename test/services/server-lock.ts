@@ -4,10 +4,13 @@
  * restarts PostgreSQL and Kafka, so no other file sees those restarts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as os from 'node:os';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SERVERS_DIR } from '../support/servers';
 
-const LOCK_FILE = path.join(os.tmpdir(), 'order-platform-service-tests.lock');
+// Beside the servers, not in the temp directory: each jest run has a temp directory of its own.
+fs.mkdirSync(SERVERS_DIR, { recursive: true });
+const LOCK_FILE = path.join(SERVERS_DIR, 'service-tests.lock');
 
 export interface Held {
   release(): void;

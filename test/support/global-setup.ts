@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT, SERVERS_DIR, ServerName, downServers, waitForServers } from './servers';
+import { openScratch, outerTmpdir } from './scratch';
 
 export const STARTED_MARKER = path.join(SERVERS_DIR, 'jest-started.json');
 export const LEASE_DIR = path.join(SERVERS_DIR, 'jest-leases');
@@ -26,6 +27,7 @@ export function readStarted(): ServerName[] {
 }
 
 export default async function globalSetup(): Promise<void> {
+  openScratch();
   if (process.env.SERVERS_AUTOSTART === '0') {
     await waitForServers();
     return;
@@ -40,6 +42,8 @@ export default async function globalSetup(): Promise<void> {
   try {
     execFileSync('bash', [path.join(REPO_ROOT, 'scripts/servers/up.sh')], {
       cwd: REPO_ROOT,
+      // The servers outlive this run's scratch directory.
+      env: { ...process.env, TMPDIR: outerTmpdir() },
       stdio: ['ignore', process.stderr, process.stderr],
       timeout: 20 * 60 * 1000,
     });

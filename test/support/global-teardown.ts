@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LEASE_DIR, STARTED_MARKER, readStarted } from './global-setup';
 import { REPO_ROOT, ServerName } from './servers';
+import { closeScratch } from './scratch';
 
 /** Dependants first: the replica streams from the primary. */
 const STOP_ORDER: readonly ServerName[] = ['ferretdb', 'kafka', 'redis-cluster', 'redis-standalone', 'replica', 'postgres'];
@@ -21,6 +22,7 @@ function alive(pid: number): boolean {
 }
 
 export default function globalTeardown(): void {
+  closeScratch();
   if (process.env.SERVERS_AUTOSTART === '0') return;
   fs.rmSync(path.join(LEASE_DIR, String(process.pid)), { force: true });
 

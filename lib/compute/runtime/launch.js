@@ -2,7 +2,7 @@
 /**
  * Starts one service bundle after resolving secret placeholders in its environment.
  *
- *   node launch.js services/order.js
+ *   node launch.js services/order.mjs
  *
  * A variable may hold `{{secret:NAME:FIELD}}`; it is replaced by FIELD of the JSON document in
  * `$SECRETS_DIR/NAME.json` (a Secrets Manager secret written there before start), URL-encoded
@@ -62,5 +62,10 @@ if (require.main === module) {
     process.exit(78);
   }
   process.argv.splice(1, 1);
-  require(path.resolve(__dirname, entry));
+  // The bundles are ES modules with linked source maps: stack traces point at the TypeScript.
+  process.setSourceMapsEnabled(true);
+  import(require('node:url').pathToFileURL(path.resolve(__dirname, entry)).href).catch((error) => {
+    process.stderr.write(`launch: ${entry}: ${error && error.stack ? error.stack : error}\n`);
+    process.exit(1);
+  });
 }

@@ -53,7 +53,7 @@ describe('the app server boot script', () => {
   });
 
   test('runs the entry point under systemd as an unprivileged user, fetching secrets before each start', () => {
-    expect(script).toContain('ExecStart=/usr/local/bin/orders-node /opt/orders/app/launch.js services/order.js');
+    expect(script).toContain('ExecStart=/usr/local/bin/orders-node /opt/orders/app/launch.js services/order.mjs');
     expect(script).toContain('ExecStartPre=/bin/sh /opt/orders/app/fetch-secrets.sh');
     expect(script).toContain('User=orders');
     expect(script).toContain('ProtectSystem=strict');
@@ -64,8 +64,8 @@ describe('the app server boot script', () => {
     const pre = script.split('\n').filter((l) => l.startsWith('ExecStartPre='));
     expect(pre).toEqual([
       'ExecStartPre=/bin/sh /opt/orders/app/fetch-secrets.sh',
-      'ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/migrate.js',
-      'ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/provision-topics.js',
+      'ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/migrate.mjs',
+      'ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/provision-topics.mjs',
     ]);
   });
 

@@ -119,10 +119,10 @@ describe('Kubernetes manifests written for review', () => {
       const d = all();
       const partitions = Math.max(...spec.streaming.topics.map((t) => t.partitions));
       expect(find(d, 'ConfigMap', 'jobs-config')!.data.KAFKA_TOPIC_PARTITIONS).toBe(String(partitions));
-      expect(find(d, 'Job', 'provision-topics')!.spec.template.spec.containers[0].args).toEqual(['services/provision-topics.js']);
+      expect(find(d, 'Job', 'provision-topics')!.spec.template.spec.containers[0].args).toEqual(['services/provision-topics.mjs']);
       const sharded = spec.postgres.instances.filter((i) => i.role === 'orders').length > 1;
       const roles = ['orders', 'inventory', 'users', ...(sharded ? ['order-shard'] : [])];
-      for (const role of roles) expect(find(d, 'Job', `migrate-${role}`)!.spec.template.spec.containers[0].args).toEqual(['services/migrate.js', role]);
+      for (const role of roles) expect(find(d, 'Job', `migrate-${role}`)!.spec.template.spec.containers[0].args).toEqual(['services/migrate.mjs', role]);
     });
 
     test('pods register in the gateway\'s target groups through TargetGroupBindings', () => {

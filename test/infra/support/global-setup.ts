@@ -1,10 +1,10 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as os from 'os';
 import { ASSEMBLY_DIR_VARIABLE, synthErrorFile } from './assembly';
 import { PHASE_NAMES, loadPhase } from '../../../phases';
 import { ROOT, synthesizePhase } from './synth';
+import { openScratch } from '../../support/scratch';
 
 /** The third-party checkers the infra tests run (from PyPI and Debian), installed when missing. */
 const TOOL_INSTALLERS = [
@@ -27,7 +27,7 @@ function installTools(): void {
  */
 export default function globalSetup(): void {
   installTools();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-assembly-'));
+  const dir = fs.mkdtempSync(path.join(openScratch(), 'infra-assembly-'));
   // Test workers start after this and inherit the variable.
   process.env[ASSEMBLY_DIR_VARIABLE] = dir;
   const started = Date.now();

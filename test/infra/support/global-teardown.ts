@@ -1,8 +1,6 @@
-import * as fs from 'fs';
-import { ASSEMBLY_DIR_VARIABLE } from './assembly';
+import { closeScratch } from '../../support/scratch';
 
-/** Removes this run's assemblies. */
+/** Removes this run's scratch directory, with the assemblies and everything the tests wrote. */
 export default function globalTeardown(): void {
-  const dir = process.env[ASSEMBLY_DIR_VARIABLE];
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  closeScratch();
 }
