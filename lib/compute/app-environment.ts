@@ -110,6 +110,8 @@ export class AppEnvironment extends Construct {
     env.REDIS_TLS = 'true';
     env.REDIS_CLUSTER_NODES = `${cache.attrConfigurationEndPointAddress}:${cache.attrConfigurationEndPointPort}`;
     secrets.push({ name: 'cache-auth', secret: data.cache.authToken });
+    // The whole secret string; the token has no punctuation, so the launcher's URL-encoding leaves it as it is.
+    env.REDIS_PASSWORD = '{{secret:cache-auth}}';
 
     this.kafkaClusterArn = data.streaming.cluster.attrArn;
     const brokers = new cr.AwsCustomResource(this, 'KafkaBootstrapBrokers', {
@@ -136,6 +138,8 @@ export class AppEnvironment extends Construct {
     env.KAFKA_SSL = 'true';
     env.KAFKA_SASL_MECHANISM = 'aws-iam';
     env.AWS_REGION = Stack.of(this).region;
+    // The business metrics the capacity alarm and the dashboard read (PutMetricData is allowed for this namespace only).
+    env.CLOUDWATCH_NAMESPACE = BUSINESS_NAMESPACE;
     env.KAFKA_CLIENT_ID = 'order-platform';
     env.KAFKA_TOPIC_PARTITIONS = String(Math.max(...spec.streaming.topics.map((t) => t.partitions)));
     env.KAFKA_REPLICATION_FACTOR = String(Math.max(...spec.streaming.topics.map((t) => t.replicationFactor)));

@@ -12,8 +12,9 @@ import { MonitoringSpec, SloSpec } from '../../phases';
 export const BUSINESS_NAMESPACE = 'OrderPlatform/Business';
 
 /**
- * The services' count of distinct users over the last 24 hours, published to CloudWatch
- * (namespace {@link BUSINESS_NAMESPACE}, no dimensions) at least hourly by the analytics service.
+ * The services' count of distinct visitors over the last 24 hours, published to CloudWatch
+ * (namespace {@link BUSINESS_NAMESPACE}, no dimensions) every minute by the process hosting
+ * analytics (services/shared/business-metrics.ts).
  */
 export const DAILY_USERS_METRIC = 'DailyActiveUsers';
 

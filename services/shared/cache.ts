@@ -18,12 +18,21 @@ export class Cache {
   ) {}
 
   static fromConfig(cfg: Config, log: Logger, metrics?: Metrics): Cache {
+    const redis = Cache.connect(cfg);
+    if (!redis) throw new Error('REDIS_CLUSTER_NODES or REDIS_URL must be set for the cache');
+    return new Cache(redis, cfg.CACHE_KEY_PREFIX, cfg.CACHE_TTL_SECONDS, log, metrics);
+  }
+
+  /** A Redis client from config (cluster when REDIS_CLUSTER_NODES is set), or undefined when no Redis is configured. */
+  static connect(cfg: Config): Redis | Cluster | undefined {
+    if (cfg.REDIS_CLUSTER_NODES.length === 0 && !cfg.REDIS_URL) return undefined;
     const common = {
       enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
       commandTimeout: 500,
       lazyConnect: false,
       ...(cfg.REDIS_TLS ? { tls: {} } : {}),
+      ...(cfg.REDIS_PASSWORD ? { password: cfg.REDIS_PASSWORD } : {}),
     };
     const redis =
       cfg.REDIS_CLUSTER_NODES.length > 0
@@ -36,7 +45,7 @@ export class Cache {
           )
         : new Redis(cfg.REDIS_URL!, common);
     redis.on('error', () => undefined);
-    return new Cache(redis, cfg.CACHE_KEY_PREFIX, cfg.CACHE_TTL_SECONDS, log, metrics);
+    return redis;
   }
 
   key(kind: string, id: string): string {

@@ -94,7 +94,7 @@ export const configSchema = z
     KAFKA_REPLICATION_FACTOR: int(1, 1, 32).describe('Replication factor of created topics.'),
     KAFKA_SSL: bool(false).describe('Use TLS to the brokers (MSK: true).'),
     KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam']).default('none').describe('SASL mechanism. aws-iam: MSK IAM over OAUTHBEARER, signed with the process\'s AWS credentials (needs AWS_REGION).'),
-    AWS_REGION: z.string().default('').describe('AWS region of the MSK cluster, for signing IAM authentication (aws-iam).'),
+    AWS_REGION: z.string().default('').describe('AWS region of the MSK cluster and of CloudWatch, for signing requests (aws-iam, CLOUDWATCH_NAMESPACE).'),
     KAFKA_SASL_USERNAME: z.string().default('').describe('SASL username (plain, scram).'),
     KAFKA_SASL_PASSWORD: z.string().default('').describe('SASL password (plain, scram).'),
 
@@ -102,8 +102,16 @@ export const configSchema = z
     REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' }).optional().describe('Standalone Redis (used when REDIS_CLUSTER_NODES is empty).'),
     REDIS_CLUSTER_NODES: csv(hostPort).describe('Comma-separated host:port seeds of a Redis cluster.'),
     REDIS_TLS: bool(false).describe('Use TLS to Redis (ElastiCache in-transit encryption).'),
+    REDIS_PASSWORD: z.string().default('').describe('AUTH password of Redis (the ElastiCache AUTH token), standalone or cluster.'),
     CACHE_TTL_SECONDS: int(300, 1, 86400).describe('Time to live of cached entries, a backstop to event invalidation.'),
-    CACHE_KEY_PREFIX: z.string().default('').describe('Prefix of every cache key.'),
+    CACHE_KEY_PREFIX: z.string().default('').describe('Prefix of every cache key (and of the daily-visitor keys).'),
+    DAILY_USERS: bool(true).describe('Count distinct visitors over 24 hours in Redis (a HyperLogLog per hour), when Redis is configured: the daily_active_users gauge and DailyActiveUsers.'),
+    CLOUDWATCH_NAMESPACE: z
+      .string()
+      .regex(/^(?!AWS\/)[A-Za-z0-9._\-/#:]{1,255}$/, { message: 'must be 1-255 of letters, digits . _ - / # : and not start with AWS/' })
+      .optional()
+      .describe('Publish the business metrics (OrdersPlaced, CheckoutAttempts, RevenueCents, DailyActiveUsers) to this CloudWatch namespace; unset: not published.'),
+    BUSINESS_METRICS_INTERVAL_MS: int(60000, 1000, 3600000).describe('How often the business metrics are published to CloudWatch.'),
 
     CATALOG_STORE: z.enum(['postgres', 'mongo']).default('postgres').describe('Where the product catalogue lives.'),
     MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must be a mongodb:// URL' }).optional().describe('MongoDB / DocumentDB URL (CATALOG_STORE=mongo).'),
@@ -145,6 +153,9 @@ export const configSchema = z
     }
     if (c.CATALOG_STORE === 'mongo' && !c.MONGO_URL) {
       ctx.addIssue({ code: 'custom', path: ['MONGO_URL'], message: 'must be set when CATALOG_STORE=mongo' });
+    }
+    if (c.CLOUDWATCH_NAMESPACE && !c.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when CLOUDWATCH_NAMESPACE is set' });
     }
     if (c.KAFKA_SASL_MECHANISM === 'aws-iam' && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when KAFKA_SASL_MECHANISM=aws-iam' });

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import { AppError, isAppError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { visitorOf } from './visitors';
 
 export interface ReadinessCheck {
   name: string;
@@ -17,6 +18,8 @@ export interface ServerOptions {
   metrics: Metrics;
   readiness: ReadinessCheck[];
   bodyLimitBytes?: number;
+  /** Called with the visitor of every request but the health and metrics probes (see visitors.ts). */
+  onVisitor?: (visitor: string) => void;
 }
 
 export function createServer(o: ServerOptions): FastifyInstance {
@@ -47,6 +50,15 @@ export function createServer(o: ServerOptions): FastifyInstance {
     }
   });
   app.addContentTypeParser('*', (_req, _payload, done) => done(new AppError('UNSUPPORTED_MEDIA_TYPE'), undefined));
+
+  const onVisitor = o.onVisitor;
+  if (onVisitor) {
+    const probes = new Set(['/healthz', '/readyz', '/metrics']);
+    app.addHook('onRequest', (req, _reply, done) => {
+      if (!probes.has(req.url)) onVisitor(visitorOf(req.headers, req.socket.remoteAddress ?? 'unknown'));
+      done();
+    });
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

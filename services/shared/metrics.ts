@@ -15,6 +15,7 @@ export class Metrics {
   readonly eventsConsumed: Counter<'consumer' | 'outcome'>;
   readonly cache: Counter<'kind' | 'result'>;
   readonly breaker: Counter<'target' | 'event'>;
+  private dailyUsers: Gauge | undefined;
 
   constructor(service: string, withDefaults = true) {
     this.registry.setDefaultLabels({ service });
@@ -49,5 +50,25 @@ export class Metrics {
     this.eventsConsumed = new Counter({ name: 'events_consumed_total', help: 'Events consumed', labelNames: ['consumer', 'outcome'], registers: r });
     this.cache = new Counter({ name: 'cache_operations_total', help: 'Cache hits, misses and invalidations', labelNames: ['kind', 'result'], registers: r });
     this.breaker = new Counter({ name: 'circuit_breaker_events_total', help: 'Circuit breaker state changes and rejections', labelNames: ['target', 'event'], registers: r });
+  }
+
+  /**
+   * Registers `daily_active_users` (distinct visitors over 24 hours), read from `count` at each
+   * scrape. A failed count keeps the last value rather than reporting 0.
+   */
+  watchDailyUsers(count: () => Promise<number>): void {
+    if (this.dailyUsers) return;
+    this.dailyUsers = new Gauge({
+      name: 'daily_active_users',
+      help: 'Distinct visitors over the last 24 hours, across every instance',
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set(await count());
+        } catch {
+          // the last value stands
+        }
+      },
+    });
   }
 }

@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
+import type { Cluster, Redis } from 'ioredis';
+import { BusinessMetricsPublisher } from './business-metrics';
 import { Cache } from './cache';
 import { DOMAINS, type Config, type Domain } from './config';
 import { EventConsumer, type ConsumerSpec } from './consumer';
@@ -17,6 +19,7 @@ import { Metrics } from './metrics';
 import { OutboxRelay } from './outbox-relay';
 import { ServiceClient } from './service-client';
 import { ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
+import { DailyVisitors } from './visitors';
 
 export type DbName = 'orders' | 'inventory' | 'users';
 
@@ -42,7 +45,10 @@ export class Runtime {
   private store: OrderStore | undefined;
   private kafkaClient: Kafka | undefined;
   private producerP: Promise<Producer> | undefined;
+  private redisClient: Redis | Cluster | undefined;
   private cacheClient: Cache | undefined;
+  private visitorCounter: DailyVisitors | undefined;
+  private publisher: BusinessMetricsPublisher | undefined;
   private readonly modules = new Map<Domain, ModuleInstance>();
   private readonly clients = new Map<Domain, ServiceClient>();
   private relay: OutboxRelay | undefined;
@@ -118,14 +124,33 @@ export class Runtime {
     return this.producerP;
   }
 
+  /** The process's one Redis client (cluster or standalone), or undefined when none is configured. */
+  redis(): Redis | Cluster | undefined {
+    if (!this.redisClient) {
+      this.redisClient = Cache.connect(this.cfg);
+      const redis = this.redisClient;
+      if (redis) this.readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
+    }
+    return this.redisClient;
+  }
+
   cache(): Cache | undefined {
     if (!this.cfg.CACHE) return undefined;
-    if (!this.cacheClient) {
-      this.cacheClient = Cache.fromConfig(this.cfg, this.log, this.metrics);
-      const cache = this.cacheClient;
-      this.readiness.push({ name: 'redis', check: () => cache.ping() });
-    }
+    this.cacheClient ??= new Cache(this.redis()!, this.cfg.CACHE_KEY_PREFIX, this.cfg.CACHE_TTL_SECONDS, this.log, this.metrics);
     return this.cacheClient;
+  }
+
+  /** Distinct visitors over 24 hours, shared by every instance through Redis (DAILY_USERS, with Redis configured). */
+  visitors(): DailyVisitors | undefined {
+    if (!this.visitorCounter && this.cfg.DAILY_USERS) {
+      const redis = this.redis();
+      if (redis) {
+        const counter = new DailyVisitors(redis, this.cfg.CACHE_KEY_PREFIX, this.log.child({ component: 'visitors' }));
+        this.visitorCounter = counter;
+        this.metrics.watchDailyUsers(() => counter.count());
+      }
+    }
+    return this.visitorCounter;
   }
 
   /** A client for another service, with breaker, timeout and retries. */
@@ -169,7 +194,8 @@ export class Runtime {
   /** Builds the HTTP app (not listening): used by tests with inject() and by start(). */
   buildApp(): FastifyInstance {
     if (!this.app) {
-      const app = createServer({ log: this.log, metrics: this.metrics, readiness: this.readiness });
+      const visitors = this.visitors();
+      const app = createServer({ log: this.log, metrics: this.metrics, readiness: this.readiness, onVisitor: visitors && ((id) => visitors.seen(id)) });
       for (const m of this.modules.values()) m.routes?.(app);
       this.app = app;
     }
@@ -178,6 +204,18 @@ export class Runtime {
 
   async startWorkers(): Promise<void> {
     const c = this.cfg;
+    if (c.CLOUDWATCH_NAMESPACE) {
+      const visitors = this.hosts('analytics') ? this.visitors() : undefined;
+      this.publisher = new BusinessMetricsPublisher({
+        namespace: c.CLOUDWATCH_NAMESPACE,
+        region: c.AWS_REGION,
+        intervalMs: c.BUSINESS_METRICS_INTERVAL_MS,
+        metrics: this.metrics,
+        log: this.log.child({ component: 'business-metrics' }),
+        ...(visitors ? { dailyUsers: () => visitors.count() } : {}),
+      });
+      this.publisher.start();
+    }
     if (c.RELAY) {
       const names = new Set<string>();
       for (const m of this.modules.values()) {
@@ -223,7 +261,9 @@ export class Runtime {
     await this.relay?.stop();
     for (const m of this.modules.values()) await m.stop?.().catch(() => undefined);
     if (this.producerP) await (await this.producerP.catch(() => undefined))?.disconnect().catch(() => undefined);
-    await this.cacheClient?.close();
+    await this.publisher?.stop();
+    await this.visitorCounter?.stop();
+    this.redisClient?.disconnect();
     await Promise.all([...this.dbs.values()].map((d) => d.close().catch(() => undefined)));
     await Promise.all(this.extraPools.map((p) => p.end().catch(() => undefined)));
   }

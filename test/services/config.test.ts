@@ -46,6 +46,9 @@ test.each([
   [{ CATALOG_STORE: 'mongo' }, 'MONGO_URL=(unset): must be set when CATALOG_STORE=mongo'],
   [{ SERVICE_URLS: 'basket=http://x' }, 'SERVICE_URLS="basket=http://x": entry "basket=http://x" must be <service>=<url> with service one of user, product, order, inventory, payment, shipping, notification, analytics'],
   [{ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 'secret' }, 'KAFKA_SASL_USERNAME=(unset): must be set when KAFKA_SASL_MECHANISM=scram-sha-512'],
+  [{ CLOUDWATCH_NAMESPACE: 'AWS/EC2', AWS_REGION: 'us-east-1' }, 'CLOUDWATCH_NAMESPACE="AWS/EC2": must be 1-255 of letters, digits . _ - / # : and not start with AWS/'],
+  [{ CLOUDWATCH_NAMESPACE: 'OrderPlatform/Business' }, 'AWS_REGION=(unset): must be set when CLOUDWATCH_NAMESPACE is set'],
+  [{ BUSINESS_METRICS_INTERVAL_MS: '10' }, 'BUSINESS_METRICS_INTERVAL_MS="10": must be at least 1000'],
 ])('%j is refused: %s', (env, message) => {
   expect(problems({ ...base, ...env })).toEqual([message]);
 });

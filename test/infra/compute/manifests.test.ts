@@ -9,6 +9,7 @@ import { CHECKOV_SKIPS, RUN_AS } from '../../../lib/k8s/services-chart';
 import { MANIFEST_DIR } from '../../../lib/k8s/services-cluster';
 import { assemblyDir } from '../support/assembly';
 import { loadConfig } from '../../../services/shared/config';
+import { BUSINESS_NAMESPACE } from '../../../lib/monitoring/alarms';
 import { ROOT, requireTool } from './support/tools';
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
@@ -108,6 +109,8 @@ describe('Kubernetes manifests written for review', () => {
         expect([map.metadata.name, config.CACHE, config.REDIS_TLS, config.KAFKA_SSL, config.CATALOG_STORE]).toEqual([map.metadata.name, true, true, true, 'mongo']);
         expect(config.SHARDING).toBe(spec.postgres.instances.filter((i) => i.role === 'orders').length > 1);
         expect(config.ORDER_BUCKETS).toBe(spec.postgres.orderBuckets);
+        // The cache's AUTH token, and the namespace the capacity alarm reads.
+        expect([config.REDIS_PASSWORD, config.CLOUDWATCH_NAMESPACE, config.DAILY_USERS]).toEqual(['secret', BUSINESS_NAMESPACE, true]);
       }
     });
 

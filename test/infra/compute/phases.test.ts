@@ -2,6 +2,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { PHASES, PHASE_NAMES, PhaseName, SERVICE_NAMES } from '../../../phases';
 import { renderNginxConfig } from '../../../lib/compute/nginx-config';
 import { regionalStackName } from '../../../lib/naming';
+import { BUSINESS_NAMESPACE } from '../../../lib/monitoring/alarms';
+import { loadConfig } from '../../../services/shared/config';
 import { synthError, stackNames, template, templateJson } from '../support/assembly';
 
 type Resources = Record<string, { Type: string; Properties?: any }>;
@@ -65,6 +67,24 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
     const text = parts.map((p) => (typeof p === 'string' ? p : '<token>')).join('');
     const expected = renderNginxConfig(spec.compute.monolith.nginx, { trustedProxyCidr: spec.regions[0].vpcCidr }).trimEnd();
     expect(text).toContain(`cat > /etc/nginx/nginx.conf <<'NGINX_CONF'\n${expected}\nNGINX_CONF\nnginx -t`);
+  });
+
+  test('every app server\'s environment file is one the services\' config schema accepts, with the cache token and the metrics namespace', () => {
+    // App servers' launch templates (EKS node groups have their own, without the services' environment).
+    const templates = (regions(phase).flatMap((region) => ofType(compute(region), 'AWS::EC2::LaunchTemplate')) as [string, any][]).filter(([, lt]) =>
+      JSON.stringify(lt).includes('ORDERS_ENV'),
+    );
+    expect(templates.length > 0).toBe(spec.compute.monolith !== undefined || spec.compute.ec2Services !== undefined);
+    for (const [id, lt] of templates) {
+      const parts = lt.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] as unknown[];
+      // Deploy-time values stand in as plausible literals; secrets stay placeholders, as the launcher sees them.
+      const text = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p).includes('Port') ? '6379' : JSON.stringify(p).includes('BootstrapBrokers') ? 'b-1.example:9098' : 'host.example')).join('');
+      const file = /cat > \/etc\/orders\/app.env <<'ORDERS_ENV'\n([\s\S]*?)\nORDERS_ENV/.exec(text);
+      expect([id, file !== null]).toEqual([id, true]);
+      const env = Object.fromEntries(file![1].split('\n').map((line) => /^([A-Z0-9_]+)="(.*)"$/.exec(line)!.slice(1, 3)).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'secret')]));
+      const config = loadConfig(env);
+      expect([id, config.REDIS_PASSWORD, config.CLOUDWATCH_NAMESPACE, config.CACHE, config.DAILY_USERS]).toEqual([id, 'secret', BUSINESS_NAMESPACE, true, true]);
+    }
   });
 
   test('launch templates require IMDSv2 and encrypt every volume', () => {
