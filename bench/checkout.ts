@@ -12,7 +12,7 @@
  *    and so measures the peak again rather than a steady 80%.
  * It prints the service/pgbench ratio (target >= 0.70).
  *
- *   bash scripts/servers/up.sh && npx tsx bench/checkout.ts [--seconds 15] [--connections 16]
+ *   bash scripts/servers/up.sh && npx tsx bench/checkout.ts [--seconds 15] [--connections 16] [--cpu-prof DIR]
  */
 import { spawn, execFile } from 'node:child_process';
 import * as net from 'node:net';
@@ -45,7 +45,7 @@ const arg = (name: string, def: number) => {
 };
 const SECONDS = arg('--seconds', 15);
 const CONNECTIONS = arg('--connections', 16);
-/** Service processes sharing the port (node:cluster), like the app servers behind Nginx. */
+/** Service worker processes sharing the port (PROCESSES, node:cluster), as app servers run one per vCPU. */
 const PROCESSES = arg('--processes', 1);
 /** Share of the peak rate for the paced run (the target is stated at 0.8). */
 const FRACTION = arg('--fraction', 0.8);
@@ -62,6 +62,11 @@ const PREPARED = arg('--pgbench-extended', 0) !== 1;
  */
 const SOCKET = (() => {
   const i = process.argv.indexOf('--socket');
+  return i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
+})();
+/** `--cpu-prof DIR`: the service process writes a V8 CPU profile to DIR when it stops (open it in Chrome DevTools). */
+const CPU_PROF = (() => {
+  const i = process.argv.indexOf('--cpu-prof');
   return i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
 })();
 const PRODUCTS = 20;
@@ -190,9 +195,10 @@ async function paced(url: string, rate: number, seconds: number): Promise<{ ok: 
     return c;
   };
   for (let i = 0; i < CONNECTIONS; i++) idle.push(open());
+  await Promise.all(all.map((c) => new Promise((r) => c.socket.once('connect', r))));
   const start = performance.now();
-  const total = Math.floor(rate * seconds);
   let n = 0;
+  const total = Math.floor(rate * seconds);
   await new Promise<void>((done) => {
     const tick = setInterval(() => {
       const now = performance.now();
@@ -240,8 +246,8 @@ async function main(): Promise<void> {
     const [bundle] = await buildBundles(dir, { entries: ['monolith'] });
     const port = 39000 + Math.floor(Math.random() * 1000);
     // A larger young generation: fewer scavenges per request burst (the recommended NODE_OPTIONS).
-    child = spawn(process.execPath, ['--max-semi-space-size=32', bundle.file], {
-      env: { ...process.env, ORDERS_DB_URL: serviceDbUrl, INVENTORY_DB_URL: serviceDbUrl, USERS_DB_URL: serviceDbUrl, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: String(POOL || Math.ceil(CONNECTIONS / PROCESSES)) },
+    child = spawn(process.execPath, ['--max-semi-space-size=32', ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), bundle.file], {
+      env: { ...process.env, ORDERS_DB_URL: serviceDbUrl, INVENTORY_DB_URL: serviceDbUrl, USERS_DB_URL: serviceDbUrl, PORT: String(port), HOST: '127.0.0.1', RELAY: 'false', CONSUMERS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: String(POOL || Math.ceil(CONNECTIONS / PROCESSES)), PROCESSES: String(PROCESSES), METRICS_PORT: String(port + 1) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const url = `http://127.0.0.1:${port}`;
@@ -273,7 +279,12 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    child?.kill('SIGTERM');
+    if (child && child.exitCode === null) {
+      // A clean stop, so that a CPU profile is written.
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+    }
     await db.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,9 +2,12 @@
  * Starts a process hosting some modules: loads and checks config (exiting with a message
  * per bad variable), serves HTTP, runs the relay and consumers, and stops cleanly on SIGTERM.
  */
+import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
 import { ConfigError, loadConfig, type Config } from './shared/config';
 import { createLogger } from './shared/logger';
 import { Runtime, type ModuleDef } from './shared/runtime';
+import { supervise } from './supervisor';
 
 export function createRuntime(service: string, modules: readonly ModuleDef[], cfg: Config): Runtime {
   const rt = new Runtime(service, cfg, createLogger(service, cfg.LOG_LEVEL));
@@ -24,7 +27,17 @@ export async function main(service: string, modules: readonly ModuleDef[]): Prom
     }
     throw e;
   }
+  if (cfg.PROCESSES !== 1 && cluster.isPrimary) {
+    supervise(service, cfg);
+    return;
+  }
   const rt = createRuntime(service, modules, cfg);
+  if (cluster.isWorker) {
+    // The supervisor (services/supervisor.ts) sums the workers' metrics: constructing an
+    // AggregatorRegistry is what makes prom-client answer its requests in a worker.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([rt.metrics.registry]);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,6 +1,14 @@
 /** Prometheus release the app servers run in agent mode (scrape locally, remote-write to Amazon Managed Prometheus). */
 export const PROMETHEUS_VERSION = '3.5.0';
 
+/**
+ * Where the services' supervisor serves the summed metrics of its workers on an app server
+ * (services/supervisor.ts). App servers run a worker per vCPU (`PROCESSES=auto`): one Node.js
+ * process uses one core, so a 2-vCPU server running one could never reach its scaling target.
+ * Pods run one process each (their CPU is the pod's request), so EKS leaves the default of 1.
+ */
+export const APP_METRICS_PORT = 9464;
+
 /** Node.js major version on the app servers; the container image uses the same. */
 export const NODE_MAJOR = 22;
 
@@ -91,7 +99,7 @@ scrape_configs:
   - job_name: orders
     metrics_path: /metrics
     static_configs:
-      - targets: ["127.0.0.1:${s.port}"]
+      - targets: ["127.0.0.1:${APP_METRICS_PORT}"]
 remote_write:
   - url: "${s.remoteWriteUrl}"
     sigv4:
@@ -135,7 +143,7 @@ unzip -q -o /tmp/bundle.zip -d /opt/orders/app && rm -f /tmp/bundle.zip
 chmod -R a+rX /opt/orders/app
 
 cat > /etc/orders/app.env <<'ORDERS_ENV'
-${environmentFile({ ...s.environment, SECRET_ARNS: s.secretArns })}
+${environmentFile({ ...s.environment, PROCESSES: 'auto', METRICS_PORT: String(APP_METRICS_PORT), SECRET_ARNS: s.secretArns })}
 ORDERS_ENV
 chmod 0640 /etc/orders/app.env && chgrp orders /etc/orders/app.env
 

@@ -70,6 +70,13 @@ export const configSchema = z
     PORT: int(3000, 0, 65535).describe('HTTP port to listen on (0 picks a free port).'),
     HOST: z.string().default('0.0.0.0').describe('Address to bind.'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+    PROCESSES: z
+      .string()
+      .regex(/^(auto|[1-9]\d{0,2})$/, { message: 'must be auto or a whole number from 1 to 999' })
+      .default('1')
+      .transform((v): number | 'auto' => (v === 'auto' ? 'auto' : Number(v)))
+      .describe('Worker processes sharing PORT (node:cluster), each with its own connections; auto: one per CPU. Anything but 1 adds a supervisor that restarts workers and serves their summed /metrics on METRICS_PORT.'),
+    METRICS_PORT: int(9464, 1, 65535).describe('Port of the supervisor\'s /metrics (all workers\' metrics, summed) when PROCESSES is not 1.'),
 
     ORDERS_DB_URL: pgUrl.describe('Orders database (orders, payments, shipments; the shard directory when SHARDING is on).'),
     INVENTORY_DB_URL: pgUrl.describe('Inventory database (stock, reservations, and the product catalogue when CATALOG_STORE=postgres).'),

@@ -39,6 +39,7 @@ export class Metrics {
       name: 'checkout_conversion_ratio',
       help: 'Accepted orders / checkout attempts since start',
       registers: r,
+      aggregator: 'average',
       async collect() {
         const a = (await attempts.get()).values.reduce((s, v) => s + v.value, 0);
         const p = (await placed.get()).values.reduce((s, v) => s + v.value, 0);
@@ -62,6 +63,8 @@ export class Metrics {
       name: 'daily_active_users',
       help: 'Distinct visitors over the last 24 hours, across every instance',
       registers: [this.registry],
+      // Every worker reads the same shared count: a multi-process supervisor keeps one, not the sum.
+      aggregator: 'max',
       async collect() {
         try {
           this.set(await count());

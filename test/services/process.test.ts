@@ -1,7 +1,8 @@
 /** A service process: starts from its entry point, answers, and stops cleanly on SIGTERM. */
 jest.setTimeout(120000);
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -105,4 +106,63 @@ test('launch.js refuses to start a bundle whose secret is missing, naming the va
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   expect(code).toBe(78);
   expect(err).toContain('launch: ORDERS_DB_URL: cannot read secret pg-absent');
+});
+
+test('with PROCESSES=2 a supervisor runs two workers on one port, replaces a killed one, sums their metrics, and stops them on SIGTERM', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workers-'));
+  try {
+    await buildBundles(dir, { entries: ['order'] });
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const supervisor = spawn(process.execPath, [path.join(dir, 'order.mjs')], {
+      env: { ...process.env, ...prepared.env, PROCESSES: '2', METRICS_PORT: String(metricsPort), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', CONSUMERS: 'false', SERVICE_URLS: 'product=http://127.0.0.1:1,inventory=http://127.0.0.1:1,payment=http://127.0.0.1:1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    supervisor.stdout.on('data', (d) => (out += String(d)));
+    supervisor.stderr.on('data', (d) => (out += String(d)));
+    const exited = new Promise<number | null>((resolve) => supervisor.on('exit', (code) => resolve(code)));
+    const workers = () => {
+      try {
+        return execFileSync('pgrep', ['-P', String(supervisor.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    try {
+      await eventually(async () => workers().length === 2 && (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 60000, `two workers ready (output: ${out})`);
+      const first = workers();
+      // A new connection per request, so that the cluster deals them out to both workers.
+      const get = (url: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          http.get(url, { agent: false }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += String(d)));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          }).on('error', reject);
+        });
+      for (let i = 0; i < 40; i++) expect((await get(`http://127.0.0.1:${port}/orders/00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)).status).toBe(404);
+      const notFound = (text: string) => Number(/^http_requests_total\{method="GET",route="\/orders\/:id",status="404",service="order"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+      // Each worker counted a share; the supervisor's /metrics (what Prometheus scrapes) is their sum.
+      const shares = await Promise.all(Array.from({ length: 6 }, async () => notFound((await get(`http://127.0.0.1:${port}/metrics`)).body)));
+      for (const share of shares) expect(share > 0 && share < 40).toBe(true);
+      const summed = (await get(`http://127.0.0.1:${metricsPort}/metrics`)).body;
+      expect(notFound(summed)).toBe(40);
+
+      process.kill(first[0], 'SIGKILL');
+      await eventually(async () => {
+        const now = workers();
+        return now.length === 2 && !now.includes(first[0]) && (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
+      }, 30000, 'a replacement worker');
+      expect(out).toContain('worker exited; starting another');
+
+      supervisor.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(workers()).toEqual([]);
+    } finally {
+      supervisor.kill('SIGKILL');
+      for (const pid of workers()) process.kill(pid, 'SIGKILL');
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

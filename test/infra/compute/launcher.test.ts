@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { renderAppServerScript } from '../../../lib/compute/user-data';
+import { APP_METRICS_PORT, renderAppServerScript } from '../../../lib/compute/user-data';
 
 // The launcher is plain JavaScript shipped beside the bundles.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -77,6 +77,12 @@ describe('the app server boot script', () => {
   test('writes the environment without shell expansion', () => {
     expect(script).toContain("cat > /etc/orders/app.env <<'ORDERS_ENV'");
     expect(script).toContain('ORDERS_DB_URL="postgresql://{{secret:pg-OrdersShard0:password}}@db/orders"');
+  });
+
+  test('runs a worker per vCPU, and the Prometheus agent scrapes their summed metrics from the supervisor', () => {
+    expect(script).toContain('PROCESSES="auto"');
+    expect(script).toContain(`METRICS_PORT="${APP_METRICS_PORT}"`);
+    expect(script).toContain(`- targets: ["127.0.0.1:${APP_METRICS_PORT}"]`);
   });
 
   test('has no Nginx when none fronts the process', () => {

@@ -110,7 +110,8 @@ describe('Kubernetes manifests written for review', () => {
         expect(config.SHARDING).toBe(spec.postgres.instances.filter((i) => i.role === 'orders').length > 1);
         expect(config.ORDER_BUCKETS).toBe(spec.postgres.orderBuckets);
         // The cache's AUTH token, and the namespace the capacity alarm reads.
-        expect([config.REDIS_PASSWORD, config.CLOUDWATCH_NAMESPACE, config.DAILY_USERS]).toEqual(['secret', BUSINESS_NAMESPACE, true]);
+        // One process per pod: the pod's CPU request is what the autoscaler counts.
+        expect([config.REDIS_PASSWORD, config.CLOUDWATCH_NAMESPACE, config.DAILY_USERS, config.PROCESSES]).toEqual(['secret', BUSINESS_NAMESPACE, true, 1]);
       }
     });
 

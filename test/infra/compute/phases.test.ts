@@ -83,7 +83,7 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
       expect([id, file !== null]).toEqual([id, true]);
       const env = Object.fromEntries(file![1].split('\n').map((line) => /^([A-Z0-9_]+)="(.*)"$/.exec(line)!.slice(1, 3)).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'secret')]));
       const config = loadConfig(env);
-      expect([id, config.REDIS_PASSWORD, config.CLOUDWATCH_NAMESPACE, config.CACHE, config.DAILY_USERS]).toEqual([id, 'secret', BUSINESS_NAMESPACE, true, true]);
+      expect([id, config.REDIS_PASSWORD, config.CLOUDWATCH_NAMESPACE, config.CACHE, config.DAILY_USERS, config.PROCESSES]).toEqual([id, 'secret', BUSINESS_NAMESPACE, true, true, 'auto']);
     }
   });
 

@@ -1,0 +1,78 @@
+/**
+ * The supervisor of a multi-process service (PROCESSES other than 1): forks the workers, which
+ * share the service's port through node:cluster, replaces a worker that dies, serves the
+ * workers' metrics summed on METRICS_PORT, and stops them all on SIGTERM.
+ *
+ * One Node.js process runs JavaScript on one core. An app server with two vCPUs running one
+ * process can never pass 50% CPU, so its Auto Scaling target (60%) would never add a server
+ * while requests queue; a worker per vCPU lets the instance use what it has.
+ */
+import cluster from 'node:cluster';
+import * as http from 'node:http';
+import { availableParallelism } from 'node:os';
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from './shared/config';
+import { createLogger } from './shared/logger';
+
+/** A worker that dies is replaced after this delay, doubled for each death in a row up to a minute. */
+const FIRST_RESTART_MS = 1000;
+const MAX_RESTART_MS = 60000;
+/** A worker that lived this long resets the restart delay. */
+const HEALTHY_AFTER_MS = 30000;
+
+export function workerCount(cfg: Config): number {
+  return cfg.PROCESSES === 'auto' ? availableParallelism() : cfg.PROCESSES;
+}
+
+export function supervise(service: string, cfg: Config): void {
+  const log = createLogger(service, cfg.LOG_LEVEL).child({ role: 'supervisor' });
+  const count = workerCount(cfg);
+  const aggregator = new AggregatorRegistry();
+  const started = new Map<number, number>();
+  let delay = FIRST_RESTART_MS;
+  let stopping = false;
+
+  const fork = () => {
+    const worker = cluster.fork();
+    started.set(worker.id, Date.now());
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    const lived = Date.now() - (started.get(worker.id) ?? 0);
+    started.delete(worker.id);
+    if (stopping) {
+      if (started.size === 0) process.exit(0);
+      return;
+    }
+    delay = lived >= HEALTHY_AFTER_MS ? FIRST_RESTART_MS : Math.min(delay * 2, MAX_RESTART_MS);
+    log.error({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker exited; starting another');
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, delay);
+  });
+  for (let i = 0; i < count; i++) fork();
+
+  const metrics = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'ROUTE_NOT_FOUND', message: 'Only GET /metrics is served here' } }));
+      return;
+    }
+    aggregator.clusterMetrics().then(
+      (body) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(body),
+      (err: Error) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${err.message}\n`),
+    );
+  });
+  metrics.listen(cfg.METRICS_PORT, cfg.HOST, () => log.info({ workers: count, metricsPort: cfg.METRICS_PORT }, 'supervising'));
+
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping workers');
+    metrics.close();
+    const force = setTimeout(() => process.exit(1), 20000);
+    force.unref();
+    if (started.size === 0) process.exit(0);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
