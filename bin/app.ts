@@ -11,6 +11,9 @@ import { buildPlatform } from '../lib/platform';
  *   -c phase=NAME      the phase to build (1k, 10k, 30k, 50k, 70k, 1m)
  *   -c shift=PERCENT   optional: the side-by-side step of a move into NAME, keeping the previous
  *                      phase's compute and sending PERCENT of traffic to the new (docs/compute.md)
+ *   -c certificateArn=ARN[,ARN]
+ *                      optional: ACM certificates of the shop's domain, one per region; the
+ *                      1k-10k front door of their region serves HTTPS and redirects HTTP
  */
 function specFromContext(app: App): PhaseSpec {
   const phase = loadPhase(app.node.tryGetContext('phase'));
@@ -28,6 +31,13 @@ function specFromContext(app: App): PhaseSpec {
   return loadPhase(phase.name, { ...PHASES, [phase.name]: step });
 }
 
+function certificatesFromContext(app: App): string[] {
+  const given: unknown = app.node.tryGetContext('certificateArn');
+  if (given === undefined || given === '') return [];
+  if (typeof given !== 'string') throw new Error(`-c certificateArn=${JSON.stringify(given)}: must be one ARN or a comma-separated list`);
+  return given.split(',').map((arn) => arn.trim()).filter(Boolean);
+}
+
 const app = new App();
-buildPlatform(app, specFromContext(app));
+buildPlatform(app, specFromContext(app), { certificateArns: certificatesFromContext(app) });
 addSecurityChecks(app);

@@ -17,6 +17,31 @@ export interface RegionalStacks {
 }
 
 /** Everything one phase deploys, by region. */
+/** Deployment choices that are not part of a phase: they belong to one AWS account. */
+export interface PlatformOptions {
+  /**
+   * ACM certificates of the shop's domain, at most one per region (the region is in the ARN).
+   * The public front door (the 1k-10k load balancer) of a region with one serves HTTPS.
+   */
+  readonly certificateArns?: readonly string[];
+}
+
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/** The certificate of each region, checked against the phase: names the bad value and the rule. */
+export function certificatesByRegion(spec: PhaseSpec, arns: readonly string[]): Map<RegionName, string> {
+  const byRegion = new Map<RegionName, string>();
+  const regions = spec.regions.map((r) => r.region as string);
+  for (const arn of arns) {
+    const region = CERTIFICATE_ARN.exec(arn)?.[1];
+    if (!region) throw new Error(`certificateArn = ${arn}: must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)`);
+    if (!regions.includes(region)) throw new Error(`certificateArn = ${arn}: its region ${region} is not one of phase ${spec.name}'s regions (${regions.join(', ')})`);
+    if (byRegion.has(region as RegionName)) throw new Error(`certificateArn = ${arn}: ${region} already has certificate ${byRegion.get(region as RegionName)}; give one per region`);
+    byRegion.set(region as RegionName, arn);
+  }
+  return byRegion;
+}
+
 export interface Platform {
   readonly spec: PhaseSpec;
   readonly regions: ReadonlyMap<RegionName, RegionalStacks>;
@@ -35,7 +60,8 @@ function regionalStack(region: RegionName, layer: string, description: string) {
  * Builds every stack of a phase under `scope` (the app; tests build one app per phase). Stack IDs and names
  * depend only on the region, so one phase deployed over another updates the same stacks.
  */
-export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
+export function buildPlatform(scope: Construct, spec: PhaseSpec, options: PlatformOptions = {}): Platform {
+  const certificates = certificatesByRegion(spec, options.certificateArns ?? []);
   const regions = new Map<RegionName, RegionalStacks>();
   let databases: DataStack | undefined;
   for (const region of spec.regions) {
@@ -57,6 +83,7 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec): Platform {
       data,
       databases,
       telemetry: telemetry.telemetry,
+      certificateArn: certificates.get(region.region),
     });
     const m = place('monitoring', 'Order platform alarms and dashboard');
     const monitoring = new MonitoringStack(scope, m.id, { ...m.props, spec, region, compute, data, telemetry: telemetry.telemetry });

@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { PhaseSpec } from '../phases';
 import { addSecurityChecks } from './nag';
-import { buildPlatform } from './platform';
+import { PlatformOptions, buildPlatform } from './platform';
 
 /** Where a phase's assembly is written below the output folder of {@link synthesizePhases}. */
 export function phaseOutdir(outdir: string, phase: string): string {
@@ -16,11 +16,11 @@ export function phaseOutdir(outdir: string, phase: string): string {
  * phases in one process is several times faster than one CLI run each. `context` carries
  * cdk.json's feature flags. Returns each phase's assembly by phase name.
  */
-export function synthesizePhases(outdir: string, specs: readonly PhaseSpec[], context: Record<string, unknown>): Map<string, CloudAssembly> {
+export function synthesizePhases(outdir: string, specs: readonly PhaseSpec[], context: Record<string, unknown>, options: PlatformOptions = {}): Map<string, CloudAssembly> {
   const assemblies = new Map<string, CloudAssembly>();
   for (const spec of specs) {
     const app = new App({ outdir: phaseOutdir(outdir, spec.name), context });
-    buildPlatform(app, spec);
+    buildPlatform(app, spec, options);
     addSecurityChecks(app);
     assemblies.set(spec.name, app.synth());
   }

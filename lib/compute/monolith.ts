@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
@@ -21,6 +21,11 @@ export interface MonolithProps {
   readonly environment: AppEnvironment;
   readonly telemetry: Telemetry;
   readonly accessLogs: AccessLogBucket;
+  /**
+   * ACM certificate (in this region) of the shop's domain. With it the front door serves HTTPS on
+   * 443 and redirects HTTP to it; without it, it serves HTTP only and synthesis warns.
+   */
+  readonly certificateArn?: string;
 }
 
 /**
@@ -58,13 +63,15 @@ export class Monolith extends Construct {
       nginxConfig: this.nginxConfig,
     });
 
+    const https = props.certificateArn !== undefined;
     const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
-      description: 'Public load balancer of the app servers: HTTP from the internet',
+      description: `Public load balancer of the app servers: ${https ? 'HTTPS, and HTTP to redirect,' : 'HTTP'} from the internet`,
       allowAllOutbound: false,
     });
-    lbSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP from the internet');
-    acknowledge(lbSecurityGroup, 'EC23', 'The public front door of the shop: it must accept HTTP from any address; only the load balancer is exposed.');
+    lbSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), https ? 'HTTP from the internet, redirected to HTTPS' : 'HTTP from the internet');
+    if (https) lbSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
+    acknowledge(lbSecurityGroup, 'EC23', 'The public front door of the shop: it must accept connections from any address; only the load balancer is exposed.');
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -77,11 +84,33 @@ export class Monolith extends Construct {
     this.loadBalancer.logAccessLogs(props.accessLogs.bucket, 'monolith');
 
     this.targetGroup = this.fleet.targetGroup('PublicTargets', this.loadBalancer);
-    this.loadBalancer.addListener('Http', {
-      port: 80,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      open: false,
-      defaultAction: elbv2.ListenerAction.forward([this.targetGroup]),
-    });
+    if (https) {
+      this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn!)],
+        // TLS 1.3 and 1.2 with forward-secret ciphers only.
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: false,
+        defaultAction: elbv2.ListenerAction.forward([this.targetGroup]),
+      });
+      this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+    } else {
+      this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultAction: elbv2.ListenerAction.forward([this.targetGroup]),
+      });
+      Annotations.of(this).addWarningV2(
+        'orders:plain-http-front-door',
+        'The front door serves plain HTTP: pass the ACM certificate of the shop\'s domain in this region with -c certificateArn=arn:aws:acm:REGION:ACCOUNT:certificate/ID (or in cdk.json) to serve HTTPS and redirect HTTP.',
+      );
+    }
   }
 }

@@ -24,6 +24,8 @@ export interface ComputeStackProps extends StackProps {
   /** The data stack holding PostgreSQL and DocumentDB. */
   readonly databases: DataStack;
   readonly telemetry: Telemetry;
+  /** The ACM certificate of the public front door in this region, if any. */
+  readonly certificateArn?: string;
 }
 
 /**
@@ -59,7 +61,7 @@ export class ComputeStack extends Stack {
     const common = { vpc, appTier, bundle: this.bundle, environment: this.appEnvironment, telemetry };
 
     this.monolith = compute.monolith
-      ? new Monolith(this, 'Monolith', { ...common, spec: compute.monolith, vpcCidr: props.region.vpcCidr, accessLogs })
+      ? new Monolith(this, 'Monolith', { ...common, spec: compute.monolith, vpcCidr: props.region.vpcCidr, accessLogs, certificateArn: props.certificateArn })
       : undefined;
 
     if (this.monolith) {

@@ -39,6 +39,12 @@ describe('the CDK app (bin/app.ts)', () => {
     expect(run.stderr).toContain('-c shift applies to a move into a phase; 1k is the first phase');
   });
 
+  test('a certificate that is not an ACM ARN fails, naming the value and the rule', () => {
+    const run = runApp({ phase: '1k', certificateArn: 'shop.example.com' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('certificateArn = shop.example.com: must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)');
+  });
+
   test('phase 50k with shift=10 synthesizes the side-by-side step: EC2 services and EKS both present', () => {
     const run = runApp({ phase: '50k', shift: '10' });
     expect(run.stderr).not.toMatch(/Error/);
