@@ -63,7 +63,8 @@ export class Monolith extends Construct {
       nginxConfig: this.nginxConfig,
     });
 
-    const https = props.certificateArn !== undefined;
+    const certificateArn = props.certificateArn;
+    const https = certificateArn !== undefined;
     const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
       description: `Public load balancer of the app servers: ${https ? 'HTTPS, and HTTP to redirect,' : 'HTTP'} from the internet`,
@@ -84,11 +85,11 @@ export class Monolith extends Construct {
     this.loadBalancer.logAccessLogs(props.accessLogs.bucket, 'monolith');
 
     this.targetGroup = this.fleet.targetGroup('PublicTargets', this.loadBalancer);
-    if (https) {
+    if (certificateArn !== undefined) {
       this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn!)],
+        certificates: [elbv2.ListenerCertificate.fromArn(certificateArn)],
         // TLS 1.3 and 1.2 with forward-secret ciphers only.
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,

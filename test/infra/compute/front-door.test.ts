@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
 import { PHASES } from '../../../phases';
 import { certificatesByRegion } from '../../../lib/platform';
 import { regionalStackName } from '../../../lib/naming';
@@ -49,7 +50,7 @@ describe('without a certificate', () => {
     const stack = phaseAssembly('1k').getStackByName(COMPUTE);
     const listeners = ofType(stack.template.Resources as Resources, 'AWS::ElasticLoadBalancingV2::Listener');
     expect(listeners.map((l) => [l.Properties.Port, l.Properties.Protocol])).toEqual([[80, 'HTTP']]);
-    const warnings = stack.messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    const warnings = stack.messages.filter((m) => m.level === SynthesisMessageLevel.WARNING).map((m) => (typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data)));
     expect(warnings.some((w) => w.includes('The front door serves plain HTTP: pass the ACM certificate') && w.includes('-c certificateArn='))).toBe(true);
   });
 });
