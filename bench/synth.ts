@@ -18,7 +18,9 @@ function seconds(run: () => void): number {
 }
 
 const cdk = path.join(ROOT, 'node_modules/.bin/cdk');
-const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bench-${tag}-`));
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
+const tmp = (tag: string) => fs.mkdtempSync(path.join(scratch, `${tag}-`));
 const cli = (args: string[]) => execFileSync(cdk, ['synth', '--quiet', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
 
 const floor = seconds(() => cli(['--app', 'node --import tsx bench/floor-app.ts', '-o', tmp('floor')]));

@@ -17,7 +17,10 @@ const program = new Command()
   .option('--lines', 'list every priced resource')
   .action((names: string[], options: { lines?: boolean }) => {
     const specs = (names.length ? names : [...PHASE_NAMES]).map((name) => loadPhase(name));
-    const assemblies = synthesizePhases(fs.mkdtempSync(path.join(os.tmpdir(), 'cost-')), specs, cdkJsonContext());
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-'));
+    const assemblies = synthesizePhases(outdir, specs, cdkJsonContext());
+    // The templates are read below; the folder (with a copy of the service bundles per phase) is not kept.
+    process.on('exit', () => fs.rmSync(outdir, { recursive: true, force: true }));
     const categories: CostCategory[] = ['databases', 'documentdb', 'cache', 'kafka', 'compute', 'network', 'security'];
     const usd = (n: number) => `$${Math.round(n).toLocaleString('en-US')}`;
     console.log(`| phase | ${categories.join(' | ')} | total | budget | headroom |`);

@@ -23,6 +23,7 @@ const program = new Command()
     const from = loadPhase(fromName);
     const to = loadPhase(toName);
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
+    process.on('exit', () => fs.rmSync(outdir, { recursive: true, force: true }));
     const assemblies = synthesizePhases(outdir, from.name === to.name ? [from] : [from, to], cdkJsonContext());
     const templates = (name: string) => ({ phase: name, stacks: new Map(assemblies.get(name)!.stacks.map((s) => [s.stackName, s.template])) });
     const review = reviewUpgrade(templates(from.name), templates(to.name));
