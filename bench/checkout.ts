@@ -12,11 +12,16 @@
  *    and so measures the peak again rather than a steady 80%.
  * It prints the service/pgbench ratio (target >= 0.70).
  *
+ * `--pin`: PostgreSQL (primary and replica, every process) runs on CPU 0, and everything else
+ * (pgbench's client, the service, the load generator) on CPU 1, as in AWS where the database
+ * has its own machine. Without it all of them share every core, and the service's run gives
+ * PostgreSQL less CPU than pgbench's run did.
+ *
  *   bash scripts/servers/up.sh && npx tsx bench/checkout.ts [--seconds 15] [--connections 16] [--cpu-prof DIR]
  */
 import { spawn, execFile } from 'node:child_process';
 import * as net from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +29,7 @@ import { Client } from 'pg';
 import { buildBundles } from '../services/build';
 import { migrate } from '../services/tools/migrate-lib';
 import { INSERT_ORDER_SQL } from '../services/order/repository';
-import { PG_PRIMARY, createTestDatabase, waitForServers } from '../test/support/servers';
+import { PG_PRIMARY, SERVERS_DIR, createTestDatabase, waitForServers } from '../test/support/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
@@ -69,7 +74,24 @@ const CPU_PROF = (() => {
   const i = process.argv.indexOf('--cpu-prof');
   return i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
 })();
+const PIN = process.argv.includes('--pin');
 const PRODUCTS = 20;
+
+/** Every process of the local PostgreSQL servers (postmasters and their children). */
+async function postgresProcesses(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const server of ['primary', 'replica']) {
+    const postmaster = Number(readFileSync(path.join(SERVERS_DIR, 'pg', server, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = await run('pgrep', ['-P', String(postmaster)]).then((r) => r.stdout.split('\n').filter(Boolean).map(Number), () => []);
+    pids.push(postmaster, ...children);
+  }
+  return pids;
+}
+
+/** Sets the CPU affinity of processes (and all their threads); new backends inherit their postmaster's. */
+async function pin(pids: number[], cpus: string): Promise<void> {
+  for (const pid of pids) await run('taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+}
 
 /** The checkout request and the pgbench script that sends the same SQL. */
 function pgbenchScript(): string {
@@ -229,7 +251,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-checkout-'));
   const db = await createTestDatabase('bench_checkout');
   let child: ReturnType<typeof spawn> | undefined;
+  const allCpus = `0-${os.cpus().length - 1}`;
   try {
+    if (PIN) {
+      if (os.cpus().length < 2) throw new Error('--pin needs at least 2 CPUs');
+      await pin(await postgresProcesses(), '0');
+      // This process (the load generator) and its children (pgbench, the service) on CPU 1.
+      await pin([process.pid], '1');
+    }
     for (const role of ['orders', 'inventory', 'users'] as const) await migrate(db.url, role);
     const c = new Client({ connectionString: db.url });
     await c.connect();
@@ -275,7 +304,7 @@ async function main(): Promise<void> {
       `service at ${(FRACTION * 100).toFixed(0)}% of peak (paced):       ${rate80.toFixed(0)} orders/s   p50 ${at80.p50} ms   p99 ${at80.p99} ms   failed ${at80.failed}`,
       `ratio service/pgbench:                 ${ratio.toFixed(2)}   (target >= 0.70: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,
       `p99 at ${(FRACTION * 100).toFixed(0)}% of peak:                    ${at80.p99} ms   (target at 80%: < 50 ms: ${FRACTION !== 0.8 ? 'n/a' : at80.p99 < 50 ? 'met' : 'NOT met'})`,
-      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${PROCESSES} service process(es) with ${POOL || Math.ceil(CONNECTIONS / PROCESSES)} database connections each, ${CONNECTIONS} client connections, ${SECONDS} s runs, PostgreSQL over ${SOCKET ? 'its Unix socket' : 'loopback TCP'}`,
+      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${PROCESSES} service process(es) with ${POOL || Math.ceil(CONNECTIONS / PROCESSES)} database connections each, ${CONNECTIONS} client connections, ${SECONDS} s runs, PostgreSQL over ${SOCKET ? 'its Unix socket' : 'loopback TCP'}${PIN ? '; PostgreSQL pinned to CPU 0, pgbench, the service and the load generator to CPU 1' : ''}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
@@ -287,6 +316,7 @@ async function main(): Promise<void> {
     }
     await db.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+    if (PIN) await pin(await postgresProcesses(), allCpus).catch(() => undefined);
   }
 }
 

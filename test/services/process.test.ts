@@ -28,26 +28,31 @@ const freePort = () =>
     });
   });
 
+/** Services these processes call but never reach in these tests. */
+const UNREACHED = 'product=http://127.0.0.1:1,inventory=http://127.0.0.1:1,payment=http://127.0.0.1:1';
+
+/** A service process whose output is collected and whose exit code can be awaited. */
+function start(args: string[], env: Record<string, string | undefined>, cwd: string) {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', SERVICE_URLS: UNREACHED, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { child, out: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
+  child.stdout.on('data', (d) => (proc.out += String(d)));
+  child.stderr.on('data', (d) => (proc.out += String(d)));
+  return proc;
+}
+
 test('the order service entry starts, is ready, logs JSON, and exits 0 on SIGTERM', async () => {
   const root = path.resolve(__dirname, '..', '..');
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'services/entry/order.ts'], {
-    cwd: root,
-    env: { ...process.env, ...prepared.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', SERVICE_URLS: 'product=http://127.0.0.1:1,inventory=http://127.0.0.1:1,payment=http://127.0.0.1:1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const proc = start([path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'services/entry/order.ts'], { ...prepared.env, PORT: String(port) }, root);
+  const { child } = proc;
   try {
     await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 60000, 'ready');
-    await eventually(() => Promise.resolve(out.includes('"msg":"workers started"')), 60000, 'workers started');
-    const line = out.split('\n').find((l) => l.includes('"msg":"listening"'))!;
+    await eventually(() => Promise.resolve(proc.out.includes('"msg":"workers started"')), 60000, 'workers started');
+    const line = proc.out.split('\n').find((l) => l.includes('"msg":"listening"'))!;
     expect(JSON.parse(line)).toMatchObject({ level: 30, service: 'order', msg: 'listening' });
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(out).toContain('"msg":"stopping"');
+    expect(await proc.exited).toBe(0);
+    expect(proc.out).toContain('"msg":"stopping"');
   } finally {
     child.kill('SIGKILL');
   }
@@ -69,24 +74,17 @@ test('the delivered bundle, started by launch.js with the database password from
       env[key] = env[key].replace(`:${url.password}@`, ':{{secret:pg-local:password}}@');
     }
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(dir, 'launch.js'), 'services/order.mjs'], {
-      cwd: dir,
-      env: { ...process.env, ...env, SECRETS_DIR: secrets, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', SERVICE_URLS: 'product=http://127.0.0.1:1,inventory=http://127.0.0.1:1,payment=http://127.0.0.1:1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (out += String(d)));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const proc = start([path.join(dir, 'launch.js'), 'services/order.mjs'], { ...env, SECRETS_DIR: secrets, PORT: String(port) }, dir);
+    const { child } = proc;
     try {
       const ready = await eventually(async () => {
         const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
         return r?.status === 200 ? ((await r.json()) as { checks: Record<string, string> }) : undefined;
-      }, 60000, `ready (output so far: ${out})`);
+      }, 60000, 'ready');
       expect(Object.values(ready.checks).every((c) => c === 'ok')).toBe(true);
       expect(Object.keys(ready.checks).length).toBeGreaterThan(0);
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await proc.exited).toBe(0);
     } finally {
       child.kill('SIGKILL');
     }
@@ -113,14 +111,8 @@ test('with PROCESSES=2 a supervisor runs two workers on one port, replaces a kil
   try {
     await buildBundles(dir, { entries: ['order'] });
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const supervisor = spawn(process.execPath, [path.join(dir, 'order.mjs')], {
-      env: { ...process.env, ...prepared.env, PROCESSES: '2', METRICS_PORT: String(metricsPort), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', CONSUMERS: 'false', SERVICE_URLS: 'product=http://127.0.0.1:1,inventory=http://127.0.0.1:1,payment=http://127.0.0.1:1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    supervisor.stdout.on('data', (d) => (out += String(d)));
-    supervisor.stderr.on('data', (d) => (out += String(d)));
-    const exited = new Promise<number | null>((resolve) => supervisor.on('exit', (code) => resolve(code)));
+    const proc = start([path.join(dir, 'order.mjs')], { ...prepared.env, PROCESSES: '2', METRICS_PORT: String(metricsPort), PORT: String(port), CONSUMERS: 'false' }, dir);
+    const supervisor = proc.child;
     const workers = () => {
       try {
         return execFileSync('pgrep', ['-P', String(supervisor.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
@@ -129,7 +121,7 @@ test('with PROCESSES=2 a supervisor runs two workers on one port, replaces a kil
       }
     };
     try {
-      await eventually(async () => workers().length === 2 && (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 60000, `two workers ready (output: ${out})`);
+      await eventually(async () => workers().length === 2 && (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 60000, 'two workers ready');
       const first = workers();
       // A new connection per request, so that the cluster deals them out to both workers.
       const get = (url: string) =>
@@ -153,10 +145,10 @@ test('with PROCESSES=2 a supervisor runs two workers on one port, replaces a kil
         const now = workers();
         return now.length === 2 && !now.includes(first[0]) && (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
       }, 30000, 'a replacement worker');
-      expect(out).toContain('worker exited; starting another');
+      expect(proc.out).toContain('worker exited; starting another');
 
       supervisor.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await proc.exited).toBe(0);
       expect(workers()).toEqual([]);
     } finally {
       supervisor.kill('SIGKILL');

@@ -7,19 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LEASE_DIR, STARTED_MARKER, readStarted } from './global-setup';
 import { REPO_ROOT, ServerName } from './servers';
-import { closeScratch } from './scratch';
+import { alive, closeScratch } from './scratch';
 
 /** Dependants first: the replica streams from the primary. */
 const STOP_ORDER: readonly ServerName[] = ['ferretdb', 'kafka', 'redis-cluster', 'redis-standalone', 'replica', 'postgres'];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export default function globalTeardown(): void {
   closeScratch();

@@ -13,7 +13,8 @@ const SCRATCH = 'ORDER_PLATFORM_SCRATCH';
 const OUTER_TMPDIR = 'ORDER_PLATFORM_OUTER_TMPDIR';
 const PREFIX = 'order-platform-test-';
 
-function alive(pid: number): boolean {
+/** Whether a process is running (signal 0 reaches it, or it exists under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
