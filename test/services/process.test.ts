@@ -33,7 +33,7 @@ const UNREACHED = 'product=http://127.0.0.1:1,inventory=http://127.0.0.1:1,payme
 
 /** A service process whose output is collected and whose exit code can be awaited. */
 function start(args: string[], env: Record<string, string | undefined>, cwd: string) {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', SERVICE_URLS: UNREACHED, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, HOST: '127.0.0.1', SERVICE_URLS: UNREACHED, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = { child, out: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
   child.stdout.on('data', (d) => (proc.out += String(d)));
   child.stderr.on('data', (d) => (proc.out += String(d)));
