@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import { AppError, isAppError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { visitorOf } from './visitors';
+import { INTERNAL_CALL_HEADER, visitorOf } from './visitors';
 
 export interface ReadinessCheck {
   name: string;
@@ -18,7 +18,7 @@ export interface ServerOptions {
   metrics: Metrics;
   readiness: ReadinessCheck[];
   bodyLimitBytes?: number;
-  /** Called with the visitor of every request but the health and metrics probes (see visitors.ts). */
+  /** Called with the visitor of every request but the probes and calls between services (see visitors.ts). */
   onVisitor?: (visitor: string) => void;
 }
 
@@ -55,7 +55,7 @@ export function createServer(o: ServerOptions): FastifyInstance {
   if (onVisitor) {
     const probes = new Set(['/healthz', '/readyz', '/metrics']);
     app.addHook('onRequest', (req, _reply, done) => {
-      if (!probes.has(req.url)) onVisitor(visitorOf(req.headers, req.socket.remoteAddress ?? 'unknown'));
+      if (!probes.has(req.url) && req.headers[INTERNAL_CALL_HEADER] === undefined) onVisitor(visitorOf(req.headers, req.socket.remoteAddress ?? 'unknown'));
       done();
     });
   }

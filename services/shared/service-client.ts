@@ -6,6 +6,7 @@
 import CircuitBreaker from 'opossum';
 import { AppError } from './errors';
 import type { Metrics } from './metrics';
+import { INTERNAL_CALL_HEADER } from './visitors';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -87,7 +88,8 @@ export class ServiceClient {
   }
 
   private async attempt(c: Call): Promise<ClientAnswer> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    // The callee does not count this request as a visitor's (services/shared/visitors.ts).
+    const headers: Record<string, string> = { accept: 'application/json', [INTERNAL_CALL_HEADER]: '1' };
     if (c.body !== undefined) headers['content-type'] = 'application/json';
     if (c.idempotencyKey) headers['idempotency-key'] = c.idempotencyKey;
     const res = await fetch(this.o.baseUrl + c.path, {

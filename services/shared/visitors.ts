@@ -4,7 +4,7 @@
  *
  * A visitor is the `X-Visitor-Id` header the storefront sends from its first-party cookie, or,
  * without it, the client's address (the first `X-Forwarded-For` hop that the load balancer or
- * Nginx adds). Requests record visitors in memory; once a second one PFADD per hour key sends
+ * Nginx adds). Probes and calls between services are not visitors. Requests record visitors in memory; once a second one PFADD per hour key sends
  * them, so the cost per request is a Set insert. This is the figure the capacity alarm compares
  * with the phase's daily users.
  */
@@ -79,6 +79,9 @@ export class DailyVisitors {
     await this.flush();
   }
 }
+
+/** Marks a call from one service to another: it is not a visitor (services/shared/service-client.ts sets it). */
+export const INTERNAL_CALL_HEADER = 'x-orders-internal-call';
 
 /** The visitor a request belongs to: its X-Visitor-Id, else the client's first forwarded address, else the peer. */
 export function visitorOf(headers: Record<string, string | string[] | undefined>, peer: string): string {

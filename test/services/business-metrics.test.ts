@@ -130,11 +130,13 @@ describe('the services count their visitors and publish the business metrics', (
     process.env = saved;
   });
 
-  test('requests record their visitors (not the probes); orders and daily users reach CloudWatch when the process stops', async () => {
+  test('requests record their visitors (not the probes, not calls between services); orders and daily users reach CloudWatch when the process stops', async () => {
     for (const visitor of ['alice', 'bob', 'carol']) {
       for (let i = 0; i < 3; i++) expect((await s.inject({ method: 'GET', url: '/products/bm-1', headers: { 'x-visitor-id': visitor } })).statusCode).toBe(200);
     }
     for (let i = 0; i < 20; i++) await s.inject({ method: 'GET', url: '/healthz', headers: { 'x-visitor-id': `probe-${i}` } });
+    // Calls from other services (ServiceClient marks them) are not visitors either.
+    for (let i = 0; i < 5; i++) await s.inject({ method: 'GET', url: '/products/bm-1', headers: { 'x-visitor-id': `service-${i}`, 'x-orders-internal-call': '1' } });
     const first = await post(s, checkout('bm-customer', [{ productId: 'bm-1', quantity: 2 }]), 'bm-key-00001');
     const second = await post(s, checkout('bm-customer', [{ productId: 'bm-1', quantity: 1 }]), 'bm-key-00002');
     expect([first.status, second.status]).toEqual([201, 201]);

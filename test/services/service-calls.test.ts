@@ -67,6 +67,8 @@ describe('ServiceClient', () => {
     await expect(c.post('/p', { a: 1 }, 'key-123')).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
     expect(s.calls()).toBe(4);
     expect(s.headers.slice(1).map((h) => h['idempotency-key'])).toEqual(['key-123', 'key-123', 'key-123']);
+    // Marked as a call between services, so the callee does not count a visitor.
+    expect(s.headers.every((h) => h['x-orders-internal-call'] === '1')).toBe(true);
     await s.close();
   });
 
