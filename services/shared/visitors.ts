@@ -4,9 +4,9 @@
  *
  * A visitor is the `X-Visitor-Id` header the storefront sends from its first-party cookie, or,
  * without it, the client's address (the first `X-Forwarded-For` hop that the load balancer or
- * Nginx adds). Probes and calls between services are not visitors. Requests record visitors in memory; once a second one PFADD per hour key sends
- * them, so the cost per request is a Set insert. This is the figure the capacity alarm compares
- * with the phase's daily users.
+ * Nginx adds). Probes and calls between services are not visitors. Requests record visitors
+ * in memory; once a second one PFADD per hour key sends them, so the cost per request is a Set
+ * insert. This is the figure the capacity alarm compares with the phase's daily users.
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger';
