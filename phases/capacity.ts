@@ -79,10 +79,14 @@ function vcpus(instanceType: string): number {
   return n;
 }
 
-/** The most requests per second each service can serve in one region, and how many processes it may run. */
+/**
+ * The most requests per second each service can serve in one region, how many processes it may
+ * run (each with its own database pools), and how many of them consume from Kafka.
+ */
 interface ServiceCapacity {
   readonly rps: number;
   readonly maxProcesses: number;
+  readonly maxConsumers: number;
 }
 
 /** What the phase's compute can serve in one region, by service (the kind that carries traffic last in the move). */
@@ -92,17 +96,23 @@ function serviceCapacity(spec: PhaseSpec): Record<ServiceName, ServiceCapacity> 
   for (const name of SERVICE_NAMES) {
     if (eks) {
       const pods = eks.services.find((s) => s.name === name)!;
-      result[name] = { rps: pods.maxReplicas * (pods.cpuMillis / 1000) * RPS_PER_VCPU * (pods.targetCpuPercent / 100), maxProcesses: pods.maxReplicas };
+      result[name] = { rps: pods.maxReplicas * (pods.cpuMillis / 1000) * RPS_PER_VCPU * (pods.targetCpuPercent / 100), maxProcesses: pods.maxReplicas, maxConsumers: pods.maxReplicas };
     } else if (ec2Services) {
       const fleet = ec2Services.services.find((s) => s.name === name)!.fleet;
-      result[name] = { rps: fleet.maxInstances * vcpus(fleet.instanceType) * RPS_PER_VCPU * (fleet.targetCpuPercent / 100), maxProcesses: fleet.maxInstances };
+      // App servers run a worker process per vCPU (PROCESSES=auto), each with its own pools;
+      // only the first consumes from Kafka (services/supervisor.ts).
+      result[name] = {
+        rps: fleet.maxInstances * vcpus(fleet.instanceType) * RPS_PER_VCPU * (fleet.targetCpuPercent / 100),
+        maxProcesses: fleet.maxInstances * vcpus(fleet.instanceType),
+        maxConsumers: fleet.maxInstances,
+      };
     } else if (monolith) {
       // Every module shares the monolith's servers: each gets its share of the fleet's capacity.
       const fleet = monolith.fleet;
       const fleetRps = fleet.maxInstances * vcpus(fleet.instanceType) * RPS_PER_VCPU * (fleet.targetCpuPercent / 100);
-      result[name] = { rps: fleetRps * SERVICE_TRAFFIC_SHARE[name], maxProcesses: fleet.maxInstances };
+      result[name] = { rps: fleetRps * SERVICE_TRAFFIC_SHARE[name], maxProcesses: fleet.maxInstances * vcpus(fleet.instanceType), maxConsumers: fleet.maxInstances };
     } else {
-      result[name] = { rps: 0, maxProcesses: 0 };
+      result[name] = { rps: 0, maxProcesses: 0, maxConsumers: 0 };
     }
   }
   return result;
@@ -152,7 +162,7 @@ export function capacity(spec: PhaseSpec): CapacityReport {
     ordersShardConnections: { peak: services.order.maxProcesses * DB_POOL_PER_PROCESS, max: rdsMaxConnections(shard.instanceClass) },
     partitions: {
       perTopic: Math.min(...spec.streaming.topics.map((topic) => topic.partitions)),
-      maxConsumers: Math.max(...SERVICE_NAMES.map((name) => services[name].maxProcesses)),
+      maxConsumers: Math.max(...SERVICE_NAMES.map((name) => services[name].maxConsumers)),
       perBroker: partitionsPerBroker(spec),
     },
   };

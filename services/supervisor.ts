@@ -6,6 +6,10 @@
  * One Node.js process runs JavaScript on one core. An app server with two vCPUs running one
  * process can never pass 50% CPU, so its Auto Scaling target (60%) would never add a server
  * while requests queue; a worker per vCPU lets the instance use what it has.
+ *
+ * The first worker is a whole process (HTTP, the outbox relay and the Kafka consumers); the
+ * others serve HTTP only. A server thus adds one member to each consumer group, as the
+ * partition counts are planned for (phases/capacity.ts), and one relay.
  */
 import cluster from 'node:cluster';
 import * as http from 'node:http';
@@ -20,6 +24,9 @@ const MAX_RESTART_MS = 60000;
 /** A worker that lived this long resets the restart delay. */
 const HEALTHY_AFTER_MS = 30000;
 
+/** `all`: HTTP, relay and consumers as configured; `http`: HTTP only. */
+type Role = 'all' | 'http';
+
 export function workerCount(cfg: Config): number {
   return cfg.PROCESSES === 'auto' ? availableParallelism() : cfg.PROCESSES;
 }
@@ -28,28 +35,29 @@ export function supervise(service: string, cfg: Config): void {
   const log = createLogger(service, cfg.LOG_LEVEL).child({ role: 'supervisor' });
   const count = workerCount(cfg);
   const aggregator = new AggregatorRegistry();
-  const started = new Map<number, number>();
+  const started = new Map<number, { at: number; role: Role }>();
   let delay = FIRST_RESTART_MS;
   let stopping = false;
 
-  const fork = () => {
-    const worker = cluster.fork();
-    started.set(worker.id, Date.now());
+  const fork = (role: Role) => {
+    const worker = cluster.fork(role === 'http' ? { RELAY: 'false', CONSUMERS: 'false' } : {});
+    started.set(worker.id, { at: Date.now(), role });
   };
   cluster.on('exit', (worker, code, signal) => {
-    const lived = Date.now() - (started.get(worker.id) ?? 0);
+    const { at, role } = started.get(worker.id) ?? { at: 0, role: 'http' as Role };
+    const lived = Date.now() - at;
     started.delete(worker.id);
     if (stopping) {
       if (started.size === 0) process.exit(0);
       return;
     }
     delay = lived >= HEALTHY_AFTER_MS ? FIRST_RESTART_MS : Math.min(delay * 2, MAX_RESTART_MS);
-    log.error({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker exited; starting another');
+    log.error({ pid: worker.process.pid, role, code, signal, restartInMs: delay }, 'worker exited; starting another');
     setTimeout(() => {
-      if (!stopping) fork();
+      if (!stopping) fork(role);
     }, delay);
   });
-  for (let i = 0; i < count; i++) fork();
+  for (let i = 0; i < count; i++) fork(i === 0 ? 'all' : 'http');
 
   const metrics = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {

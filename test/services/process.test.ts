@@ -106,12 +106,12 @@ test('launch.js refuses to start a bundle whose secret is missing, naming the va
   expect(err).toContain('launch: ORDERS_DB_URL: cannot read secret pg-absent');
 });
 
-test('with PROCESSES=2 a supervisor runs two workers on one port, replaces a killed one, sums their metrics, and stops them on SIGTERM', async () => {
+test('with PROCESSES=2 a supervisor runs two workers on one port (one of them consuming), replaces a killed one in its role, sums their metrics, and stops them on SIGTERM', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workers-'));
   try {
     await buildBundles(dir, { entries: ['order'] });
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const proc = start([path.join(dir, 'order.mjs')], { ...prepared.env, PROCESSES: '2', METRICS_PORT: String(metricsPort), PORT: String(port), CONSUMERS: 'false' }, dir);
+    const proc = start([path.join(dir, 'order.mjs')], { ...prepared.env, PROCESSES: '2', METRICS_PORT: String(metricsPort), PORT: String(port) }, dir);
     const supervisor = proc.child;
     const workers = () => {
       try {
@@ -140,11 +140,17 @@ test('with PROCESSES=2 a supervisor runs two workers on one port, replaces a kil
       const summed = (await get(`http://127.0.0.1:${metricsPort}/metrics`)).body;
       expect(notFound(summed)).toBe(40);
 
-      process.kill(first[0], 'SIGKILL');
+      // The first worker runs the relay and the consumers; the other serves HTTP only.
+      const httpOnly = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('CONSUMERS=false');
+      const consuming = first.filter((pid) => !httpOnly(pid));
+      expect(consuming).toHaveLength(1);
+
+      process.kill(consuming[0], 'SIGKILL');
       await eventually(async () => {
         const now = workers();
-        return now.length === 2 && !now.includes(first[0]) && (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
+        return now.length === 2 && !now.includes(consuming[0]) && (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
       }, 30000, 'a replacement worker');
+      expect(workers().filter((pid) => !httpOnly(pid))).toHaveLength(1);
       expect(proc.out).toContain('worker exited; starting another');
 
       supervisor.kill('SIGTERM');
