@@ -69,6 +69,12 @@ export function supervise(service: string, cfg: Config): void {
       (err: Error) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${err.message}\n`),
     );
   });
+  metrics.on('error', (err) => {
+    // Such as the port being taken: say so and stop, so that systemd restarts the whole service.
+    log.fatal({ err, metricsPort: cfg.METRICS_PORT }, 'cannot serve the workers\' metrics');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    process.exit(1);
+  });
   metrics.listen(cfg.METRICS_PORT, cfg.HOST, () => log.info({ workers: count, metricsPort: cfg.METRICS_PORT }, 'supervising'));
 
   const stop = (signal: string) => {

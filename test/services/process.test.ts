@@ -164,3 +164,28 @@ test('with PROCESSES=2 a supervisor runs two workers on one port (one of them co
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a supervisor whose metrics port is taken stops with a message, leaving no worker behind', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workers-busy-'));
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  try {
+    await buildBundles(dir, { entries: ['order'] });
+    const metricsPort = (taken.address() as net.AddressInfo).port;
+    const proc = start([path.join(dir, 'order.mjs')], { ...prepared.env, PROCESSES: '2', METRICS_PORT: String(metricsPort), PORT: String(await freePort()), CONSUMERS: 'false' }, dir);
+    expect(await proc.exited).toBe(1);
+    expect(proc.out).toContain("cannot serve the workers' metrics");
+    const noWorkerLeft = () => {
+      try {
+        execFileSync('pgrep', ['-f', path.join(dir, 'order.mjs')]);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await eventually(() => Promise.resolve(noWorkerLeft()), 15000, 'no worker left');
+  } finally {
+    taken.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
