@@ -1,5 +1,5 @@
 /**
- * Bundles each service entry point into one file with esbuild (dist/services/<name>.js) and
+ * Bundles the service entry points with esbuild into ES modules (dist/services/<name>.mjs, shared code in chunks/) and
  * reports each bundle's size and cold start: the time from `node <bundle>` to its first
  * answer on /healthz, with the databases and brokers configured but not yet contacted.
  *
