@@ -1,7 +1,8 @@
 /**
- * Bundles the service entry points with esbuild into ES modules (dist/services/<name>.mjs, shared code in chunks/) and
- * reports each bundle's size and cold start: the time from `node <bundle>` to its first
- * answer on /healthz, with the databases and brokers configured but not yet contacted.
+ * Bundles the service entry points with esbuild into ES modules (dist/services/<name>.mjs,
+ * shared code in chunks/) and reports each bundle's size and cold start: the time from
+ * `node <bundle>` to its first answer on /healthz, with the databases and brokers configured
+ * but not yet contacted.
  *
  *   npx tsx services/build.ts            # build and measure
  *   npx tsx services/build.ts --no-cold  # build only
