@@ -1,6 +1,6 @@
 /**
- * Bundles the service entry points with esbuild into ES modules (dist/services/<name>.mjs,
- * shared code in chunks/) and reports each bundle's size and cold start: the time from
+ * Bundles each service entry point with esbuild into one file, an ES module
+ * (dist/services/<name>.mjs), and reports each bundle's size and cold start: the time from
  * `node <bundle>` to its first answer on /healthz, with the databases and brokers configured
  * but not yet contacted.
  *
@@ -19,10 +19,8 @@ export const TOOLS = ['migrate', 'provision-topics', 'reshard'] as const;
 const ROOT = path.resolve(__dirname, '..');
 
 /**
- * ES modules with code splitting: the drivers and the AWS SDK that every entry point shares sit
- * once in `chunks/`, not once per entry point (13 CommonJS bundles came to about 29 MiB of code
- * and 75 MiB of source maps; split, the whole directory is under 8 MiB). CommonJS packages inside
- * the bundle still call `require` and read `__dirname`, so each file defines them from its URL.
+ * One ES module per entry point, with everything it uses inside it. CommonJS packages inside the
+ * bundle still call `require` and read `__dirname`, so each file defines them from its URL.
  */
 const ESM_PRELUDE = [
   "import { createRequire as __orders_createRequire } from 'node:module';",
@@ -49,9 +47,7 @@ export async function buildBundles(outdir = path.join(ROOT, 'dist', 'services'),
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    splitting: true,
     outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
     banner: { js: ESM_PRELUDE },
     minify: opts.minify ?? true,
     sourcemap: 'linked',
@@ -64,18 +60,9 @@ export async function buildBundles(outdir = path.join(ROOT, 'dist', 'services'),
     // Optional native or cloud add-ons of the drivers, never used here.
     external: ['pg-native', 'kerberos', '@mongodb-js/zstd', 'snappy', 'socks', 'aws4', 'mongodb-client-encryption', 'gcp-metadata', '@napi-rs/snappy-*'],
   });
-  // An entry point's size is its file plus every chunk it loads statically.
-  const outputs = result.metafile.outputs;
-  const key = (file: string) => path.relative(ROOT, file);
-  const loaded = (file: string, seen: Set<string>): number => {
-    if (seen.has(file)) return 0;
-    seen.add(file);
-    const out = outputs[file];
-    return out.bytes + out.imports.filter((i) => i.kind === 'import-statement' && !i.external).reduce((n, i) => n + loaded(i.path, seen), 0);
-  };
   return entries.map((name) => {
     const file = path.join(outdir, bundleFile(name));
-    return { name, file, bytes: loaded(key(file), new Set()) };
+    return { name, file, bytes: result.metafile.outputs[path.relative(ROOT, file)].bytes };
   });
 }
 

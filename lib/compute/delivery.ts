@@ -74,8 +74,8 @@ class LocalBundler implements ILocalBundling {
  * at deploy time (EKS phases). Synthesis needs no Docker engine: the image is only hashed.
  *
  * Layout (in the archive and under `/app` in the image): `launch.js`, `fetch-secrets.sh`,
- * `Dockerfile` and `services/<entry>.mjs` for each entry point and tool (shared code in
- * `services/chunks/`).
+ * `Dockerfile` and `services/<entry>.mjs` (one file each, with its source map) for each entry
+ * point and tool.
  */
 export class ServiceBundle extends Construct {
   private readonly staging: AssetStaging;
