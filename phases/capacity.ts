@@ -1,4 +1,4 @@
-import { SERVICE_NAMES, ServiceName } from './compute-types';
+import { FleetSpec, SERVICE_NAMES, ServiceName } from './compute-types';
 import { partitionsPerBroker } from './validate';
 import { PhaseSpec } from './types';
 
@@ -89,6 +89,16 @@ interface ServiceCapacity {
   readonly maxConsumers: number;
 }
 
+/**
+ * An EC2 group's capacity at its largest, `share` of it for this service. App servers run a worker
+ * process per vCPU (PROCESSES=auto), each with its own pools; only the first consumes from
+ * Kafka (services/supervisor.ts).
+ */
+function fleetCapacity(fleet: FleetSpec, share = 1): ServiceCapacity {
+  const processes = fleet.maxInstances * vcpus(fleet.instanceType);
+  return { rps: processes * RPS_PER_VCPU * (fleet.targetCpuPercent / 100) * share, maxProcesses: processes, maxConsumers: fleet.maxInstances };
+}
+
 /** What the phase's compute can serve in one region, by service (the kind that carries traffic last in the move). */
 function serviceCapacity(spec: PhaseSpec): Record<ServiceName, ServiceCapacity> {
   const { eks, ec2Services, monolith } = spec.compute;
@@ -98,19 +108,10 @@ function serviceCapacity(spec: PhaseSpec): Record<ServiceName, ServiceCapacity> 
       const pods = eks.services.find((s) => s.name === name)!;
       result[name] = { rps: pods.maxReplicas * (pods.cpuMillis / 1000) * RPS_PER_VCPU * (pods.targetCpuPercent / 100), maxProcesses: pods.maxReplicas, maxConsumers: pods.maxReplicas };
     } else if (ec2Services) {
-      const fleet = ec2Services.services.find((s) => s.name === name)!.fleet;
-      // App servers run a worker process per vCPU (PROCESSES=auto), each with its own pools;
-      // only the first consumes from Kafka (services/supervisor.ts).
-      result[name] = {
-        rps: fleet.maxInstances * vcpus(fleet.instanceType) * RPS_PER_VCPU * (fleet.targetCpuPercent / 100),
-        maxProcesses: fleet.maxInstances * vcpus(fleet.instanceType),
-        maxConsumers: fleet.maxInstances,
-      };
+      result[name] = fleetCapacity(ec2Services.services.find((s) => s.name === name)!.fleet);
     } else if (monolith) {
       // Every module shares the monolith's servers: each gets its share of the fleet's capacity.
-      const fleet = monolith.fleet;
-      const fleetRps = fleet.maxInstances * vcpus(fleet.instanceType) * RPS_PER_VCPU * (fleet.targetCpuPercent / 100);
-      result[name] = { rps: fleetRps * SERVICE_TRAFFIC_SHARE[name], maxProcesses: fleet.maxInstances * vcpus(fleet.instanceType), maxConsumers: fleet.maxInstances };
+      result[name] = fleetCapacity(monolith.fleet, SERVICE_TRAFFIC_SHARE[name]);
     } else {
       result[name] = { rps: 0, maxProcesses: 0, maxConsumers: 0 };
     }

@@ -85,6 +85,13 @@ export class Monolith extends Construct {
     this.loadBalancer.logAccessLogs(props.accessLogs.bucket, 'monolith');
 
     this.targetGroup = this.fleet.targetGroup('PublicTargets', this.loadBalancer);
+    // Port 80 forwards to the app, or only redirects to HTTPS when there is a certificate.
+    this.loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: https ? elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }) : elbv2.ListenerAction.forward([this.targetGroup]),
+    });
     if (certificateArn !== undefined) {
       this.loadBalancer.addListener('Https', {
         port: 443,
@@ -95,19 +102,7 @@ export class Monolith extends Construct {
         open: false,
         defaultAction: elbv2.ListenerAction.forward([this.targetGroup]),
       });
-      this.loadBalancer.addListener('Http', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-      });
     } else {
-      this.loadBalancer.addListener('Http', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultAction: elbv2.ListenerAction.forward([this.targetGroup]),
-      });
       Annotations.of(this).addWarningV2(
         'orders:plain-http-front-door',
         'The front door serves plain HTTP: pass the ACM certificate of the shop\'s domain in this region with -c certificateArn=arn:aws:acm:REGION:ACCOUNT:certificate/ID (or in cdk.json) to serve HTTPS and redirect HTTP.',

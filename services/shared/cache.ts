@@ -17,12 +17,6 @@ export class Cache {
     private readonly metrics?: Metrics,
   ) {}
 
-  static fromConfig(cfg: Config, log: Logger, metrics?: Metrics): Cache {
-    const redis = Cache.connect(cfg);
-    if (!redis) throw new Error('REDIS_CLUSTER_NODES or REDIS_URL must be set for the cache');
-    return new Cache(redis, cfg.CACHE_KEY_PREFIX, cfg.CACHE_TTL_SECONDS, log, metrics);
-  }
-
   /** A Redis client from config (cluster when REDIS_CLUSTER_NODES is set), or undefined when no Redis is configured. */
   static connect(cfg: Config): Redis | Cluster | undefined {
     if (cfg.REDIS_CLUSTER_NODES.length === 0 && !cfg.REDIS_URL) return undefined;

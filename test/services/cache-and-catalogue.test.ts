@@ -53,7 +53,7 @@ describe('cache-aside in the Redis cluster', () => {
   test('when Redis answers nothing, reads fall through to the database', async () => {
     const { Cache } = await import('../../services/shared/cache');
     const { createLogger } = await import('../../services/shared/logger');
-    const dead = Cache.fromConfig({ ...s.cfg, REDIS_CLUSTER_NODES: [], REDIS_URL: 'redis://127.0.0.1:1' }, createLogger('t', 'silent'));
+    const dead = new Cache(Cache.connect({ ...s.cfg, REDIS_CLUSTER_NODES: [], REDIS_URL: 'redis://127.0.0.1:1' })!, '', 60, createLogger('t', 'silent'));
     const got = await dead.getMany('product', ['x'], () => Promise.resolve(new Map([['x', 42]])));
     expect(got.get('x')).toBe(42);
     await dead.close();
