@@ -4,13 +4,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
 import { loadPhase } from '../phases';
+import { analyzeReachability } from '../lib/review/reachability';
 import { reviewUpgrade, summarize } from '../lib/review/upgrade-review';
 import { synthesizePhases } from '../lib/synthesize';
 import { cdkJsonContext } from './cdk-context';
 
 /**
  * Offline migration review between two phases: every resource added, changed, replaced or
- * deleted, with stateful replacements flagged as errors. Exits 1 when the move is unsafe.
+ * deleted, with stateful replacements flagged as errors, and the target phase's reachability
+ * (every workload to every endpoint it is configured with). Exits 1 when the move is unsafe or
+ * an endpoint is unreachable.
  */
 const program = new Command()
   .name('review-upgrade')
@@ -27,8 +30,9 @@ const program = new Command()
     const assemblies = synthesizePhases(outdir, from.name === to.name ? [from] : [from, to], cdkJsonContext());
     const templates = (name: string) => ({ phase: name, stacks: new Map(assemblies.get(name)!.stacks.map((s) => [s.stackName, s.template])) });
     const review = reviewUpgrade(templates(from.name), templates(to.name));
+    const reachability = analyzeReachability(assemblies.get(to.name)!);
     if (options.json) {
-      process.stdout.write(JSON.stringify(review, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ...review, reachability }, null, 2) + '\n');
     } else {
       const counts = summarize(review);
       console.log(`${from.name} → ${to.name}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
@@ -39,8 +43,15 @@ const program = new Command()
       }
       for (const error of review.errors) console.error(`ERROR ${error}`);
       console.log(review.errors.length ? 'UNSAFE: the move would lose stateful resources.' : 'SAFE: no stateful resource is replaced, deleted or orphaned.');
+      for (const problem of reachability.problems) console.error(`UNREACHABLE ${problem.message}`);
+      const ok = reachability.paths.filter((p) => p.ok).length;
+      console.log(
+        reachability.problems.length
+          ? `UNREACHABLE: ${reachability.paths.length - ok} of ${reachability.paths.length} paths from workloads to their endpoints in ${to.name} do not exist.`
+          : `REACHABLE: every workload in ${to.name} reaches every endpoint it is configured with (${ok} paths).`,
+      );
     }
-    process.exitCode = review.errors.length ? 1 : 0;
+    process.exitCode = review.errors.length || reachability.problems.length ? 1 : 0;
   });
 
 program.parse();
