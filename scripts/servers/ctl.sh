@@ -2,17 +2,26 @@
 # Controls one local test server, e.g. for fault tests:
 #   ctl.sh restart kafka      ctl.sh kill postgres (SIGKILL)      ctl.sh status
 # Servers: postgres (primary), replica, kafka, redis (all Redis processes), redis-cluster,
-#          redis-standalone, ferretdb, all.
-# start waits until the server is ready; it does not install anything (up.sh does).
+#          redis-standalone, ferretdb, all; and, not part of `all` nor of up.sh, kafka2 (a second
+#          Kafka cluster) and mirror-maker (MirrorMaker 2 on $MM2_PROPERTIES), for cross-region tests.
+# start waits until the server is ready; it does not install anything (up.sh does; for
+# mirror-maker: ctl.sh install mirror-maker).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: $0 <start|stop|kill|restart|status> [${SERVER_NAMES// /|}|all]"; }
+usage() { die "usage: $0 <start|stop|kill|restart|status> [${SERVER_NAMES// /|}|all]  |  $0 install mirror-maker"; }
 
 action="${1:-}"
 name="${2:-all}"
 [[ -n "$action" ]] || usage
 if [[ "$action" == status ]]; then server_status; exit 0; fi
+if [[ "$action" == install ]]; then
+  [[ "$name" == mirror-maker ]] || die "install: only 'mirror-maker' (up.sh installs the others)"
+  take_lock
+  ensure_system_packages
+  install_mirror_maker
+  exit 0
+fi
 
 case "$name" in
   all) names=(postgres replica redis kafka ferretdb) ;;

@@ -12,8 +12,10 @@ case "${1:-}" in
 esac
 
 take_lock
+mm2_stop
+kafka_stop kafka2
 ferret_stop
-kafka_stop
+kafka_stop kafka
 redis_stop all
 pg_stop replica
 pg_stop primary
@@ -21,6 +23,6 @@ pg_stop primary
 if ((purge)); then
   log "deleting server data under $SD"
   rm -rf "${PG_PRIMARY_DATA:?}" "${PG_REPLICA_DATA:?}"
-  rm -rf "$KAFKA_DATA" "$KAFKA_HOME/data.version" "$REDIS_HOME" "$FERRET_HOME"
+  rm -rf "$KAFKA_DATA" "$KAFKA_HOME/data.version" "$KAFKA2_HOME" "$REDIS_HOME" "$FERRET_HOME"
 fi
 log "all servers stopped"

@@ -19,6 +19,9 @@ export PGHOST="$PG_HOST" PGPORT="$PG_PRIMARY_PORT" PGUSER="$PG_USER" PGPASSWORD=
 # Kafka (KRaft, single combined broker+controller node).
 export KAFKA_BOOTSTRAP=127.0.0.1:59092
 export KAFKA_CONTROLLER=127.0.0.1:59093
+# A second Kafka cluster (same version), the other region of the cross-region (MirrorMaker 2) tests.
+export KAFKA2_BOOTSTRAP=127.0.0.1:59192
+export KAFKA2_CONTROLLER=127.0.0.1:59193
 
 # Redis: standalone, and a cluster of 3 masters (57001-57003) with one replica each (57004-57006);
 # cluster bus ports are 47001-47006.

@@ -31,6 +31,18 @@ KAFKA_CONF="$KAFKA_HOME/config"
 KAFKA_PIDFILE="$KAFKA_HOME/kafka.pid"
 KAFKA_LOG="$LOGS/kafka.log"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
+# A second, independent Kafka cluster (same version and jars) for the cross-region tests.
+KAFKA2_HOME="$SD/kafka2"
+KAFKA2_HEAP="${KAFKA2_HEAP:-384m}"
+# MirrorMaker 2 (dedicated mode) replicating kafka -> kafka2; its jars come from the image's pom.
+MM2_HOME="$SD/mirror-maker"
+MM2_LIBS="$MM2_HOME/libs"
+MM2_POM="$SCRIPTS/../../lib/replication/mirror-maker/pom.xml"
+MM2_LOG4J="$SCRIPTS/../../lib/replication/mirror-maker/log4j2.properties"
+MM2_PROPERTIES="${MM2_PROPERTIES:-$MM2_HOME/mm2.properties}"
+MM2_PIDFILE="$MM2_HOME/mirror-maker.pid"
+MM2_LOG="$LOGS/mirror-maker.log"
+MM2_HEAP="${MM2_HEAP:-384m}"
 FERRET_HOME="$SD/ferretdb"
 FERRET_BIN="$SD/bin/ferretdb"
 FERRET_PIDFILE="$FERRET_HOME/ferretdb.pid"
@@ -458,19 +470,36 @@ pg_kill() {
 
 # ---------------------------------------------------------------- Kafka
 
+# Two clusters share the jars: `kafka` (KAFKA_BOOTSTRAP) and `kafka2` (KAFKA2_BOOTSTRAP, the
+# cross-region tests' second region). kafka_select sets the K_* variables the functions below use.
+kafka_select() {
+  case "${1:-kafka}" in
+    kafka)
+      K_NAME=kafka K_HOME="$KAFKA_HOME" K_DATA="$KAFKA_DATA" K_CONF="$KAFKA_CONF" K_PIDFILE="$KAFKA_PIDFILE"
+      K_LOG="$KAFKA_LOG" K_OUT="$LOGS/kafka.out" K_BOOTSTRAP="$KAFKA_BOOTSTRAP" K_CONTROLLER="$KAFKA_CONTROLLER" K_HEAP="$KAFKA_HEAP"
+      ;;
+    kafka2)
+      K_NAME=kafka2 K_HOME="$KAFKA2_HOME" K_DATA="$KAFKA2_HOME/data" K_CONF="$KAFKA2_HOME/config" K_PIDFILE="$KAFKA2_HOME/kafka.pid"
+      K_LOG="$LOGS/kafka2.log" K_OUT="$LOGS/kafka2.out" K_BOOTSTRAP="$KAFKA2_BOOTSTRAP" K_CONTROLLER="$KAFKA2_CONTROLLER" K_HEAP="$KAFKA2_HEAP"
+      ;;
+    *) die "unknown Kafka cluster '$1' (kafka or kafka2)" ;;
+  esac
+}
+kafka_select kafka
+
 kafka_write_config() {
-  mkdir -p "$KAFKA_CONF"
-  cat >"$KAFKA_CONF/server.properties" <<EOF
+  mkdir -p "$K_CONF"
+  cat >"$K_CONF/server.properties" <<EOF
 # Written by scripts/servers/lib.sh: single node, broker and controller in one process (KRaft).
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@$KAFKA_CONTROLLER
-listeners=PLAINTEXT://$KAFKA_BOOTSTRAP,CONTROLLER://$KAFKA_CONTROLLER
-advertised.listeners=PLAINTEXT://$KAFKA_BOOTSTRAP
+controller.quorum.voters=1@$K_CONTROLLER
+listeners=PLAINTEXT://$K_BOOTSTRAP,CONTROLLER://$K_CONTROLLER
+advertised.listeners=PLAINTEXT://$K_BOOTSTRAP
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$KAFKA_DATA
+log.dirs=$K_DATA
 auto.create.topics.enable=false
 num.partitions=1
 default.replication.factor=1
@@ -489,12 +518,12 @@ log.retention.hours=24
 log.segment.bytes=67108864
 log.cleaner.dedupe.buffer.size=16777216
 EOF
-  cat >"$KAFKA_CONF/log4j2.properties" <<EOF
+  cat >"$K_CONF/log4j2.properties" <<EOF
 # Written by scripts/servers/lib.sh
 status = warn
 appender.file.type = File
 appender.file.name = FILE
-appender.file.fileName = $KAFKA_LOG
+appender.file.fileName = $K_LOG
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = INFO
@@ -511,71 +540,140 @@ EOF
 kafka_jvm() {
   local java=java
   if (($(java_major) < 17)) && [[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]]; then java=/usr/lib/jvm/java-17-openjdk-amd64/bin/java; fi
-  KAFKA_JVM=("$java" -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
-    -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_CONF/log4j2.properties" -cp "$KAFKA_LIBS/*")
+  KAFKA_JVM=("$java" -Xms256m -Xmx"$K_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="$K_CONF/log4j2.properties" -cp "$KAFKA_LIBS/*")
 }
 
 kafka_java() { kafka_jvm; "${KAFKA_JVM[@]}" "$@"; }
 
-kafka_pid() { pid_from_file "$KAFKA_PIDFILE" "$KAFKA_CONF/server.properties"; }
+kafka_pid() { kafka_select "${1:-$K_NAME}"; pid_from_file "$K_PIDFILE" "$K_CONF/server.properties"; }
 
 kafka_format() {
   # Data of another Kafka version is test data only: start afresh rather than migrate.
-  if [[ -f "$KAFKA_DATA/meta.properties" && "$(cat "$KAFKA_HOME/data.version" 2>/dev/null)" == "$KAFKA_VERSION" ]]; then return 0; fi
-  rm -rf "$KAFKA_DATA"
-  mkdir -p "$KAFKA_DATA"
-  local id
-  id="$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka-format.log" | tail -n 1)"
-  [[ -n "$id" ]] || { log_tail "$LOGS/kafka-format.log"; die "Kafka random-uuid failed; see $LOGS/kafka-format.log"; }
-  log "formatting Kafka storage (cluster id $id)"
-  kafka_java kafka.tools.StorageTool format -t "$id" -c "$KAFKA_CONF/server.properties" >>"$LOGS/kafka-format.log" 2>&1 ||
-    { log_tail "$LOGS/kafka-format.log"; die "Kafka storage format failed; see $LOGS/kafka-format.log"; }
-  echo "$KAFKA_VERSION" >"$KAFKA_HOME/data.version"
+  if [[ -f "$K_DATA/meta.properties" && "$(cat "$K_HOME/data.version" 2>/dev/null)" == "$KAFKA_VERSION" ]]; then return 0; fi
+  rm -rf "$K_DATA"
+  mkdir -p "$K_DATA"
+  local id flog="$LOGS/$K_NAME-format.log"
+  id="$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$flog" | tail -n 1)"
+  [[ -n "$id" ]] || { log_tail "$flog"; die "Kafka random-uuid failed; see $flog"; }
+  log "formatting $K_NAME storage (cluster id $id)"
+  kafka_java kafka.tools.StorageTool format -t "$id" -c "$K_CONF/server.properties" >>"$flog" 2>&1 ||
+    { log_tail "$flog"; die "Kafka storage format failed; see $flog"; }
+  echo "$KAFKA_VERSION" >"$K_HOME/data.version"
 }
 
-kafka_started_since() { tail -c +"$(($1 + 1))" "$KAFKA_LOG" 2>/dev/null | grep 'Kafka Server started' >/dev/null; }
+kafka_started_since() { tail -c +"$(($1 + 1))" "$K_LOG" 2>/dev/null | grep 'Kafka Server started' >/dev/null; }
 
+# Usage: kafka_start [kafka|kafka2]
 kafka_start() {
-  local port="${KAFKA_BOOTSTRAP##*:}"
+  kafka_select "${1:-kafka}"
+  local port="${K_BOOTSTRAP##*:}"
   if kafka_pid >/dev/null; then
-    wait_for 90 "Kafka on $KAFKA_BOOTSTRAP" port_open "$port" ||
-      { log_tail "$KAFKA_LOG"; die "Kafka runs but does not accept connections on $KAFKA_BOOTSTRAP; see $KAFKA_LOG"; }
+    wait_for 90 "$K_NAME on $K_BOOTSTRAP" port_open "$port" ||
+      { log_tail "$K_LOG"; die "$K_NAME runs but does not accept connections on $K_BOOTSTRAP; see $K_LOG"; }
     return 0
   fi
   kafka_installed || die "Kafka is not installed; run: bash scripts/servers/up.sh"
-  port_open "$port" && die "port $port is taken by a process these scripts did not start (Kafka needs it)"
-  port_open "${KAFKA_CONTROLLER##*:}" && die "port ${KAFKA_CONTROLLER##*:} is taken by a process these scripts did not start (Kafka controller needs it)"
+  port_open "$port" && die "port $port is taken by a process these scripts did not start ($K_NAME needs it)"
+  port_open "${K_CONTROLLER##*:}" && die "port ${K_CONTROLLER##*:} is taken by a process these scripts did not start ($K_NAME controller needs it)"
   kafka_write_config
   kafka_format
-  touch "$KAFKA_LOG"
-  local offset; offset="$(stat -c %s "$KAFKA_LOG")"
-  log "starting Kafka $KAFKA_VERSION on $KAFKA_BOOTSTRAP (controller $KAFKA_CONTROLLER, heap $KAFKA_HEAP)"
-  echo "=== start $(date -u +%FT%TZ)" >>"$LOGS/kafka.out"
+  touch "$K_LOG"
+  local offset; offset="$(stat -c %s "$K_LOG")"
+  log "starting $K_NAME (Kafka $KAFKA_VERSION) on $K_BOOTSTRAP (controller $K_CONTROLLER, heap $K_HEAP)"
+  echo "=== start $(date -u +%FT%TZ)" >>"$K_OUT"
   kafka_jvm
-  spawn "$KAFKA_PIDFILE" "$LOGS/kafka.out" "${KAFKA_JVM[@]}" kafka.Kafka "$KAFKA_CONF/server.properties"
+  spawn "$K_PIDFILE" "$K_OUT" "${KAFKA_JVM[@]}" kafka.Kafka "$K_CONF/server.properties"
   local deadline=$((SECONDS + 120))
   until port_open "$port" && kafka_started_since "$offset"; do
     if ! kafka_pid >/dev/null; then
-      log_tail "$LOGS/kafka.out"; log_tail "$KAFKA_LOG"
-      die "Kafka exited during start; see $KAFKA_LOG and $LOGS/kafka.out"
+      log_tail "$K_OUT"; log_tail "$K_LOG"
+      die "$K_NAME exited during start; see $K_LOG and $K_OUT"
     fi
     if ((SECONDS >= deadline)); then
-      log_tail "$KAFKA_LOG"
-      die "Kafka did not become ready within 120s; see $KAFKA_LOG"
+      log_tail "$K_LOG"
+      die "$K_NAME did not become ready within 120s; see $K_LOG"
     fi
     sleep 0.5
   done
 }
 
 kafka_stop() {
+  kafka_select "${1:-kafka}"
   local pid; pid="$(kafka_pid)" || return 0
-  log "stopping Kafka (pid $pid)"
-  term_then_kill "$pid" 60 Kafka
+  log "stopping $K_NAME (pid $pid)"
+  term_then_kill "$pid" 60 "$K_NAME"
 }
 
 kafka_kill() {
+  kafka_select "${1:-kafka}"
   local pid; pid="$(kafka_pid)" || return 0
-  log "killing Kafka (SIGKILL, pid $pid)"
+  log "killing $K_NAME (SIGKILL, pid $pid)"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_pid_exit "$pid" 10 || true
+}
+
+# ---------------------------------------------------------------- MirrorMaker 2
+
+# The jars are the runtime dependencies of the image's pom (lib/replication/mirror-maker/pom.xml),
+# resolved for KAFKA_VERSION: the local test runs the classpath the image ships.
+mm2_stamp() { echo "mirror-maker-$KAFKA_VERSION $(md5sum <"$MM2_POM" | cut -c1-12)"; }
+
+mm2_installed() { [[ -f "$MM2_LIBS/.installed" && "$(cat "$MM2_LIBS/.installed")" == "$(mm2_stamp)" ]]; }
+
+install_mirror_maker() {
+  mm2_installed && return 0
+  [[ -f "$MM2_POM" ]] || die "missing $MM2_POM"
+  log "fetching MirrorMaker 2 jars (Kafka $KAFKA_VERSION) from Maven Central (log: $LOGS/install-mirror-maker.log)"
+  mkdir -p "$MM2_HOME" "$M2_REPO"
+  rm -rf "$MM2_LIBS.tmp"
+  if ! mvn -B -q -C -f "$MM2_POM" -Dmaven.repo.local="$M2_REPO" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$MM2_LIBS.tmp" >>"$LOGS/install-mirror-maker.log" 2>&1; then
+    log_tail "$LOGS/install-mirror-maker.log"
+    die "fetching the MirrorMaker 2 jars failed; see $LOGS/install-mirror-maker.log"
+  fi
+  [[ -f "$MM2_LIBS.tmp/connect-mirror-$KAFKA_VERSION.jar" ]] || die "connect-mirror jar missing after Maven run; see $LOGS/install-mirror-maker.log"
+  rm -rf "$MM2_LIBS"
+  mv "$MM2_LIBS.tmp" "$MM2_LIBS"
+  mm2_stamp >"$MM2_LIBS/.installed"
+}
+
+mm2_pid() { pid_from_file "$MM2_PIDFILE" "org.apache.kafka.connect.mirror.MirrorMaker"; }
+
+mm2_started_since() { tail -c +"$(($1 + 1))" "$MM2_LOG" 2>/dev/null | grep 'Kafka MirrorMaker started' >/dev/null; }
+
+# Runs MirrorMaker 2 on $MM2_PROPERTIES (written by the test with renderMirrorMakerProperties).
+# Ready when it logs that its herders started; the connectors then start replicating.
+mm2_start() {
+  if mm2_pid >/dev/null; then return 0; fi
+  mm2_installed || die "MirrorMaker 2 is not installed; run: bash scripts/servers/ctl.sh install mirror-maker"
+  [[ -r "$MM2_PROPERTIES" ]] || die "no MirrorMaker properties at $MM2_PROPERTIES (set MM2_PROPERTIES)"
+  mkdir -p "$MM2_HOME"
+  local offset java=java
+  if (($(java_major) < 17)) && [[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]]; then java=/usr/lib/jvm/java-17-openjdk-amd64/bin/java; fi
+  log "starting MirrorMaker 2 on $MM2_PROPERTIES (heap $MM2_HEAP)"
+  echo "=== start $(date -u +%FT%TZ) $MM2_PROPERTIES" >>"$MM2_LOG"
+  offset="$(stat -c %s "$MM2_LOG")"
+  spawn "$MM2_PIDFILE" "$MM2_LOG" "$java" -Xms64m -Xmx"$MM2_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dlog4j2.configurationFile="$MM2_LOG4J" \
+    -cp "$MM2_LIBS/*" org.apache.kafka.connect.mirror.MirrorMaker "$MM2_PROPERTIES"
+  local deadline=$((SECONDS + 120))
+  until mm2_started_since "$offset"; do
+    mm2_pid >/dev/null || { log_tail "$MM2_LOG"; die "MirrorMaker 2 exited during start; see $MM2_LOG"; }
+    ((SECONDS < deadline)) || { log_tail "$MM2_LOG"; die "MirrorMaker 2 did not start within 120s; see $MM2_LOG"; }
+    sleep 0.5
+  done
+}
+
+mm2_stop() {
+  local pid; pid="$(mm2_pid)" || return 0
+  log "stopping MirrorMaker 2 (pid $pid)"
+  term_then_kill "$pid" 30 "MirrorMaker 2"
+}
+
+mm2_kill() {
+  local pid; pid="$(mm2_pid)" || return 0
+  log "killing MirrorMaker 2 (SIGKILL, pid $pid)"
   kill -KILL "$pid" 2>/dev/null || true
   wait_pid_exit "$pid" 10 || true
 }
@@ -745,7 +843,7 @@ ferret_kill() {
 
 # ---------------------------------------------------------------- per-server dispatch (ctl.sh)
 
-SERVER_NAMES="postgres replica kafka redis redis-cluster redis-standalone ferretdb"
+SERVER_NAMES="postgres replica kafka redis redis-cluster redis-standalone ferretdb kafka2 mirror-maker"
 
 server_start() {
   case "$1" in
@@ -760,7 +858,9 @@ server_start() {
           { log_tail "$LOGS/postgres-replica.log"; die "the replica does not stream from the primary; see $LOGS/postgres-replica.log"; }
       fi
       ;;
-    kafka) kafka_start ;;
+    kafka) kafka_start kafka ;;
+    kafka2) kafka_start kafka2 ;;
+    mirror-maker) mm2_start ;;
     redis) redis_start all ;;
     redis-cluster) redis_start cluster ;;
     redis-standalone) redis_start standalone ;;
@@ -773,7 +873,9 @@ server_stop() {
   case "$1" in
     postgres) pg_stop primary ;;
     replica) pg_stop replica ;;
-    kafka) kafka_stop ;;
+    kafka) kafka_stop kafka ;;
+    kafka2) kafka_stop kafka2 ;;
+    mirror-maker) mm2_stop ;;
     redis) redis_stop all ;;
     redis-cluster) redis_stop cluster ;;
     redis-standalone) redis_stop standalone ;;
@@ -786,7 +888,9 @@ server_kill() {
   case "$1" in
     postgres) pg_kill primary ;;
     replica) pg_kill replica ;;
-    kafka) kafka_kill ;;
+    kafka) kafka_kill kafka ;;
+    kafka2) kafka_kill kafka2 ;;
+    mirror-maker) mm2_kill ;;
     redis) redis_kill all ;;
     redis-cluster) redis_kill cluster ;;
     redis-standalone) redis_kill standalone ;;
@@ -800,7 +904,9 @@ server_status() {
   local pid p
   pid="$(pg_pid "$PG_PRIMARY_DATA" 2>/dev/null)" && printf '%-17s running  127.0.0.1:%s pid %s\n' postgres "$PG_PRIMARY_PORT" "$pid" || printf '%-17s stopped  127.0.0.1:%s\n' postgres "$PG_PRIMARY_PORT"
   pid="$(pg_pid "$PG_REPLICA_DATA" 2>/dev/null)" && printf '%-17s running  127.0.0.1:%s pid %s\n' replica "$PG_REPLICA_PORT" "$pid" || printf '%-17s stopped  127.0.0.1:%s\n' replica "$PG_REPLICA_PORT"
-  pid="$(kafka_pid)" && printf '%-17s running  %s pid %s\n' kafka "$KAFKA_BOOTSTRAP" "$pid" || printf '%-17s stopped  %s\n' kafka "$KAFKA_BOOTSTRAP"
+  pid="$(kafka_pid kafka)" && printf '%-17s running  %s pid %s\n' kafka "$KAFKA_BOOTSTRAP" "$pid" || printf '%-17s stopped  %s\n' kafka "$KAFKA_BOOTSTRAP"
+  pid="$(kafka_pid kafka2)" && printf '%-17s running  %s pid %s\n' kafka2 "$KAFKA2_BOOTSTRAP" "$pid" || printf '%-17s stopped  %s\n' kafka2 "$KAFKA2_BOOTSTRAP"
+  pid="$(mm2_pid)" && printf '%-17s running  %s pid %s\n' mirror-maker "kafka -> kafka2" "$pid" || printf '%-17s stopped\n' mirror-maker
   for p in "$REDIS_STANDALONE_PORT" "${REDIS_CLUSTER_PORTS[@]}"; do
     pid="$(redis_pid "$p")" && printf '%-17s running  127.0.0.1:%s pid %s\n' "redis-$p" "$p" "$pid" || printf '%-17s stopped  127.0.0.1:%s\n' "redis-$p" "$p"
   done
