@@ -7,6 +7,7 @@ import { findWorkloads } from './reachability/workloads';
 
 export type { DeploymentTemplates, StackTemplate } from './reachability/deployment';
 export type { MissingPiece, Via } from './reachability/network';
+export { describeMissing } from './reachability/network';
 
 /** One workload's path to one endpoint a setting names. */
 export interface CheckedPath {
