@@ -2,11 +2,23 @@
  * A worker that only relays outboxes (HTTP and consumers off), for deployments that run the
  * relay apart from the services. Relays the orders database (or its shards), inventory and users.
  */
-import { loadConfig } from '../shared/config';
+import { ConfigError, loadConfig, type Config } from '../shared/config';
 import { createLogger } from '../shared/logger';
+import { refuseInSecondary } from '../shared/region';
 import { Runtime, type ModuleDef } from '../shared/runtime';
 
-const cfg = { ...loadConfig(), HTTP: false, CONSUMERS: false, RELAY: true };
+function relayConfig(): Config {
+  try {
+    const loaded = loadConfig();
+    refuseInSecondary(loaded, 'the outbox relay runs only in the primary region');
+    return { ...loaded, HTTP: false, CONSUMERS: false, RELAY: true };
+  } catch (e) {
+    process.stderr.write(`relay: ${(e as Error).message}\n`);
+    process.exit(e instanceof ConfigError ? 78 : 1);
+  }
+}
+
+const cfg = relayConfig();
 const rt = new Runtime('relay', cfg, createLogger('relay', cfg.LOG_LEVEL));
 const relayOnly: ModuleDef = { domain: 'order', create: () => ({ outboxes: ['order-shards', 'orders', 'inventory', 'users'] }) };
 rt.load([relayOnly]);

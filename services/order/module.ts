@@ -38,10 +38,8 @@ export const orderModule: ModuleDef = {
   create(rt: Runtime) {
     const cfg = rt.cfg;
     const store = rt.orderStore();
-    // Customers who wrote recently, so their reads go to the primary (read-your-writes): kept in
-    // this process and, with a cache, in Redis so that every instance knows.
-    const recentWriters = new Map<string, number>();
-    const cache = cfg.READ_REPLICAS ? rt.cache() : undefined;
+    // Customers who wrote recently, so their reads go to the primary (read-your-writes).
+    const recentWriters = rt.recentWriters();
     const port = <T>(d: 'product' | 'inventory' | 'payment', http: (rt: Runtime) => T): (() => T) => {
       let remote: T | undefined;
       return () => rt.local<T>(d) ?? (remote ??= http(rt));
@@ -53,23 +51,8 @@ export const orderModule: ModuleDef = {
       inventory: port<InventoryApi>('inventory', inventoryHttp),
       payment: port<PaymentApi>('payment', paymentHttp),
       metrics: rt.metrics,
-      onWrite: async (customerId) => {
-        if (!cfg.READ_REPLICAS) return;
-        recentWriters.set(customerId, Date.now());
-        if (recentWriters.size > 100000) recentWriters.clear();
-        if (cache && cfg.READ_YOUR_WRITES_WINDOW_MS > 0) {
-          // Awaited, so the marker is in Redis before the customer sees the answer.
-          await cache.redis.set(cache.key('wrote', customerId), '1', 'PX', cfg.READ_YOUR_WRITES_WINDOW_MS).catch(() => undefined);
-        }
-      },
-    };
-    const wroteRecently = async (customerId: string | undefined): Promise<boolean> => {
-      if (!customerId) return false;
-      const t = recentWriters.get(customerId);
-      if (t !== undefined && Date.now() - t < cfg.READ_YOUR_WRITES_WINDOW_MS) return true;
-      if (!cache) return false;
-      // Unknown here: another instance may have taken the write. Redis down means "not known".
-      return (await cache.redis.get(cache.key('wrote', customerId)).catch(() => null)) !== null;
+      // Marked with a cache even without local replicas: secondary regions read this marker.
+      onWrite: (customerId) => recentWriters.wrote(customerId),
     };
 
     async function readOrder(id: string, requester: string | undefined): Promise<Order | undefined> {
@@ -79,7 +62,7 @@ export const orderModule: ModuleDef = {
         const view = await readView(await store.replica(bucket), id);
         return view ?? loadFromLog(await store.primary(bucket), id);
       }
-      if (!cfg.READ_REPLICAS || store.sharded) {
+      if (!store.staleReads) {
         const o = await findOrder(await store.primary(bucket), id);
         if (!o && store.sharded && (await store.refresh())) return findOrder(await store.primary(bucket), id);
         return o;
@@ -88,7 +71,7 @@ export const orderModule: ModuleDef = {
       // Not replicated yet, or the customer's own fresh order: the primary has the truth.
       if (!stale) return findOrder(await store.primary(bucket), id);
       const fresh = Date.now() - Date.parse(stale.createdAt) < cfg.READ_YOUR_WRITES_WINDOW_MS;
-      if (requester === stale.customerId && (fresh || (await wroteRecently(requester)))) return findOrder(await store.primary(bucket), id);
+      if (requester === stale.customerId && (fresh || (await recentWriters.recently(requester)))) return findOrder(await store.primary(bucket), id);
       return stale;
     }
 
@@ -116,10 +99,10 @@ export const orderModule: ModuleDef = {
     }
 
     const projector = cfg.EVENT_SOURCING ? new Projector(store.allPrimaries().map((p) => p.pool), 20, rt.log.child({ component: 'projector' })) : undefined;
-    projector?.start();
 
     return {
       outboxes: ['order-shards'],
+      jobs: projector ? [{ name: 'order-projector', start: () => projector.start(), stop: () => projector.stop() }] : [],
       consumers: [
         {
           name: 'order-status',
@@ -127,9 +110,6 @@ export const orderModule: ModuleDef = {
           handlers: Object.fromEntries(Object.keys(TRANSITIONS).map((k) => [k, onSagaEvent])),
         },
       ],
-      async stop() {
-        await projector?.stop();
-      },
       routes(app: FastifyInstance) {
         app.post('/orders', async (req, reply) => {
           const key = req.headers['idempotency-key'];
@@ -150,7 +130,7 @@ export const orderModule: ModuleDef = {
           const { limit } = parse(z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }), req.query);
           const bucket = bucketOf(customerId, cfg.ORDER_BUCKETS);
           const requester = req.headers['x-customer-id'];
-          const own = requester === customerId && (await wroteRecently(customerId));
+          const own = store.staleReads && requester === customerId && (await recentWriters.recently(customerId));
           const pool = own ? await store.primary(bucket) : await store.replica(bucket);
           return { orders: await listByCustomer(pool, customerId, limit) };
         });

@@ -129,11 +129,19 @@ export const productModule: ModuleDef = {
   create(rt: Runtime) {
     const repo = rt.cfg.CATALOG_STORE === 'mongo' ? mongoRepo(rt) : pgRepo(rt);
     const cache = rt.cache();
-    const sweeper =
-      rt.cfg.CATALOG_STORE === 'mongo' && rt.cfg.RELAY
-        ? setInterval(() => void sweepCatalogIntents(rt.db('inventory'), 30000).catch((err: unknown) => rt.log.warn({ err }, 'catalogue intent sweep failed')), 10000)
-        : undefined;
-    sweeper?.unref();
+    let sweeper: NodeJS.Timeout | undefined;
+    // Runs beside the relay, whose events it completes.
+    const sweep = {
+      name: 'catalog-intent-sweeper',
+      start() {
+        sweeper = setInterval(() => void sweepCatalogIntents(rt.db('inventory'), 30000).catch((err: unknown) => rt.log.warn({ err }, 'catalogue intent sweep failed')), 10000);
+        sweeper.unref();
+      },
+      stop() {
+        clearInterval(sweeper);
+        return Promise.resolve();
+      },
+    };
     const api: ProductApi = {
       getProducts(ids) {
         return cache ? cache.getMany('product', ids, (missing) => repo.load(missing)) : repo.load(ids);
@@ -142,8 +150,8 @@ export const productModule: ModuleDef = {
     return {
       api,
       outboxes: ['inventory'],
+      jobs: rt.cfg.CATALOG_STORE === 'mongo' && rt.cfg.RELAY ? [sweep] : [],
       stop: async () => {
-        if (sweeper) clearInterval(sweeper);
         await repo.close?.();
       },
       consumers: cache

@@ -2,6 +2,10 @@
  * Cache-aside over Redis (cluster or standalone). A cache failure never fails a read: the
  * caller falls through to the database. Entries are deleted by event consumers when the data
  * changes, and expire after CACHE_TTL_SECONDS as a backstop.
+ *
+ * In a secondary region the cache is a read-only Global Datastore member: it is only read (what
+ * the primary region cached replicates here); a miss is loaded from the local replica and not
+ * cached, and nothing is invalidated here (the primary's deletions replicate).
  */
 import { Cluster, Redis } from 'ioredis';
 import type { Config } from './config';
@@ -15,11 +19,21 @@ export class Cache {
     private readonly ttlSeconds: number,
     private readonly log: Logger,
     private readonly metrics?: Metrics,
+    private readonly readOnly = false,
   ) {}
 
   /** A Redis client from config (cluster when REDIS_CLUSTER_NODES is set), or undefined when no Redis is configured. */
   static connect(cfg: Config): Redis | Cluster | undefined {
-    if (cfg.REDIS_CLUSTER_NODES.length === 0 && !cfg.REDIS_URL) return undefined;
+    return Cache.connectTo(cfg.REDIS_CLUSTER_NODES, cfg.REDIS_URL, cfg);
+  }
+
+  /** The primary region's Redis (HOME_REDIS_*), with the local cache's TLS and AUTH: a Global Datastore shares its token. */
+  static connectHome(cfg: Config): Redis | Cluster | undefined {
+    return Cache.connectTo(cfg.HOME_REDIS_CLUSTER_NODES, cfg.HOME_REDIS_URL, cfg);
+  }
+
+  private static connectTo(clusterNodes: string[], url: string | undefined, cfg: Pick<Config, 'REDIS_TLS' | 'REDIS_PASSWORD'>): Redis | Cluster | undefined {
+    if (clusterNodes.length === 0 && !url) return undefined;
     const common = {
       enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
@@ -29,15 +43,15 @@ export class Cache {
       ...(cfg.REDIS_PASSWORD ? { password: cfg.REDIS_PASSWORD } : {}),
     };
     const redis =
-      cfg.REDIS_CLUSTER_NODES.length > 0
+      clusterNodes.length > 0
         ? new Cluster(
-            cfg.REDIS_CLUSTER_NODES.map((hp) => {
+            clusterNodes.map((hp) => {
               const [host, port] = hp.split(':');
               return { host: host, port: Number(port) };
             }),
             { enableAutoPipelining: true, redisOptions: common, slotsRefreshTimeout: 2000, ...(cfg.REDIS_TLS ? { dnsLookup: (a, cb) => cb(null, a) } : {}) },
           )
-        : new Redis(cfg.REDIS_URL!, common);
+        : new Redis(url!, common);
     redis.on('error', () => undefined);
     return redis;
   }
@@ -70,6 +84,10 @@ export class Cache {
     });
     if (missing.length > 0) {
       const loaded = await load(missing);
+      if (this.readOnly) {
+        for (const [id, v] of loaded) out.set(id, v);
+        return out;
+      }
       const writes: Promise<unknown>[] = [];
       for (const [id, v] of loaded) {
         out.set(id, v);
@@ -82,6 +100,7 @@ export class Cache {
 
   async invalidate(kind: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
+    if (this.readOnly) throw new Error('a read-only cache is not invalidated here: the primary region\'s deletions replicate to it');
     await Promise.all(ids.map((id) => this.redis.del(this.key(kind, id))));
     this.metrics?.cache.inc({ kind, result: 'invalidated' }, ids.length);
   }

@@ -134,10 +134,20 @@ export const configSchema = z
     BREAKER_RESET_MS: int(5000, 100, 600000).describe('How long an open breaker waits before a trial call.'),
     BREAKER_VOLUME_THRESHOLD: int(5, 0, 10000).describe('Calls in the window before the breaker may open.'),
 
-    RELAY: bool(true).describe('Run the outbox relay for this process\'s databases.'),
+    REGION_ROLE: z.enum(['primary', 'secondary']).default('primary').describe('primary: this region takes writes (its databases, DocumentDB and cache are writable; relay and consumers run here). secondary: reads from the local read-only replicas, every write forwarded to HOME_API_URL; relay and consumers off.'),
+    HOME_API_URL: z
+      .string()
+      .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http(s):// base URL without query or fragment' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional()
+      .describe('Base URL of the primary region\'s internal API entry (the public API\'s paths); a secondary forwards writes there. Required when REGION_ROLE=secondary; unused in a primary.'),
+    HOME_REDIS_CLUSTER_NODES: csv(hostPort).describe('Comma-separated host:port seeds of the primary region\'s cache; a secondary sends its daily-visitor counts there, batched (REDIS_TLS and REDIS_PASSWORD apply). Unset in a secondary: visitors are not counted there.'),
+    HOME_REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' }).optional().describe('Standalone Redis of the primary region (used when HOME_REDIS_CLUSTER_NODES is empty), for a secondary\'s daily-visitor counts.'),
+
+    RELAY: bool(true).describe('Run the outbox relay for this process\'s databases (default off when REGION_ROLE=secondary, and may not be turned on there).'),
     RELAY_BATCH_SIZE: int(200, 1, 10000).describe('Outbox rows published per relay round.'),
     RELAY_POLL_MS: int(50, 1, 60000).describe('Relay idle poll interval.'),
-    CONSUMERS: bool(true).describe('Run this process\'s Kafka consumers.'),
+    CONSUMERS: bool(true).describe('Run this process\'s Kafka consumers (default off when REGION_ROLE=secondary, and may not be turned on there).'),
     HTTP: bool(true).describe('Serve HTTP (false for a worker-only process).'),
 
     PAYMENT_PROVIDER: z.enum(['sandbox']).default('sandbox').describe('Payment provider; only the deterministic sandbox is built in.'),
@@ -166,6 +176,11 @@ export const configSchema = z
     }
     if (c.KAFKA_SASL_MECHANISM === 'aws-iam' && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when KAFKA_SASL_MECHANISM=aws-iam' });
+    }
+    if (c.REGION_ROLE === 'secondary') {
+      if (!c.HOME_API_URL) ctx.addIssue({ code: 'custom', path: ['HOME_API_URL'], message: 'must be set when REGION_ROLE=secondary: writes are forwarded to the primary region' });
+      if (c.RELAY) ctx.addIssue({ code: 'custom', path: ['RELAY'], message: 'must be off when REGION_ROLE=secondary: the outbox relay runs only in the primary region' });
+      if (c.CONSUMERS) ctx.addIssue({ code: 'custom', path: ['CONSUMERS'], message: 'must be off when REGION_ROLE=secondary: the saga\'s consumers run only in the primary region' });
     }
     if ((c.KAFKA_SASL_MECHANISM === 'plain' || c.KAFKA_SASL_MECHANISM.startsWith('scram')) && !c.KAFKA_SASL_USERNAME) {
       ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: `must be set when KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}` });
@@ -201,6 +216,14 @@ export class ConfigError extends Error {
 
 const SECRET = /PASSWORD|SECRET/;
 
+/**
+ * Defaults that depend on REGION_ROLE, applied to unset variables before parsing: a secondary
+ * region runs no relay and no consumers, and setting either on there is refused by the schema.
+ */
+const ROLE_DEFAULTS: Record<string, Record<string, string>> = {
+  secondary: { RELAY: 'false', CONSUMERS: 'false' },
+};
+
 /** Parses the environment; throws {@link ConfigError} naming each variable, its value and the rule broken. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const input: Record<string, string> = {};
@@ -208,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const v = env[key];
     if (v !== undefined && v !== '') input[key] = v;
   }
+  for (const [key, v] of Object.entries(ROLE_DEFAULTS[input.REGION_ROLE ?? 'primary'] ?? {})) input[key] ??= v;
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

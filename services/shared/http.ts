@@ -2,11 +2,20 @@
  * The HTTP server factory: fastify with the error catalogue, JSON-only bodies, request
  * metrics, and the /healthz, /readyz and /metrics endpoints every service has.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import { AppError, isAppError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { AnswerAtHome, FORWARDED_FROM_HEADER } from './region';
 import { INTERNAL_CALL_HEADER, visitorOf } from './visitors';
+
+/** Request bodies as received, for forwarding them unchanged to the primary region. */
+const rawBodies = new WeakMap<FastifyRequest, string>();
+
+/** The body of `req` exactly as the client sent it (undefined without a body). */
+export function rawBodyOf(req: FastifyRequest): string | undefined {
+  return rawBodies.get(req);
+}
 
 export interface ReadinessCheck {
   name: string;
@@ -18,8 +27,10 @@ export interface ServerOptions {
   metrics: Metrics;
   readiness: ReadinessCheck[];
   bodyLimitBytes?: number;
-  /** Called with the visitor of every request but the probes and calls between services (see visitors.ts). */
+  /** Called with the visitor of every request but the probes, calls between services and requests another region forwarded (see visitors.ts). */
   onVisitor?: (visitor: string) => void;
+  /** In a secondary region: forwards a read that only the primary can answer (data access threw {@link AnswerAtHome}). */
+  answerAtHome?: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
 export function createServer(o: ServerOptions): FastifyInstance {
@@ -40,8 +51,9 @@ export function createServer(o: ServerOptions): FastifyInstance {
 
   // One JSON parser: fastify's own also accepts `application/json; charset=...`.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json'], { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(['application/json'], { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
+    rawBodies.set(req, text);
     if (text.length === 0) return done(null, undefined);
     try {
       done(null, JSON.parse(text));
@@ -55,7 +67,8 @@ export function createServer(o: ServerOptions): FastifyInstance {
   if (onVisitor) {
     const probes = new Set(['/healthz', '/readyz', '/metrics']);
     app.addHook('onRequest', (req, _reply, done) => {
-      if (!probes.has(req.url) && req.headers[INTERNAL_CALL_HEADER] === undefined) onVisitor(visitorOf(req.headers, req.socket.remoteAddress ?? 'unknown'));
+      // A forwarded request was counted (or not) by the region it entered.
+      if (!probes.has(req.url) && req.headers[INTERNAL_CALL_HEADER] === undefined && req.headers[FORWARDED_FROM_HEADER] === undefined) onVisitor(visitorOf(req.headers, req.socket.remoteAddress ?? 'unknown'));
       done();
     });
   }
@@ -66,7 +79,9 @@ export function createServer(o: ServerOptions): FastifyInstance {
     o.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
 
+  const answerAtHome = o.answerAtHome;
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+    if (err instanceof AnswerAtHome && answerAtHome) return answerAtHome(req, reply).then(() => undefined);
     let e: AppError;
     if (isAppError(err)) e = err;
     else if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new AppError('BODY_TOO_LARGE');
@@ -79,6 +94,7 @@ export function createServer(o: ServerOptions): FastifyInstance {
     }
     o.metrics.httpErrors.inc({ method: req.method, route: req.routeOptions.url ?? 'unmatched', code: e.code });
     void reply.status(e.status).send(e.toBody());
+    return undefined;
   });
 
   app.setNotFoundHandler((req, reply) => {

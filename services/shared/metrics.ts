@@ -15,6 +15,7 @@ export class Metrics {
   readonly eventsConsumed: Counter<'consumer' | 'outcome'>;
   readonly cache: Counter<'kind' | 'result'>;
   readonly breaker: Counter<'target' | 'event'>;
+  readonly homeForwards: Counter<'method' | 'route' | 'outcome'>;
   private dailyUsers: Gauge | undefined;
 
   constructor(service: string, withDefaults = true) {
@@ -51,6 +52,12 @@ export class Metrics {
     this.eventsConsumed = new Counter({ name: 'events_consumed_total', help: 'Events consumed', labelNames: ['consumer', 'outcome'], registers: r });
     this.cache = new Counter({ name: 'cache_operations_total', help: 'Cache hits, misses and invalidations', labelNames: ['kind', 'result'], registers: r });
     this.breaker = new Counter({ name: 'circuit_breaker_events_total', help: 'Circuit breaker state changes and rejections', labelNames: ['target', 'event'], registers: r });
+    this.homeForwards = new Counter({
+      name: 'home_forwards_total',
+      help: 'Requests a secondary region forwarded to the primary, by home\'s status (or unavailable)',
+      labelNames: ['method', 'route', 'outcome'],
+      registers: r,
+    });
   }
 
   /**

@@ -10,6 +10,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { transaction } from './db';
 import { AppError } from './errors';
+import { AnswerAtHome } from './region';
 
 export class BucketMoved extends Error {
   constructor(readonly bucket: number) {
@@ -19,6 +20,8 @@ export class BucketMoved extends Error {
 
 export interface OrderStore {
   readonly sharded: boolean;
+  /** Whether `replica()` may lag the truth, so that read-your-writes must send some reads to `primary()`. */
+  readonly staleReads: boolean;
   /** A write transaction on the shard that owns `bucket`. */
   writeTx<T>(bucket: number, fn: (c: PoolClient) => Promise<T>): Promise<T>;
   /** A single statement on the owning shard's primary (unsharded only: no fence needed for reads). */
@@ -37,6 +40,7 @@ export class SingleOrderStore implements OrderStore {
   constructor(
     private readonly pool: Pool,
     private readonly replicas: Pool[],
+    readonly staleReads = replicas.length > 0,
   ) {}
   writeTx<T>(_bucket: number, fn: (c: PoolClient) => Promise<T>): Promise<T> {
     return transaction(this.pool, fn);
@@ -59,6 +63,7 @@ export class SingleOrderStore implements OrderStore {
 
 export class ShardedOrderStore implements OrderStore {
   readonly sharded = true;
+  readonly staleReads = false;
   private map: number[] = [];
   private loading: Promise<boolean> | undefined;
 
@@ -123,5 +128,34 @@ export class ShardedOrderStore implements OrderStore {
 
   allPrimaries() {
     return this.shards.map((pool, i) => ({ name: `order-shard-${i}`, pool }));
+  }
+}
+
+/**
+ * Orders in a secondary region: every pool of `local` is a read-only replica of the primary
+ * region's (its "primaries" here are replicas). Reads that tolerate lag use them; a read that
+ * needs the truth (`primary`) is answered at home ({@link AnswerAtHome}); a write is a bug, since
+ * writes are forwarded before any handler runs, and fails before reaching a read-only database.
+ */
+export class SecondaryOrderStore implements OrderStore {
+  readonly staleReads = true;
+  constructor(private readonly local: OrderStore) {}
+  get sharded(): boolean {
+    return this.local.sharded;
+  }
+  writeTx<T>(bucket: number): Promise<T> {
+    return Promise.reject(new Error(`an order write (bucket ${bucket}) reached a secondary region; writes are made in the primary region`));
+  }
+  primary(): Promise<Pool> {
+    return Promise.reject(new AnswerAtHome('an order read that needs the primary'));
+  }
+  replica(bucket: number): Promise<Pool> {
+    return this.local.primary(bucket);
+  }
+  allPrimaries(): { name: string; pool: Pool }[] {
+    return [];
+  }
+  refresh(): Promise<boolean> {
+    return this.local.refresh();
   }
 }

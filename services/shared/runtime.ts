@@ -2,6 +2,10 @@
  * The process runtime: builds shared resources from config (lazily, so a service only
  * connects to what its modules use), hosts modules, and starts/stops HTTP, the outbox relay
  * and the consumers.
+ *
+ * In a secondary region (REGION_ROLE=secondary) it hands out read-only views of the stores: the
+ * order store answers fresh reads at home, the cache is not filled, visitors are counted in the
+ * primary's Redis, background jobs do not start, writes are forwarded home (region.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
@@ -18,10 +22,20 @@ import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboxRelay } from './outbox-relay';
 import { ServiceClient } from './service-client';
-import { ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
+import { SecondaryOrderStore, ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
+import { HomeForwarder } from './home-forwarder';
+import { RecentWriters } from './recent-writers';
+import { Region, routeSecondary } from './region';
 import { DailyVisitors } from './visitors';
 
 export type DbName = 'orders' | 'inventory' | 'users';
+
+/** Work a module does on its own in the background that writes (a projector, a sweeper). */
+export interface BackgroundJob {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
 
 /** What a module contributes to the process hosting it. */
 export interface ModuleInstance {
@@ -31,6 +45,8 @@ export interface ModuleInstance {
   outboxes?: (DbName | 'order-shards')[];
   /** In-process API other modules call when they share the process. */
   api?: unknown;
+  /** Background writers: started once the module is loaded, only where this region writes. */
+  jobs?: BackgroundJob[];
   stop?(): Promise<void>;
 }
 
@@ -48,6 +64,10 @@ export class Runtime {
   private redisClient: Redis | Cluster | undefined;
   private cacheClient: Cache | undefined;
   private visitorCounter: DailyVisitors | undefined;
+  private homeRedisClient: Redis | Cluster | undefined;
+  private forwarder: HomeForwarder | undefined;
+  private writers: RecentWriters | undefined;
+  private readonly jobs: BackgroundJob[] = [];
   private publisher: BusinessMetricsPublisher | undefined;
   private readonly modules = new Map<Domain, ModuleInstance>();
   private readonly clients = new Map<Domain, ServiceClient>();
@@ -55,6 +75,7 @@ export class Runtime {
   private consumers: EventConsumer[] = [];
   private readonly extraPools: Pool[] = [];
   readonly readiness: ReadinessCheck[] = [];
+  readonly region: Region;
   app: FastifyInstance | undefined;
 
   constructor(
@@ -64,6 +85,10 @@ export class Runtime {
     metrics?: Metrics,
   ) {
     this.metrics = metrics ?? new Metrics(service);
+    this.region = new Region(cfg);
+    if (this.region.secondary && cfg.DAILY_USERS && cfg.HOME_REDIS_CLUSTER_NODES.length === 0 && !cfg.HOME_REDIS_URL) {
+      log.warn('REGION_ROLE=secondary without HOME_REDIS_CLUSTER_NODES or HOME_REDIS_URL: visitors entering this region are not counted (the local cache is read-only)');
+    }
   }
 
   hosts(d: Domain): boolean {
@@ -104,6 +129,7 @@ export class Runtime {
         const d = this.db('orders');
         this.store = new SingleOrderStore(d.primary, d.replicas);
       }
+      if (this.region.secondary) this.store = new SecondaryOrderStore(this.store);
     }
     return this.store;
   }
@@ -136,14 +162,32 @@ export class Runtime {
 
   cache(): Cache | undefined {
     if (!this.cfg.CACHE) return undefined;
-    this.cacheClient ??= new Cache(this.redis()!, this.cfg.CACHE_KEY_PREFIX, this.cfg.CACHE_TTL_SECONDS, this.log, this.metrics);
+    this.cacheClient ??= new Cache(this.redis()!, this.cfg.CACHE_KEY_PREFIX, this.cfg.CACHE_TTL_SECONDS, this.log, this.metrics, !this.region.writable);
     return this.cacheClient;
+  }
+
+  /** Who wrote recently (read-your-writes); in a secondary, markers are only read and an unreadable one sends the read home. */
+  recentWriters(): RecentWriters {
+    this.writers ??= new RecentWriters({
+      windowMs: this.cfg.READ_YOUR_WRITES_WINDOW_MS,
+      ...(this.cache() ? { cache: this.cache() } : {}),
+      markers: this.region.writable ? 'write' : 'read',
+      whenUnknown: this.region.secondary,
+    });
+    return this.writers;
+  }
+
+  /** The Redis visitors are counted in: this region's, or in a secondary the primary's (HOME_REDIS_*), if configured. */
+  private visitorRedis(): Redis | Cluster | undefined {
+    if (this.region.writable) return this.redis();
+    this.homeRedisClient ??= Cache.connectHome(this.cfg);
+    return this.homeRedisClient;
   }
 
   /** Distinct visitors over 24 hours, shared by every instance through Redis (DAILY_USERS, with Redis configured). */
   visitors(): DailyVisitors | undefined {
     if (!this.visitorCounter && this.cfg.DAILY_USERS) {
-      const redis = this.redis();
+      const redis = this.visitorRedis();
       if (redis) {
         const counter = new DailyVisitors(redis, this.cfg.CACHE_KEY_PREFIX, this.log.child({ component: 'visitors' }));
         this.visitorCounter = counter;
@@ -189,13 +233,56 @@ export class Runtime {
       this.modules.set(def.domain, {});
     }
     for (const def of defs) this.modules.set(def.domain, def.create(this));
+    // Background writers write to this region's stores: a secondary's are read-only replicas.
+    if (this.region.writable) {
+      for (const m of this.modules.values()) {
+        for (const job of m.jobs ?? []) {
+          job.start();
+          this.jobs.push(job);
+        }
+      }
+    }
+  }
+
+  /** Forwards requests to the primary region (secondary only). */
+  private home(): HomeForwarder {
+    const c = this.cfg;
+    this.forwarder ??= new HomeForwarder({
+      baseUrl: c.HOME_API_URL!,
+      fromRegion: this.region.name,
+      timeoutMs: c.HTTP_CLIENT_TIMEOUT_MS,
+      retries: c.HTTP_CLIENT_RETRIES,
+      backoffMs: c.HTTP_CLIENT_BACKOFF_MS,
+      errorThresholdPercent: c.BREAKER_ERROR_PERCENT,
+      resetTimeoutMs: c.BREAKER_RESET_MS,
+      volumeThreshold: c.BREAKER_VOLUME_THRESHOLD,
+      metrics: this.metrics,
+    });
+    return this.forwarder;
   }
 
   /** Builds the HTTP app (not listening): used by tests with inject() and by start(). */
   buildApp(): FastifyInstance {
     if (!this.app) {
       const visitors = this.visitors();
-      const app = createServer({ log: this.log, metrics: this.metrics, readiness: this.readiness, onVisitor: visitors && ((id) => visitors.seen(id)) });
+      const secondary = this.region.secondary;
+      const app = createServer({
+        log: this.log,
+        metrics: this.metrics,
+        readiness: this.readiness,
+        onVisitor: visitors && ((id) => visitors.seen(id)),
+        ...(secondary ? { answerAtHome: (req, reply) => this.home().forward(req, reply) } : {}),
+      });
+      if (secondary) {
+        routeSecondary(app, {
+          forward: (req, reply) => this.home().forward(req, reply),
+          // The customer's next reads go home while this region's copy may lag (read-your-writes).
+          onWriteAccepted: (req) => {
+            const customer = req.headers['x-customer-id'];
+            if (typeof customer === 'string' && customer) this.recentWriters().remember(customer);
+          },
+        });
+      }
       for (const m of this.modules.values()) m.routes?.(app);
       this.app = app;
     }
@@ -204,6 +291,8 @@ export class Runtime {
 
   async startWorkers(): Promise<void> {
     const c = this.cfg;
+    // The schema refuses this combination; a process that builds its config by hand is stopped here.
+    if (this.region.secondary && (c.RELAY || c.CONSUMERS)) throw new Error('RELAY and CONSUMERS must be off when REGION_ROLE=secondary: the relay and the saga run in the primary region');
     if (c.CLOUDWATCH_NAMESPACE) {
       const visitors = this.hosts('analytics') ? this.visitors() : undefined;
       this.publisher = new BusinessMetricsPublisher({
@@ -259,11 +348,14 @@ export class Runtime {
     await this.app?.close().catch(() => undefined);
     await Promise.all(this.consumers.map((c) => c.stop().catch(() => undefined)));
     await this.relay?.stop();
+    await Promise.all(this.jobs.map((j) => j.stop().catch(() => undefined)));
     for (const m of this.modules.values()) await m.stop?.().catch(() => undefined);
     if (this.producerP) await (await this.producerP.catch(() => undefined))?.disconnect().catch(() => undefined);
     await this.publisher?.stop();
     await this.visitorCounter?.stop();
     this.redisClient?.disconnect();
+    this.homeRedisClient?.disconnect();
+    this.forwarder?.close();
     await Promise.all([...this.dbs.values()].map((d) => d.close().catch(() => undefined)));
     await Promise.all(this.extraPools.map((p) => p.end().catch(() => undefined)));
   }

@@ -6,7 +6,8 @@
  * without it, the client's address (the first `X-Forwarded-For` hop that the load balancer or
  * Nginx adds). Probes and calls between services are not visitors. Requests record visitors
  * in memory; once a second one PFADD per hour key sends them, so the cost per request is a Set
- * insert. This is the figure the capacity alarm compares with the phase's daily users.
+ * insert. A secondary region's cache is read-only: there the counts go to the primary region's
+ * Redis (HOME_REDIS_*), still once a second, or are not made. This is the figure the capacity alarm compares with the phase's daily users.
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger';
@@ -59,8 +60,8 @@ export class DailyVisitors {
     this.pending = new Set();
     this.flushing = this.flushing
       .then(async () => {
-        await this.redis.pfadd(key, ...ids);
-        await this.redis.expire(key, KEY_TTL_SECONDS);
+        // Sent together (auto-pipelined): one round trip, which matters when Redis is in another region.
+        await Promise.all([this.redis.pfadd(key, ...ids), this.redis.expire(key, KEY_TTL_SECONDS)]);
       })
       .catch((err: unknown) => this.log.warn({ err, visitors: ids.length }, 'could not record visitors'));
     return this.flushing;

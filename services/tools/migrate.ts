@@ -10,11 +10,13 @@
  * spreads over when it is first created.
  */
 import { loadConfig } from '../shared/config';
+import { refuseInSecondary } from '../shared/region';
 import type { DbRole } from '../migrations';
 import { bucketsOf, migrate, type BucketSeed } from './migrate-lib';
 
 async function run(): Promise<void> {
   const cfg = loadConfig();
+  refuseInSecondary(cfg, 'the schema is migrated in the primary region and reaches this one by replication (its databases are read-only replicas)');
   const only = process.argv[2] as DbRole | undefined;
   const jobs: { role: DbRole; url: string; label: string; shard?: number }[] = [
     { role: 'orders', url: cfg.ORDERS_DB_URL, label: 'orders' },

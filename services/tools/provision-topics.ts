@@ -5,10 +5,12 @@
 import { loadConfig } from '../shared/config';
 import { createKafka } from '../shared/kafka';
 import { createLogger } from '../shared/logger';
+import { refuseInSecondary } from '../shared/region';
 import { provisionTopics } from './topics';
 
 async function run(): Promise<void> {
   const cfg = loadConfig({ ORDERS_DB_URL: 'postgres://unused', INVENTORY_DB_URL: 'postgres://unused', USERS_DB_URL: 'postgres://unused', ...process.env });
+  refuseInSecondary(cfg, 'topics are created in the primary region and mirrored to this one by MirrorMaker 2');
   const log = createLogger('provision-topics', cfg.LOG_LEVEL);
   const admin = createKafka(cfg, 'provision-topics', log).admin();
   await admin.connect();

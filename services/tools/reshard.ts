@@ -7,10 +7,12 @@
  */
 import { loadConfig } from '../shared/config';
 import { createPool } from '../shared/db';
+import { refuseInSecondary } from '../shared/region';
 import { moveBucket, reshard } from './reshard-lib';
 
 async function run(): Promise<void> {
   const cfg = loadConfig();
+  refuseInSecondary(cfg, 'orders are re-sharded in the primary region; this region\'s shards are read-only replicas');
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     return i > 0 ? Number(process.argv[i + 1]) : undefined;

@@ -49,8 +49,21 @@ test.each([
   [{ CLOUDWATCH_NAMESPACE: 'AWS/EC2', AWS_REGION: 'us-east-1' }, 'CLOUDWATCH_NAMESPACE="AWS/EC2": must be 1-255 of letters, digits . _ - / # : and not start with AWS/'],
   [{ CLOUDWATCH_NAMESPACE: 'OrderPlatform/Business' }, 'AWS_REGION=(unset): must be set when CLOUDWATCH_NAMESPACE is set'],
   [{ BUSINESS_METRICS_INTERVAL_MS: '10' }, 'BUSINESS_METRICS_INTERVAL_MS="10": must be at least 1000'],
+  [{ REGION_ROLE: 'tertiary' }, 'REGION_ROLE="tertiary": must be one of primary, secondary'],
+  [{ REGION_ROLE: 'secondary' }, 'HOME_API_URL=(unset): must be set when REGION_ROLE=secondary: writes are forwarded to the primary region'],
+  [{ REGION_ROLE: 'secondary', HOME_API_URL: 'ftp://home' }, 'HOME_API_URL="ftp://home": must be an http(s):// base URL without query or fragment'],
+  [{ REGION_ROLE: 'secondary', HOME_API_URL: 'https://api.us-east-1.internal', RELAY: 'true' }, 'RELAY="true": must be off when REGION_ROLE=secondary: the outbox relay runs only in the primary region'],
+  [{ REGION_ROLE: 'secondary', HOME_API_URL: 'https://api.us-east-1.internal', CONSUMERS: 'on' }, 'CONSUMERS="on": must be off when REGION_ROLE=secondary: the saga\'s consumers run only in the primary region'],
+  [{ HOME_REDIS_CLUSTER_NODES: 'cache.us-east-1' }, 'HOME_REDIS_CLUSTER_NODES="cache.us-east-1": each entry must be host:port'],
 ])('%j is refused: %s', (env, message) => {
   expect(problems({ ...base, ...env })).toEqual([message]);
+});
+
+test('a secondary region turns the relay and the consumers off unless told otherwise, and a primary ignores HOME_API_URL', () => {
+  const secondary = loadConfig({ ...base, REGION_ROLE: 'secondary', HOME_API_URL: 'https://api.us-east-1.internal/', HOME_REDIS_URL: 'rediss://cache.us-east-1:6379' });
+  expect(secondary).toMatchObject({ REGION_ROLE: 'secondary', HOME_API_URL: 'https://api.us-east-1.internal', RELAY: false, CONSUMERS: false });
+  expect(loadConfig({ ...base, REGION_ROLE: 'secondary', HOME_API_URL: 'http://home', RELAY: 'false' }).RELAY).toBe(false);
+  expect(loadConfig({ ...base, HOME_API_URL: 'http://home' })).toMatchObject({ REGION_ROLE: 'primary', RELAY: true, CONSUMERS: true });
 });
 
 test('every value problem is reported at once', () => {
@@ -76,6 +89,14 @@ test('a service started with a bad value exits 78 with the message', async () =>
   const err = await run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'services/entry/order.ts'], { cwd: root, env: { ...process.env, ...base, DB_POOL_MAX: '0' } }).catch((e) => e);
   expect(err.code).toBe(78);
   expect(err.stderr).toContain('order: invalid configuration:\n  DB_POOL_MAX="0": must be at least 1');
+  const secondary = await run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'services/entry/order.ts'], {
+    cwd: root,
+    env: { ...process.env, ...base, REGION_ROLE: 'secondary', RELAY: 'true' },
+  }).catch((e) => e);
+  expect(secondary.code).toBe(78);
+  expect(secondary.stderr).toContain(
+    'order: invalid configuration:\n  HOME_API_URL=(unset): must be set when REGION_ROLE=secondary: writes are forwarded to the primary region\n  RELAY="true": must be off when REGION_ROLE=secondary: the outbox relay runs only in the primary region',
+  );
 });
 
 test('Kafka TLS and SASL settings reach the client', () => {
