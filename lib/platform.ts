@@ -1,22 +1,25 @@
 import { Construct } from 'constructs';
-import { PhaseSpec, RegionName } from '../phases';
+import { PhaseSpec, RegionName, RegionSpec } from '../phases';
+import { Network } from './constructs/network';
 import { regionalStackName } from './naming';
 import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { PeeringStack } from './stacks/peering-stack';
 import { TelemetryStack } from './stacks/telemetry-stack';
 
 /** The stacks of one region. */
 export interface RegionalStacks {
   readonly network: NetworkStack;
+  /** Peering with the other regions, in a multi-region phase. */
+  readonly peering?: PeeringStack;
   readonly data: DataStack;
   readonly telemetry: TelemetryStack;
   readonly compute: ComputeStack;
   readonly monitoring: MonitoringStack;
 }
 
-/** Everything one phase deploys, by region. */
 /** Deployment choices that are not part of a phase: they belong to one AWS account. */
 export interface PlatformOptions {
   /**
@@ -42,6 +45,7 @@ export function certificatesByRegion(spec: PhaseSpec, arns: readonly string[]): 
   return byRegion;
 }
 
+/** Everything one phase deploys, by region. */
 export interface Platform {
   readonly spec: PhaseSpec;
   readonly regions: ReadonlyMap<RegionName, RegionalStacks>;
@@ -62,32 +66,68 @@ function regionalStack(region: RegionName, layer: string, description: string) {
  */
 export function buildPlatform(scope: Construct, spec: PhaseSpec, options: PlatformOptions = {}): Platform {
   const certificates = certificatesByRegion(spec, options.certificateArns ?? []);
-  const regions = new Map<RegionName, RegionalStacks>();
-  let databases: DataStack | undefined;
+  const [primary] = spec.regions;
+  if (primary?.role !== 'primary') throw new Error('buildPlatform: the primary region must come first');
+  const place = (region: RegionName, layer: string, description: string) => regionalStack(region, layer, description);
+
+  // Every region's network first: the primary's stores and load balancer admit the others' app tiers.
+  const networks = new Map<RegionName, NetworkStack>();
   for (const region of spec.regions) {
-    const place = (layer: string, description: string) => regionalStack(region.region, layer, description);
-    const n = place('network', 'Order platform network');
-    const network = new NetworkStack(scope, n.id, { ...n.props, region });
-    const d = place('data', 'Order platform data stores');
-    const data = new DataStack(scope, d.id, { ...d.props, spec, region, network: network.network });
-    databases ??= region.primary ? data : undefined;
-    if (!databases) throw new Error(`buildPlatform: the primary region must come first; ${region.region} does not hold the databases`);
-    const t = place('telemetry', 'Order platform metrics workspace and alarm topic');
+    const n = place(region.region, 'network', 'Order platform network');
+    networks.set(region.region, new NetworkStack(scope, n.id, { ...n.props, region }));
+  }
+  const networkOf = (region: RegionSpec) => networks.get(region.region)!.network;
+  const secondaries = spec.regions.filter((r) => r.role === 'secondary');
+  const remoteAppTiers = secondaries.map(networkOf);
+  const peering = spec.regions.length > 1 ? connectRegions(scope, spec, networkOf) : new Map<RegionName, PeeringStack>();
+
+  const regions = new Map<RegionName, RegionalStacks>();
+  let home: { data: DataStack; compute: ComputeStack } | undefined;
+  for (const region of spec.regions) {
+    const network = networkOf(region);
+    const isPrimary = region.role === 'primary';
+    const d = place(region.region, 'data', 'Order platform data stores');
+    const data = new DataStack(scope, d.id, { ...d.props, spec, region, network, home: home?.data, remoteAppTiers: isPrimary ? remoteAppTiers : [] });
+    const databases = home?.data ?? data;
+    const t = place(region.region, 'telemetry', 'Order platform metrics workspace and alarm topic');
     const telemetry = new TelemetryStack(scope, t.id, { ...t.props, spec, region });
-    const c = place('compute', 'Order platform compute (app servers, API Gateway, EKS)');
+    const c = place(region.region, 'compute', 'Order platform compute (app servers, API Gateway, EKS)');
     const compute = new ComputeStack(scope, c.id, {
       ...c.props,
       spec,
       region,
-      network: network.network,
+      network,
       data,
       databases,
       telemetry: telemetry.telemetry,
       certificateArn: certificates.get(region.region),
+      home: home ? { compute: home.compute, cache: home.data.cache } : undefined,
+      remoteAppTiers: isPrimary ? remoteAppTiers : [],
     });
-    const m = place('monitoring', 'Order platform alarms and dashboard');
+    const m = place(region.region, 'monitoring', 'Order platform alarms and dashboard');
     const monitoring = new MonitoringStack(scope, m.id, { ...m.props, spec, region, compute, data, telemetry: telemetry.telemetry });
-    regions.set(region.region, { network, data, telemetry, compute, monitoring });
+    regions.set(region.region, { network: networks.get(region.region)!, peering: peering.get(region.region), data, telemetry, compute, monitoring });
+    home ??= { data, compute };
   }
   return { spec, regions };
+}
+
+/**
+ * The phase's regions joined by VPC peering (lib/constructs/peering.ts): each region requests a
+ * connection to every region listed before it, and routes to every other region.
+ */
+function connectRegions(scope: Construct, spec: PhaseSpec, networkOf: (region: RegionSpec) => Network): Map<RegionName, PeeringStack> {
+  const stacks = new Map<RegionName, PeeringStack>();
+  for (const region of spec.regions) {
+    const p = regionalStack(region.region, 'peering', 'Order platform peering between regions');
+    stacks.set(region.region, new PeeringStack(scope, p.id, { ...p.props, network: networkOf(region) }));
+  }
+  spec.regions.forEach((later, j) => {
+    for (const earlier of spec.regions.slice(0, j)) {
+      const connection = stacks.get(later.region)!.request(networkOf(earlier));
+      stacks.get(later.region)!.routeTo(networkOf(earlier), connection);
+      stacks.get(earlier.region)!.routeTo(networkOf(later), connection);
+    }
+  });
+  return stacks;
 }

@@ -27,7 +27,14 @@ export const PHASE_1M: PhaseSpec = {
     elasticCluster: { shardCount: 4, shardCapacity: 8, shardInstanceCount: 3, backupRetentionDays: 35 },
   },
   cache: { ...PHASE_70K.cache, nodeType: 'cache.r7g.xlarge', shardsPerRegion: 6 },
-  streaming: { ...PHASE_70K.streaming, brokerType: 'kafka.m7g.xlarge', brokersPerRegion: 12, storagePerBrokerGiB: 1_000, topics: topics(100) },
+  streaming: {
+    ...PHASE_70K.streaming,
+    brokerType: 'kafka.m7g.xlarge',
+    brokersPerRegion: 12,
+    storagePerBrokerGiB: 1_000,
+    topics: topics(100),
+    mirrorMaker: { tasksMax: 36, cpuMillis: 2_000, memoryMiB: 4_096 },
+  },
   compute: {
     gateway: { throttleRatePerSecond: 10_000, throttleBurst: 20_000, weights: { eks: 100 } },
     eks: {

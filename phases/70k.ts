@@ -23,7 +23,13 @@ export const PHASE_70K: PhaseSpec = {
       6,
     ),
   },
-  cache: { ...PHASE_50K.cache, nodeType: 'cache.r7g.large', globalDatastore: true },
+  cache: {
+    ...PHASE_50K.cache,
+    nodeType: 'cache.r7g.large',
+    globalDatastore: true,
+    joinedGlobalDatastoreWith: { nodeType: 'cache.r7g.large', shardsPerRegion: PHASE_50K.cache.shardsPerRegion },
+  },
+  streaming: { ...PHASE_50K.streaming, mirrorMaker: { tasksMax: 12, cpuMillis: 1_000, memoryMiB: 2_048 } },
   compute: {
     gateway: { throttleRatePerSecond: 3_000, throttleBurst: 6_000, weights: { eks: 100 } },
     eks: {

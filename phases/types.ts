@@ -18,15 +18,20 @@ export type PhaseName = (typeof PHASE_NAMES)[number];
 /** AWS regions this platform knows how to build in. */
 export type RegionName = 'us-east-1' | 'us-west-2' | 'eu-central-1';
 
+/** A region's part in a multi-region phase: where writes land, or where reads are served locally. */
+export type RegionRole = 'primary' | 'secondary';
+
 /** One region the phase runs in. */
 export interface RegionSpec {
   /** The AWS region. */
   readonly region: RegionName;
   /**
-   * Whether this region holds the primary (writable) copies of the databases.
-   * Exactly one region is primary.
+   * What the region does in a phase with several regions. The `primary` region holds the writable
+   * databases, cache and Kafka, and runs the outbox relay and the saga; a `secondary` region holds
+   * read-only replicas of every store, serves reads from them and forwards writes to the primary.
+   * Exactly one region is primary, listed first. `lib/` reads the role, never the region's name.
    */
-  readonly primary: boolean;
+  readonly role: RegionRole;
   /**
    * Availability zones, given as data so that synthesis needs no lookup.
    * Fixed from the first phase the region appears in: AWS cannot change a VPC's AZs in place.
@@ -138,8 +143,20 @@ export interface CacheSpec {
   readonly shardsPerRegion: number;
   /** Replicas per shard. Create-only: fixed from the first phase, so growth is by shards. */
   readonly replicasPerShard: number;
-  /** Whether the regions' caches form one Global Datastore. */
+  /**
+   * Whether the regions' caches form one Global Datastore: the primary region's replication group
+   * is its primary member, and every secondary region's cache is a read-only secondary member from
+   * the phase in which that region first appears.
+   */
   readonly globalDatastore: boolean;
+  /**
+   * The primary replication group's node type and shard count when it joined the Global Datastore.
+   * From then on ElastiCache changes a member's node type and shards only through the global group
+   * (ModifyGlobalReplicationGroup, IncreaseNodeGroupsInGlobalReplicationGroup), so the replication
+   * group's own properties keep these values and the global group carries `nodeType` and
+   * `shardsPerRegion`. Required when `globalDatastore` is on; fixed once set.
+   */
+  readonly joinedGlobalDatastoreWith?: { readonly nodeType: string; readonly shardsPerRegion: number };
   /** Days of daily snapshots kept. */
   readonly snapshotRetentionDays: number;
 }
@@ -166,6 +183,21 @@ export interface StreamingSpec {
   readonly storagePerBrokerGiB: number;
   /** Topics and their partition counts. */
   readonly topics: readonly TopicSpec[];
+  /**
+   * MirrorMaker 2 in each secondary region, copying the primary region's topics one way (same
+   * names) with consumer-group offsets translated. Required when the phase has secondary regions.
+   */
+  readonly mirrorMaker?: MirrorMakerSpec;
+}
+
+/** MirrorMaker 2 (dedicated mode) on EKS in a secondary region. */
+export interface MirrorMakerSpec {
+  /** Connector tasks in the one MirrorMaker process: the replication connector spreads the partitions over them. */
+  readonly tasksMax: number;
+  /** CPU the pod requests, in millicores (its limit is twice this). */
+  readonly cpuMillis: number;
+  /** Memory the pod requests and is limited to, in MiB; the JVM heap is three quarters of it. */
+  readonly memoryMiB: number;
 }
 
 /** A phase of the roadmap: every number that shapes its infrastructure. */

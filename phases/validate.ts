@@ -182,6 +182,21 @@ const MONOTONIC_FIELDS: readonly MonotonicField[] = [
     why: 'cross-region cache replication never downgrades',
   },
   {
+    field: 'cache.joinedGlobalDatastoreWith',
+    read: (s) => {
+      const joined = s.cache.joinedGlobalDatastoreWith;
+      return joined ? [['cache', `${joined.nodeType} x ${joined.shardsPerRegion} shards`]] : [];
+    },
+    kind: 'fixed',
+    why: 'the replication group keeps the values it joined the Global Datastore with; sizes change through the global group',
+  },
+  {
+    field: 'regions[].role',
+    read: (s) => s.regions.map((r) => [r.region, r.role] as const),
+    kind: 'fixed',
+    why: 'a phase move never changes which region takes the writes; that is a regional failover',
+  },
+  {
     field: 'streaming.brokersPerRegion',
     read: (s) => [['streaming', s.streaming.brokersPerRegion]],
     kind: 'never-shrinks',
@@ -268,10 +283,10 @@ export const RULES: readonly ValidationRule[] = [
   {
     id: 'one-primary-region',
     check: (s) => {
-      const primaries = s.regions.filter((r) => r.primary).map((r) => r.region);
-      return primaries.length === 1 && s.regions[0]?.primary
+      const primaries = s.regions.filter((r) => r.role === 'primary').map((r) => r.region);
+      return primaries.length === 1 && s.regions[0]?.role === 'primary'
         ? []
-        : [violation('regions[].primary', primaries, 'exactly one region must be primary, and it must be listed first')];
+        : [violation('regions[].role', primaries, 'exactly one region must be primary, and it must be listed first')];
     },
   },
   {
@@ -378,6 +393,47 @@ export const RULES: readonly ValidationRule[] = [
               `a cache runs in every region, and a Global Datastore allows a primary and at most ${MAX_CACHE_REGIONS - 1} secondary regions (${MAX_CACHE_REGIONS} in all)`,
             ),
           ],
+  },
+  {
+    id: 'cache-global-datastore-join',
+    check: (s) => {
+      const joined = s.cache.joinedGlobalDatastoreWith;
+      if (!s.cache.globalDatastore) {
+        return joined ? [violation('cache.joinedGlobalDatastoreWith', joined, 'must be absent when cache.globalDatastore is false')] : [];
+      }
+      if (!joined) {
+        return [violation('cache.joinedGlobalDatastoreWith', null, 'must give the node type and shard count the primary replication group joined the Global Datastore with')];
+      }
+      return [
+        ...(cacheNodeTypeAllowsGlobalDatastore(joined.nodeType)
+          ? []
+          : [violation('cache.joinedGlobalDatastoreWith.nodeType', joined.nodeType, `a Global Datastore member needs an M or R node type of size large or more (${GLOBAL_DATASTORE_FAMILIES.join(', ')})`)]),
+        ...(joined.shardsPerRegion <= s.cache.shardsPerRegion
+          ? []
+          : [violation('cache.joinedGlobalDatastoreWith.shardsPerRegion', joined.shardsPerRegion, `must be at most cache.shardsPerRegion (${s.cache.shardsPerRegion}): shards only grow`)]),
+      ];
+    },
+  },
+  {
+    id: 'secondary-regions-replicate-kafka',
+    check: (s) => {
+      const secondaries = s.regions.filter((r) => r.role === 'secondary').length;
+      const mm = s.streaming.mirrorMaker;
+      if (secondaries === 0) {
+        return mm ? [violation('streaming.mirrorMaker', mm, 'must be absent in a single-region phase: there is nothing to mirror to')] : [];
+      }
+      const found: Violation[] = [];
+      if (!mm) found.push(violation('streaming.mirrorMaker', null, 'must be set when the phase has secondary regions: their Kafka receives the primary\'s topics through MirrorMaker 2'));
+      if (!s.compute.eks) found.push(violation('compute.eks', null, 'must be set when the phase has secondary regions: MirrorMaker 2 runs on EKS there'));
+      if (!s.compute.gateway) found.push(violation('compute.gateway', null, 'must be set when the phase has secondary regions: they forward writes to the primary region\'s internal load balancer'));
+      if (mm) {
+        for (const [field, value] of [['tasksMax', mm.tasksMax], ['cpuMillis', mm.cpuMillis], ['memoryMiB', mm.memoryMiB]] as const) {
+          if (!Number.isInteger(value) || value < 1) found.push(violation(`streaming.mirrorMaker.${field}`, value, 'must be a whole number of at least 1'));
+        }
+        if (mm.memoryMiB < 1024) found.push(violation('streaming.mirrorMaker.memoryMiB', mm.memoryMiB, 'must be at least 1024: MirrorMaker\'s JVM, producers and consumers need room beside the heap'));
+      }
+      return found;
+    },
   },
   {
     id: 'cache-multi-region-needs-global-datastore',

@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { PhaseSpec, ServiceName } from '../../phases';
-import { POSTGRES_PORT, PostgresDatabase } from '../constructs/postgres';
+import { PhaseSpec, PostgresInstanceSpec, ServiceName } from '../../phases';
+import { Cache } from '../constructs/cache';
+import { POSTGRES_PORT } from '../constructs/postgres';
 import { acknowledge } from '../nag';
 import { DataStack } from '../stacks/data-stack';
 import { BUSINESS_NAMESPACE } from '../monitoring/alarms';
@@ -15,8 +16,30 @@ export interface AppEnvironmentProps {
   readonly spec: PhaseSpec;
   /** The data stack of this region: cache and Kafka. */
   readonly data: DataStack;
-  /** The data stack that holds PostgreSQL and DocumentDB (the primary region's). */
+  /** The data stack that holds the writable PostgreSQL and DocumentDB (the primary region's): their secrets. */
   readonly databases: DataStack;
+  /**
+   * For a secondary region: where its services send writes (the primary region's internal load
+   * balancer) and count visitors (the primary region's cache). Reads stay in this region.
+   */
+  readonly home?: HomeRegion;
+}
+
+/** What a secondary region's services reach in the primary region. */
+export interface HomeRegion {
+  /** Base URL of the primary region's internal service load balancer. */
+  readonly apiUrl: string;
+  /** The primary region's cache, where the daily-visitor HyperLogLogs are written. */
+  readonly cache: Cache;
+}
+
+/** Where one database is read in this region: the writable primary, or a cross-region replica. */
+interface LocalDatabase {
+  readonly spec: PostgresInstanceSpec;
+  readonly address: string;
+  /** Same-region read replicas (primary region only). */
+  readonly replicaAddresses: readonly string[];
+  readonly secret?: secretsmanager.ISecret;
 }
 
 /** A secret a process reads at start, by the name its placeholder uses. */
@@ -26,7 +49,7 @@ export interface NamedSecret {
 }
 
 /** The Kafka cluster name every region uses (lib/constructs/streaming.ts). */
-const KAFKA_CLUSTER_NAME = 'orders-events';
+export const KAFKA_CLUSTER_NAME = 'orders-events';
 
 /** Topic and group ARNs of the region's Kafka cluster: every topic and group in it. */
 function kafkaWildcards(stack: Stack): [topics: string, groups: string] {
@@ -51,6 +74,8 @@ export class AppEnvironment extends Construct {
   readonly secrets: readonly NamedSecret[];
   /** Kafka cluster ARN, for IAM policies. */
   readonly kafkaClusterArn: string;
+  /** The region's MSK bootstrap brokers (TLS, IAM), read at deploy time. */
+  readonly kafkaBootstrapBrokers: string;
   private readonly common: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: AppEnvironmentProps) {
@@ -65,25 +90,37 @@ export class AppEnvironment extends Construct {
 
     const fleet = databases.postgres;
     if (!fleet) throw new Error('AppEnvironment: the databases stack has no PostgreSQL fleet (it must be the primary region\'s data stack)');
-    const url = (db: PostgresDatabase, host: string): string => {
-      const name = `pg-${db.node.id}`;
-      const dbName = spec.postgres.instances.find((i) => i.id === db.node.id)?.databaseName ?? db.node.id;
-      return `postgresql://${placeholder(name, 'username')}:${placeholder(name, 'password')}@${host}:${POSTGRES_PORT}/${dbName}?sslmode=verify-full`;
+    const secondary = props.home !== undefined;
+    const local = (instance: PostgresInstanceSpec): LocalDatabase => {
+      const db = fleet.databases.get(instance.id);
+      if (!db) throw new Error(`AppEnvironment: no PostgreSQL instance ${instance.id}`);
+      if (!secondary) {
+        return { spec: instance, address: db.instance.dbInstanceEndpointAddress, replicaAddresses: db.replicas.map((r) => r.dbInstanceEndpointAddress), secret: db.instance.secret };
+      }
+      const replica = data.postgresReplicas?.replicas.get(instance.id);
+      if (!replica) throw new Error(`AppEnvironment: this secondary region has no replica of ${instance.id}`);
+      return { spec: instance, address: replica.replica.dbInstanceEndpointAddress, replicaAddresses: [], secret: db.instance.secret };
     };
-    for (const [dbId, db] of fleet.databases) {
-      if (db.instance.secret) secrets.push({ name: `pg-${dbId}`, secret: db.instance.secret });
+    const url = (db: LocalDatabase, host: string): string => {
+      const name = `pg-${db.spec.id}`;
+      return `postgresql://${placeholder(name, 'username')}:${placeholder(name, 'password')}@${host}:${POSTGRES_PORT}/${db.spec.databaseName}?sslmode=verify-full`;
+    };
+    for (const instance of spec.postgres.instances) {
+      const db = local(instance);
+      // The credentials are the primary's: they replicate with the data.
+      if (db.secret) secrets.push({ name: `pg-${instance.id}`, secret: db.secret });
     }
     const byRole = (role: 'users' | 'orders' | 'inventory') =>
-      spec.postgres.instances.filter((i) => i.role === role).sort((a, b) => (a.shardIndex ?? 0) - (b.shardIndex ?? 0)).map((i) => fleet.databases.get(i.id)!);
+      spec.postgres.instances.filter((i) => i.role === role).sort((a, b) => (a.shardIndex ?? 0) - (b.shardIndex ?? 0)).map(local);
     const [users] = byRole('users');
     const [inventory] = byRole('inventory');
     const shards = byRole('orders');
     const [orders] = shards;
-    env.USERS_DB_URL = url(users, users.instance.dbInstanceEndpointAddress);
-    env.INVENTORY_DB_URL = url(inventory, inventory.instance.dbInstanceEndpointAddress);
-    env.ORDERS_DB_URL = url(orders, orders.instance.dbInstanceEndpointAddress);
-    const replicas = (db: PostgresDatabase) => db.replicas.map((r) => url(db, r.dbInstanceEndpointAddress)).join(',');
-    const anyReplica = [users, inventory, orders].some((db) => db.replicas.length > 0);
+    env.USERS_DB_URL = url(users, users.address);
+    env.INVENTORY_DB_URL = url(inventory, inventory.address);
+    env.ORDERS_DB_URL = url(orders, orders.address);
+    const replicas = (db: LocalDatabase) => db.replicaAddresses.map((address) => url(db, address)).join(',');
+    const anyReplica = [users, inventory, orders].some((db) => db.replicaAddresses.length > 0);
     env.READ_REPLICAS = String(anyReplica);
     if (anyReplica) {
       env.USERS_DB_REPLICA_URLS = replicas(users);
@@ -92,15 +129,17 @@ export class AppEnvironment extends Construct {
     }
     env.SHARDING = String(shards.length > 1);
     env.ORDER_BUCKETS = String(spec.postgres.orderBuckets);
-    if (shards.length > 1) env.ORDER_SHARD_URLS = shards.map((s) => url(s, s.instance.dbInstanceEndpointAddress)).join(',');
+    if (shards.length > 1) env.ORDER_SHARD_URLS = shards.map((s) => url(s, s.address)).join(',');
     env.DB_POOL_MAX = '10';
 
     const docdb = databases.documentDb;
     if (docdb?.cluster.secret) {
       secrets.push({ name: 'docdb', secret: docdb.cluster.secret });
       env.CATALOG_STORE = 'mongo';
+      const address = secondary ? data.documentDbSecondary?.socketAddress : docdb.cluster.clusterEndpoint.socketAddress;
+      if (!address) throw new Error('AppEnvironment: this secondary region has no DocumentDB secondary');
       env.MONGO_URL =
-        `mongodb://${placeholder('docdb', 'username')}:${placeholder('docdb', 'password')}@${docdb.cluster.clusterEndpoint.socketAddress}` +
+        `mongodb://${placeholder('docdb', 'username')}:${placeholder('docdb', 'password')}@${address}` +
         '/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false';
       env.MONGO_DB = 'catalog';
     }
@@ -125,7 +164,8 @@ export class AppEnvironment extends Construct {
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.kafkaClusterArn] }),
       installLatestAwsSdk: false,
     });
-    env.KAFKA_BROKERS = brokers.getResponseField('BootstrapBrokerStringSaslIam');
+    this.kafkaBootstrapBrokers = brokers.getResponseField('BootstrapBrokerStringSaslIam');
+    env.KAFKA_BROKERS = this.kafkaBootstrapBrokers;
     // The custom resource's function is a singleton at the stack's root.
     const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
     if (provider) {
@@ -143,6 +183,18 @@ export class AppEnvironment extends Construct {
     env.KAFKA_CLIENT_ID = 'order-platform';
     env.KAFKA_TOPIC_PARTITIONS = String(Math.max(...spec.streaming.topics.map((t) => t.partitions)));
     env.KAFKA_REPLICATION_FACTOR = String(Math.max(...spec.streaming.topics.map((t) => t.replicationFactor)));
+
+    if (spec.regions.length > 1) {
+      env.REGION_ROLE = secondary ? 'secondary' : 'primary';
+    }
+    if (props.home) {
+      // Writes and visitor counts go home; the outbox relay and the saga run only where orders are written.
+      env.HOME_API_URL = props.home.apiUrl;
+      const homeCache = props.home.cache.replicationGroup;
+      env.HOME_REDIS_CLUSTER_NODES = `${homeCache.attrConfigurationEndPointAddress}:${homeCache.attrConfigurationEndPointPort}`;
+      env.RELAY = 'false';
+      env.CONSUMERS = 'false';
+    }
 
     this.secrets = secrets;
     this.common = env;

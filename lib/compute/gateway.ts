@@ -20,6 +20,9 @@ export interface ServiceBackends {
   readonly eks?: ReadonlyMap<ServiceName, elbv2.IApplicationTargetGroup>;
 }
 
+/** The internal load balancer's HTTP port: API Gateway's VPC link, and secondary regions forwarding writes. */
+export const GATEWAY_PORT = 80;
+
 /** Props for {@link Gateway}. */
 export interface GatewayProps {
   readonly spec: GatewaySpec;
@@ -62,7 +65,7 @@ export class Gateway extends Construct {
       description: 'Internal service load balancer: HTTP from the VPC (API Gateway VPC link, services calling services)',
       allowAllOutbound: false,
     });
-    this.securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(80), 'HTTP from inside the VPC');
+    this.securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(GATEWAY_PORT), 'HTTP from inside the VPC');
     acknowledge(this.securityGroup, 'EC23', 'The rule admits the VPC CIDR (a token the rule cannot read), not 0.0.0.0/0; the load balancer is internal.');
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
@@ -74,7 +77,7 @@ export class Gateway extends Construct {
     });
     this.loadBalancer.logAccessLogs(props.accessLogs.bucket, 'services');
     this.listener = this.loadBalancer.addListener('Http', {
-      port: 80,
+      port: GATEWAY_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       open: false,
       defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: '{"error":"ROUTE_NOT_FOUND"}' }),
@@ -99,7 +102,7 @@ export class Gateway extends Construct {
       description: 'API Gateway VPC link: to the internal load balancer only',
       allowAllOutbound: false,
     });
-    linkSecurityGroup.addEgressRule(ec2.Peer.securityGroupId(this.securityGroup.securityGroupId), ec2.Port.tcp(80), 'To the internal load balancer');
+    linkSecurityGroup.addEgressRule(ec2.Peer.securityGroupId(this.securityGroup.securityGroupId), ec2.Port.tcp(GATEWAY_PORT), 'To the internal load balancer');
     const vpcLink = new apigw.VpcLink(this, 'VpcLink', {
       vpc,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as docdbelastic from 'aws-cdk-lib/aws-docdbelastic';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,7 +19,18 @@ export interface DocumentDbProps extends DataStoreProps {
   readonly spec: DocumentDbSpec;
   /** Days between master password rotations. */
   readonly rotationDays: number;
+  /**
+   * When the phase has secondary regions: the cluster becomes the primary of a DocumentDB global
+   * cluster of this identifier (joined in place), which each secondary region's cluster follows.
+   */
+  readonly globalClusterIdentifier?: string;
 }
+
+/** The catalogue's parameters in every region: TLS required, audit and profiler logs. */
+export const CATALOG_PARAMETERS = { tls: 'enabled', audit_logs: 'enabled', profiler: 'enabled', profiler_threshold_ms: '200' } as const;
+
+/** The engine version of every catalogue cluster; a global cluster's members share it. */
+export const CATALOG_ENGINE_VERSION = '5.0.0';
 
 /**
  * The roadmap's MongoDB on DocumentDB: an instance-based cluster for the catalogue from the
@@ -33,6 +44,8 @@ export class DocumentDb extends Construct {
   readonly elasticCluster?: docdbelastic.CfnCluster;
   /** The group both clusters are in; it admits only the clients, only on the DocumentDB port. */
   readonly securityGroup: ec2.SecurityGroup;
+  /** The global cluster the instance-based cluster is the primary of, in multi-region phases. */
+  readonly globalCluster?: docdb.CfnGlobalCluster;
 
   constructor(scope: Construct, id: string, props: DocumentDbProps) {
     super(scope, id);
@@ -49,11 +62,11 @@ export class DocumentDb extends Construct {
     const parameterGroup = new docdb.ClusterParameterGroup(this, 'Parameters', {
       family: 'docdb5.0',
       description: 'Order platform DocumentDB: TLS required, audit and profiler logs',
-      parameters: { tls: 'enabled', audit_logs: 'enabled', profiler: 'enabled', profiler_threshold_ms: '200' },
+      parameters: { ...CATALOG_PARAMETERS },
     });
 
     this.cluster = new docdb.DatabaseCluster(this, 'Resource', {
-      engineVersion: '5.0.0',
+      engineVersion: CATALOG_ENGINE_VERSION,
       masterUser: { username: ADMIN_USERNAME, kmsKey: props.key },
       instanceType: new ec2.InstanceType(spec.instanceCluster.instanceClass),
       instances: spec.instanceCluster.instances,
@@ -90,6 +103,22 @@ export class DocumentDb extends Construct {
         `DOC5[LogExport::${logType}]`,
         `DocumentDB exports only the audit and profiler streams; with audit_logs enabled the audit stream records ${logType} events.`,
       );
+    }
+
+    if (props.globalClusterIdentifier) {
+      // Joining a global cluster leaves the cluster in place; its secondaries replicate storage-level,
+      // typically under a second behind.
+      this.globalCluster = new docdb.CfnGlobalCluster(this, 'Global', {
+        globalClusterIdentifier: props.globalClusterIdentifier,
+        sourceDbClusterIdentifier: Stack.of(this).formatArn({
+          service: 'rds',
+          resource: 'cluster',
+          resourceName: this.cluster.clusterIdentifier,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+        deletionProtection: true,
+      });
+      this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
 
     if (spec.elasticCluster) {

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { RegionSpec } from '../../phases';
+import { RegionName, RegionSpec } from '../../phases';
 import { acknowledge } from '../nag';
 
 /** Subnet sizes. Create-only: fixed for the life of the VPC. */
@@ -23,10 +23,16 @@ export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   /** Security group of everything that runs the order services; data stores admit only this group. */
   readonly appTier: ec2.SecurityGroup;
+  /** The region the VPC is in. */
+  readonly regionName: RegionName;
+  /** The VPC's CIDR block, as the spec gives it. */
+  readonly cidr: string;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const { region } = props;
+    this.regionName = region.region;
+    this.cidr = region.vpcCidr;
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(region.vpcCidr),

@@ -26,23 +26,7 @@ export class PostgresDatabase extends Construct {
   constructor(scope: Construct, id: string, props: { spec: PostgresInstanceSpec; shared: PostgresShared }) {
     super(scope, id);
     const { spec, shared } = props;
-    const common = {
-      instanceType: new ec2.InstanceType(spec.instanceClass),
-      vpc: shared.vpc,
-      subnetGroup: shared.subnetGroup,
-      securityGroups: [shared.securityGroup],
-      parameterGroup: shared.parameterGroup,
-      storageType: rds.StorageType.GP3,
-      enablePerformanceInsights: true,
-      performanceInsightEncryptionKey: shared.key,
-      monitoringInterval: Duration.seconds(60),
-      cloudwatchLogsExports: ['postgresql', 'upgrade'],
-      autoMinorVersionUpgrade: true,
-      deletionProtection: true,
-      iamAuthentication: true,
-      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
-      port: POSTGRES_PORT,
-    };
+    const common = { ...instanceDefaults(shared), instanceType: new ec2.InstanceType(spec.instanceClass) };
 
     this.instance = new rds.DatabaseInstance(this, 'Resource', {
       ...common,
@@ -108,12 +92,73 @@ export class PostgresDatabase extends Construct {
   }
 }
 
+/**
+ * The settings every instance of a region shares: primaries, same-region replicas and
+ * cross-region replicas alike.
+ */
+export function instanceDefaults(shared: PostgresShared) {
+  return {
+    vpc: shared.vpc,
+    subnetGroup: shared.subnetGroup,
+    securityGroups: [shared.securityGroup],
+    parameterGroup: shared.parameterGroup,
+    storageType: rds.StorageType.GP3,
+    enablePerformanceInsights: true,
+    performanceInsightEncryptionKey: shared.key,
+    monitoringInterval: Duration.seconds(60),
+    cloudwatchLogsExports: ['postgresql', 'upgrade'],
+    autoMinorVersionUpgrade: true,
+    deletionProtection: true,
+    iamAuthentication: true,
+    caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+    port: POSTGRES_PORT,
+  };
+}
+
+/** The engine of a spec's version. */
+export function postgresEngine(spec: PostgresSpec): rds.IInstanceEngine {
+  const [major] = spec.engineVersion.split('.');
+  return rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(spec.engineVersion, major ?? spec.engineVersion) });
+}
+
+/**
+ * A region's security group, subnet group and parameter group for PostgreSQL: the group admits
+ * only the clients on the PostgreSQL port; instances sit in the isolated subnets; TLS is forced.
+ */
+export function regionalParts(scope: Construct, props: DataStoreProps & { readonly spec: PostgresSpec; readonly rotationDays: number }): PostgresShared {
+  const engine = postgresEngine(props.spec);
+  const securityGroup = storeSecurityGroup(scope, {
+    vpc: props.vpc,
+    clients: props.clients,
+    port: POSTGRES_PORT,
+    description: 'PostgreSQL instances: app tier only, PostgreSQL port only',
+    rule: 'App tier to PostgreSQL',
+  });
+  const subnetGroup = new rds.SubnetGroup(scope, 'SubnetGroup', {
+    vpc: props.vpc,
+    description: 'PostgreSQL instances in the isolated subnets',
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const parameterGroup = new rds.ParameterGroup(scope, 'Parameters', {
+    engine,
+    description: 'Order platform PostgreSQL: TLS only, slow statements logged',
+    parameters: {
+      'rds.force_ssl': '1',
+      log_min_duration_statement: '500',
+      log_lock_waits: '1',
+      idle_in_transaction_session_timeout: '60000',
+    },
+  });
+  return { vpc: props.vpc, engine, subnetGroup, securityGroup, parameterGroup, key: props.key, rotationDays: props.rotationDays };
+}
+
 /** What every instance of the fleet shares. */
-interface PostgresShared {
+export interface PostgresShared {
   readonly vpc: ec2.IVpc;
   readonly engine: rds.IInstanceEngine;
   readonly subnetGroup: rds.ISubnetGroup;
-  readonly securityGroup: ec2.ISecurityGroup;
+  readonly securityGroup: ec2.SecurityGroup;
   readonly parameterGroup: rds.IParameterGroup;
   readonly key: kms.IKey;
   readonly rotationDays: number;
@@ -128,50 +173,12 @@ export class PostgresFleet extends Construct {
   /** The databases, by their spec ID. */
   readonly databases: ReadonlyMap<string, PostgresDatabase>;
   /** The group every instance is in; it admits only the clients, only on the PostgreSQL port. */
-  readonly securityGroup: ec2.SecurityGroup;
+  readonly securityGroup: ec2.ISecurityGroup;
 
   constructor(scope: Construct, id: string, props: PostgresFleetProps) {
     super(scope, id);
-    const [major] = props.spec.engineVersion.split('.');
-    const engine = rds.DatabaseInstanceEngine.postgres({
-      version: rds.PostgresEngineVersion.of(props.spec.engineVersion, major ?? props.spec.engineVersion),
-    });
-
-    this.securityGroup = storeSecurityGroup(this, {
-      vpc: props.vpc,
-      clients: props.clients,
-      port: POSTGRES_PORT,
-      description: 'PostgreSQL instances: app tier only, PostgreSQL port only',
-      rule: 'App tier to PostgreSQL',
-    });
-
-    const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
-      vpc: props.vpc,
-      description: 'PostgreSQL instances in the isolated subnets',
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
-      engine,
-      description: 'Order platform PostgreSQL: TLS only, slow statements logged',
-      parameters: {
-        'rds.force_ssl': '1',
-        log_min_duration_statement: '500',
-        log_lock_waits: '1',
-        idle_in_transaction_session_timeout: '60000',
-      },
-    });
-
-    const shared: PostgresShared = {
-      vpc: props.vpc,
-      engine,
-      subnetGroup,
-      securityGroup: this.securityGroup,
-      parameterGroup,
-      key: props.key,
-      rotationDays: props.spec.secretRotationDays,
-    };
+    const shared = regionalParts(this, { ...props, rotationDays: props.spec.secretRotationDays });
+    this.securityGroup = shared.securityGroup;
     this.databases = new Map(props.spec.instances.map((spec) => [spec.id, new PostgresDatabase(this, spec.id, { spec, shared })]));
   }
 }

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { Duration, RemovalPolicy, Stack, Stage, Token, Tokenization, Validations } from 'aws-cdk-lib';
+import { Duration, Reference, RemovalPolicy, Stack, Stage, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as aps from 'aws-cdk-lib/aws-aps';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eksl1 from 'aws-cdk-lib/aws-eks';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -11,14 +12,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
-import { EksSpec, PhaseSpec, ServiceName } from '../../phases';
-import { AppEnvironment } from '../compute/app-environment';
+import { EksSpec, MirrorMakerSpec, PhaseSpec, ServiceName } from '../../phases';
+import { AppEnvironment, KAFKA_CLUSTER_NAME } from '../compute/app-environment';
 import { ServiceBundle } from '../compute/delivery';
 import { serviceId } from '../compute/ec2-services';
 import { Gateway } from '../compute/gateway';
 import { METRICS_PATH, READY_PATH, SERVICE_PORT } from '../compute/routes';
 import { Telemetry } from '../monitoring/telemetry';
 import { acknowledge } from '../nag';
+import { renderMirrorMakerProperties } from '../replication/mirror-maker';
+import { MIRROR_MAKER_ACCOUNT, MIRROR_MAKER_DIR, MIRROR_MAKER_KAFKA_VERSION, MirrorMakerBindings, MirrorMakerChart } from './mirror-maker-chart';
 import { ChartBindings, JOB_ACCOUNTS, JobsChart, NAMESPACE, SCRAPER_USER, ServicesChart } from './services-chart';
 
 /** The cluster's name: one cluster per region. */
@@ -47,6 +50,12 @@ export interface ServicesClusterProps {
   readonly telemetry: Telemetry;
   /** API Gateway's internal load balancer: when present, pods register in per-service target groups on it. */
   readonly gateway?: Gateway;
+  /**
+   * In a secondary region: MirrorMaker 2 copies the primary region's topics (`source`, the primary's
+   * environment) into this region's Kafka (`target`). The schema and topic Jobs then do not run
+   * here: the databases are read-only replicas and the topics come with the mirror.
+   */
+  readonly mirror?: { readonly source: AppEnvironment; readonly target: AppEnvironment };
 }
 
 /**
@@ -200,14 +209,98 @@ export class ServicesCluster extends Construct {
         : undefined,
     };
     const servicesManifest = cluster.addCdk8sChart('Services', new ServicesChart(new cdk8s.App(), 'Services', props.spec, bindings), { prune: true });
-    const jobsManifest = cluster.addCdk8sChart('Jobs', new JobsChart(new cdk8s.App(), 'Jobs', props.spec, bindings), { prune: true });
-    jobsManifest.node.addDependency(servicesManifest);
+    const mirror = props.mirror ? this.mirrorMaker(props.spec, props.mirror) : undefined;
+    if (mirror) {
+      cluster.addCdk8sChart('MirrorMaker', new MirrorMakerChart(new cdk8s.App(), 'MirrorMaker', mirror.spec, mirror.bindings), { prune: true }).node.addDependency(servicesManifest);
+    } else {
+      const jobsManifest = cluster.addCdk8sChart('Jobs', new JobsChart(new cdk8s.App(), 'Jobs', props.spec, bindings), { prune: true });
+      jobsManifest.node.addDependency(servicesManifest);
+    }
     if (cluster.albController) servicesManifest.node.addDependency(cluster.albController);
     for (const association of this.node.findAll().filter((c) => c instanceof eksl1.CfnPodIdentityAssociation)) {
       servicesManifest.node.addDependency(association);
     }
 
-    this.reviewYaml = this.writeReviewManifests(props.spec, bindings);
+    this.reviewYaml = this.writeReviewManifests(props.spec, bindings, mirror);
+  }
+
+  /**
+   * MirrorMaker 2's image, configuration and IAM role: it reads the primary region's cluster
+   * (connect, describe, read topics, describe groups) and writes this region's (create, alter and
+   * write the mirrored and internal topics, commit translated group offsets).
+   */
+  private mirrorMaker(spec: PhaseSpec, mirror: NonNullable<ServicesClusterProps['mirror']>): { spec: MirrorMakerSpec; bindings: MirrorMakerBindings } {
+    const mm = spec.streaming.mirrorMaker;
+    if (!mm) throw new Error('ServicesCluster: a secondary region needs streaming.mirrorMaker in the phase spec');
+    const stack = Stack.of(this);
+    const sourceRegion = Stack.of(mirror.source).region;
+    const image = new ecrAssets.DockerImageAsset(this, 'MirrorMakerImage', {
+      directory: MIRROR_MAKER_DIR,
+      platform: ecrAssets.Platform.LINUX_ARM64,
+      buildArgs: { KAFKA_VERSION: MIRROR_MAKER_KAFKA_VERSION },
+    });
+    const properties = renderMirrorMakerProperties({
+      source: { alias: sourceRegion, bootstrapServers: mirror.source.kafkaBootstrapBrokers, security: { kind: 'msk-iam', region: sourceRegion } },
+      target: { alias: stack.region, bootstrapServers: mirror.target.kafkaBootstrapBrokers, security: { kind: 'msk-iam', region: stack.region } },
+      topics: spec.streaming.topics.map((t) => t.name),
+      groups: ['/.*/'],
+      replicationFactor: Math.max(...spec.streaming.topics.map((t) => t.replicationFactor)),
+      tasksMax: mm.tasksMax,
+    });
+
+    const role = new iam.Role(this, 'MirrorMakerRole', {
+      assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com').withSessionTags(),
+      description: `Pod Identity role of ${NAMESPACE}/${MIRROR_MAKER_ACCOUNT}`,
+    });
+    const kafkaArns = (clusterArn: string, region: string) => {
+      const arn = (kind: string) => `arn:${stack.partition}:kafka:${region}:${stack.account}:${kind}/${KAFKA_CLUSTER_NAME}/*`;
+      return { cluster: clusterArn, topics: arn('topic'), groups: arn('group') };
+    };
+    const source = kafkaArns(mirror.source.kafkaClusterArn, sourceRegion);
+    const target = kafkaArns(mirror.target.kafkaClusterArn, stack.region);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], resources: [source.cluster] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:DescribeTopicDynamicConfiguration', 'kafka-cluster:ReadData'], resources: [source.topics] }),
+    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeGroup'], resources: [source.groups] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:WriteDataIdempotently'],
+        resources: [target.cluster],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'kafka-cluster:CreateTopic',
+          'kafka-cluster:DescribeTopic',
+          'kafka-cluster:AlterTopic',
+          'kafka-cluster:DescribeTopicDynamicConfiguration',
+          'kafka-cluster:AlterTopicDynamicConfiguration',
+          'kafka-cluster:ReadData',
+          'kafka-cluster:WriteData',
+        ],
+        resources: [target.topics],
+      }),
+    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'], resources: [target.groups] }));
+    for (const arns of [source, target]) {
+      for (const resource of [arns.topics, arns.groups]) {
+        acknowledge(
+          role,
+          `IAM5[Resource::${resource.replace(stack.account, '<AWS::AccountId>')}]`,
+          'MirrorMaker copies every domain topic and translates every consumer group of the orders-events clusters; topics are created at run time, so their ARNs carry the cluster UUID only then.',
+        );
+      }
+    }
+    new eksl1.CfnPodIdentityAssociation(this, 'MirrorMakerIdentity', {
+      clusterName: this.cluster.clusterName,
+      namespace: NAMESPACE,
+      serviceAccount: MIRROR_MAKER_ACCOUNT,
+      roleArn: role.roleArn,
+    });
+    for (const nodegroup of this.nodegroups) image.repository.grantPull(nodegroup.role);
+    return { spec: mm, bindings: { image: image.imageUri, properties } };
   }
 
   /** An IAM role a Kubernetes service account assumes through EKS Pod Identity. */
@@ -320,12 +413,14 @@ export class ServicesCluster extends Construct {
    * Writes both charts as YAML into the cloud assembly (`k8s/<stack>.yaml`) for review, with
    * deploy-time values shown as `<Resource.Attribute>` placeholders. Deterministic.
    */
-  private writeReviewManifests(spec: PhaseSpec, bindings: ChartBindings): string {
+  private writeReviewManifests(spec: PhaseSpec, bindings: ChartBindings, mirror?: { spec: MirrorMakerSpec; bindings: MirrorMakerBindings }): string {
     const stack = Stack.of(this);
-    const readable = JSON.parse(JSON.stringify(bindings), (_key, value: unknown) => (typeof value === 'string' ? placeholders(stack, value) : value)) as ChartBindings;
+    const readableOf = <T>(value: T): T => JSON.parse(JSON.stringify(value), (_key, v: unknown) => (typeof v === 'string' ? placeholders(stack, v) : v)) as T;
+    const readable = readableOf(bindings);
     const app = new cdk8s.App();
     new ServicesChart(app, 'Services', spec, readable);
-    new JobsChart(app, 'Jobs', spec, readable);
+    if (mirror) new MirrorMakerChart(app, 'MirrorMaker', mirror.spec, readableOf(mirror.bindings));
+    else new JobsChart(app, 'Jobs', spec, readable);
     const yaml = app.synthYaml();
     const outdir = Stage.of(this)?.outdir;
     if (outdir) {
@@ -397,7 +492,7 @@ function acknowledgeClusterFindings(cluster: eks.Cluster): void {
 export function placeholders(stack: Stack, value: string): string {
   if (!Token.isUnresolved(value)) return value;
   const joined: unknown = Tokenization.reverseString(value)
-    .mapTokens({ mapToken: (token) => describe(stack.resolve(token)) })
+    .mapTokens({ mapToken: (token) => describe(stack.resolve(token), producerOf(stack, token)) })
     .join(new Concatenate());
   return String(joined);
 }
@@ -409,18 +504,26 @@ class Concatenate {
   }
 }
 
-function describe(resolved: unknown): string {
+/** The stack a reference token points into, when it is another stack than `stack`. */
+function producerOf(stack: Stack, token: unknown): string | undefined {
+  if (!Reference.isReference(token)) return undefined;
+  const producer = Stack.of(token.target);
+  return producer === stack ? undefined : producer.stackName;
+}
+
+function describe(resolved: unknown, producer?: string): string {
   if (typeof resolved === 'string' || typeof resolved === 'number') return String(resolved);
   const r = resolved as Record<string, unknown>;
-  if ('Ref' in r) return `<${String(r.Ref)}>`;
-  if ('Fn::GetAtt' in r) return `<${(r['Fn::GetAtt'] as string[]).join('.')}>`;
+  const inStack = producer ? `${producer}:` : '';
+  if ('Ref' in r) return `<${inStack}${String(r.Ref)}>`;
+  if ('Fn::GetAtt' in r) return `<${inStack}${(r['Fn::GetAtt'] as string[]).join('.')}>`;
   if ('Fn::GetStackOutput' in r) {
     const o = r['Fn::GetStackOutput'] as { StackName: string; OutputName: string };
     return `<${o.StackName}:${o.OutputName}>`;
   }
   if ('Fn::Join' in r) {
     const [sep, parts] = r['Fn::Join'] as [string, unknown[]];
-    return parts.map(describe).join(sep);
+    return parts.map((part) => describe(part)).join(sep);
   }
   if ('Fn::Sub' in r) return String(r['Fn::Sub']).replace(/\$\{([^}]+)\}/g, '<$1>');
   return '<deploy-time value>';

@@ -52,6 +52,8 @@ export interface WatchedResources {
   readonly targetGroups: readonly WatchedTargetGroup[];
   /** PostgreSQL primaries (by spec ID) and their read replicas; only in the region holding them. */
   readonly databases: ReadonlyMap<string, { readonly instance: rds.IDatabaseInstance; readonly replicas: readonly rds.IDatabaseInstance[] }>;
+  /** In a secondary region: the cross-region replica of each PostgreSQL primary, by the primary's spec ID. */
+  readonly crossRegionReplicas?: ReadonlyMap<string, rds.IDatabaseInstance>;
 }
 
 /** Props for {@link RoadmapAlarms}. */
@@ -159,6 +161,26 @@ export class RoadmapAlarms extends Construct {
           `Rollback: read replica ${n} of ${dbId} lags more than ${spec.replicationLagSeconds} s`,
         );
       });
+    }
+
+    for (const [dbId, replica] of watched.crossRegionReplicas ?? []) {
+      // Replication to another region is asynchronous: its lag is what a regional failover loses.
+      this.add(
+        `${dbId}CrossRegionLag`,
+        replica.metric('ReplicaLag', { statistic: 'Maximum', period: minute }),
+        spec.replicationLagSeconds,
+        2,
+        2,
+        `Rollback: the cross-region replica of ${dbId} lags more than ${spec.replicationLagSeconds} s (what a regional failover would lose)`,
+      );
+      this.add(
+        `${dbId}ReplicaCpu`,
+        replica.metricCPUUtilization({ statistic: 'Average', period: Duration.minutes(5) }),
+        spec.databaseCpuPercent,
+        3,
+        3,
+        `Next phase: the cross-region replica of ${dbId}, which serves this region's reads, above ${spec.databaseCpuPercent}% CPU for 15 minutes`,
+      );
     }
 
     if (props.capacity) {

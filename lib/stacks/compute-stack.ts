@@ -6,9 +6,11 @@ import { AccessLogBucket } from '../compute/access-logs';
 import { AppEnvironment } from '../compute/app-environment';
 import { ServiceBundle } from '../compute/delivery';
 import { Ec2Services, serviceId } from '../compute/ec2-services';
-import { Gateway, ServiceBackends } from '../compute/gateway';
+import { GATEWAY_PORT, Gateway, ServiceBackends } from '../compute/gateway';
 import { Monolith } from '../compute/monolith';
+import { Cache } from '../constructs/cache';
 import { Network } from '../constructs/network';
+import { admitRemoteAppTier } from '../constructs/peering';
 import { ServicesCluster } from '../k8s/services-cluster';
 import { WatchedTargetGroup } from '../monitoring/alarms';
 import { Telemetry } from '../monitoring/telemetry';
@@ -26,6 +28,10 @@ export interface ComputeStackProps extends StackProps {
   readonly telemetry: Telemetry;
   /** The ACM certificate of the public front door in this region, if any. */
   readonly certificateArn?: string;
+  /** For a secondary region: the primary region's compute (its internal load balancer takes the writes) and cache. */
+  readonly home?: { readonly compute: ComputeStack; readonly cache: Cache };
+  /** For the primary region of a multi-region phase: the secondary regions' networks, whose services forward writes here. */
+  readonly remoteAppTiers?: readonly Network[];
 }
 
 /**
@@ -56,7 +62,15 @@ export class ComputeStack extends Stack {
     const appTier = network.appTier;
 
     this.bundle = new ServiceBundle(this, 'Bundle');
-    this.appEnvironment = new AppEnvironment(this, 'Environment', { spec, data: props.data, databases: props.databases });
+    const home = props.home;
+    const homeGateway = home?.compute.gateway;
+    if (home && !homeGateway) throw new Error(`ComputeStack ${id}: a secondary region forwards writes to the primary region's internal load balancer, which this phase does not build`);
+    this.appEnvironment = new AppEnvironment(this, 'Environment', {
+      spec,
+      data: props.data,
+      databases: props.databases,
+      home: home && homeGateway ? { apiUrl: `http://${homeGateway.loadBalancer.loadBalancerDnsName}`, cache: home.cache } : undefined,
+    });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs');
     const common = { vpc, appTier, bundle: this.bundle, environment: this.appEnvironment, telemetry };
 
@@ -71,12 +85,19 @@ export class ComputeStack extends Stack {
 
     if (compute.gateway) {
       this.gateway = new Gateway(this, 'Gateway', { spec: compute.gateway, vpc, accessLogs });
+      admitRemoteAppTier(this.gateway.securityGroup, props.remoteAppTiers ?? [], GATEWAY_PORT, 'Writes forwarded');
       this.ec2Services = compute.ec2Services
         ? new Ec2Services(this, 'Services', { ...common, spec: compute.ec2Services, loadBalancer: this.gateway.loadBalancer })
         : undefined;
     }
     this.eks = compute.eks
-      ? new ServicesCluster(this, 'Kubernetes', { ...common, spec, vpcCidr: props.region.vpcCidr, gateway: this.gateway })
+      ? new ServicesCluster(this, 'Kubernetes', {
+          ...common,
+          spec,
+          vpcCidr: props.region.vpcCidr,
+          gateway: this.gateway,
+          mirror: home ? { source: home.compute.appEnvironment, target: this.appEnvironment } : undefined,
+        })
       : undefined;
     if (this.gateway) {
       const backends: ServiceBackends = {

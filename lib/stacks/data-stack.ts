@@ -1,41 +1,63 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
-import { Cache } from '../constructs/cache';
+import { Cache, CACHE_PORT, CacheMembership } from '../constructs/cache';
 import { DocumentDb } from '../constructs/documentdb';
+import { DocumentDbSecondary } from '../constructs/documentdb-secondary';
 import { DataKeys } from '../constructs/keys';
 import { Network } from '../constructs/network';
+import { admitRemoteAppTier } from '../constructs/peering';
 import { PostgresFleet } from '../constructs/postgres';
-import { Streaming } from '../constructs/streaming';
+import { PostgresRegionalReplicas } from '../constructs/postgres-replicas';
+import { MSK_IAM_TLS_PORT, Streaming } from '../constructs/streaming';
+
+/** The DocumentDB global cluster's identifier. Create-only. */
+export const CATALOG_GLOBAL_CLUSTER = 'orders-catalog';
 
 /** Props for {@link DataStack}. */
 export interface DataStackProps extends StackProps {
   readonly spec: PhaseSpec;
   readonly region: RegionSpec;
   readonly network: Network;
+  /** For a secondary region: the primary region's data stack, the source of every replica here. */
+  readonly home?: DataStack;
+  /**
+   * For the primary region of a multi-region phase: the secondary regions' networks. Their app
+   * tiers reach this region's cache (the daily-visitor counts go home) and Kafka (MirrorMaker 2
+   * reads the topics it copies).
+   */
+  readonly remoteAppTiers?: readonly Network[];
 }
 
 /**
  * A region's stateful layer, apart from everything stateless and termination-protected: KMS
- * keys, cache and Kafka in every region; PostgreSQL and DocumentDB in the primary region.
- * Cross-region replication (replicas, Global Datastore, MirrorMaker) attaches to the
- * resources exposed here.
+ * keys, cache and Kafka in every region. The primary region holds the writable PostgreSQL fleet
+ * and DocumentDB cluster; a secondary region holds a cross-region read replica of every
+ * PostgreSQL instance, a DocumentDB global-cluster secondary and a Global Datastore secondary.
  */
 export class DataStack extends Stack {
   readonly keys: DataKeys;
+  /** The writable PostgreSQL fleet (primary region). */
   readonly postgres?: PostgresFleet;
+  /** Cross-region replicas of the primary's fleet (secondary region). */
+  readonly postgresReplicas?: PostgresRegionalReplicas;
+  /** The catalogue cluster (primary region). */
   readonly documentDb?: DocumentDb;
+  /** The catalogue's global-cluster secondary (secondary region). */
+  readonly documentDbSecondary?: DocumentDbSecondary;
   readonly cache: Cache;
   readonly streaming: Streaming;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
-    const { spec, network } = props;
+    const { spec, network, home } = props;
     const vpc = network.vpc;
     const clients = network.appTier;
+    const multiRegion = spec.regions.length > 1;
 
     this.keys = new DataKeys(this, 'Keys');
-    if (props.region.primary) {
+    let membership: CacheMembership = { kind: 'standalone' };
+    if (props.region.role === 'primary') {
       this.postgres = new PostgresFleet(this, 'Postgres', { spec: spec.postgres, vpc, clients, key: this.keys.key('Postgres') });
       this.documentDb = new DocumentDb(this, 'DocumentDb', {
         spec: spec.documentDb,
@@ -43,9 +65,28 @@ export class DataStack extends Stack {
         clients,
         key: this.keys.key('DocumentDb'),
         rotationDays: spec.postgres.secretRotationDays,
+        globalClusterIdentifier: multiRegion ? CATALOG_GLOBAL_CLUSTER : undefined,
       });
+      if (spec.cache.globalDatastore) membership = { kind: 'global-primary' };
+    } else {
+      if (!home?.postgres || !home.documentDb) throw new Error(`DataStack ${id}: a secondary region needs the primary region's data stack`);
+      this.postgresReplicas = new PostgresRegionalReplicas(this, 'PostgresReplicas', {
+        spec: spec.postgres,
+        sources: home.postgres,
+        vpc,
+        clients,
+        key: this.keys.key('Postgres'),
+      });
+      this.documentDbSecondary = new DocumentDbSecondary(this, 'DocumentDbSecondary', {
+        spec: spec.documentDb,
+        primary: home.documentDb,
+        vpc,
+        clients,
+        key: this.keys.key('DocumentDb'),
+      });
+      membership = { kind: 'global-secondary', primary: home.cache };
     }
-    this.cache = new Cache(this, 'Cache', { spec: spec.cache, vpc, clients, key: this.keys.key('Cache'), logKey: this.keys.key('Logs') });
+    this.cache = new Cache(this, 'Cache', { spec: spec.cache, vpc, clients, key: this.keys.key('Cache'), logKey: this.keys.key('Logs'), membership });
     this.streaming = new Streaming(this, 'Streaming', {
       spec: spec.streaming,
       vpc,
@@ -53,5 +94,11 @@ export class DataStack extends Stack {
       key: this.keys.key('Streaming'),
       logKey: this.keys.key('Logs'),
     });
+
+    const remotes = props.remoteAppTiers ?? [];
+    if (remotes.length > 0) {
+      admitRemoteAppTier(this.cache.securityGroup, remotes, CACHE_PORT, 'Daily-visitor counts');
+      admitRemoteAppTier(this.streaming.securityGroup, remotes, MSK_IAM_TLS_PORT, 'MirrorMaker 2');
+    }
   }
 }

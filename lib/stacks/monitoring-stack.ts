@@ -36,13 +36,14 @@ export class MonitoringStack extends Stack {
       api: compute.gateway?.api,
       targetGroups: compute.watchedTargetGroups,
       databases,
+      crossRegionReplicas: new Map([...(data.postgresReplicas?.replicas ?? [])].map(([dbId, r]) => [dbId, r.replica] as const)),
     };
     this.alarms = new RoadmapAlarms(this, 'Alarms', {
       spec: spec.monitoring,
       slo: spec.slo,
       topic: props.telemetry.topic,
       watched,
-      capacity: props.region.primary,
+      capacity: props.region.role === 'primary',
     });
     const fleets = new Map<string, autoscaling.AutoScalingGroup>(compute.fleets);
     this.dashboard = new PlatformDashboard(this, 'Dashboard', {

@@ -19,6 +19,6 @@ export class TelemetryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TelemetryStackProps) {
     super(scope, id, props);
-    this.telemetry = new Telemetry(this, 'Telemetry', { spec: props.spec.monitoring, slo: props.spec.slo, grafana: props.region.primary, regions: props.spec.regions.map((r) => r.region) });
+    this.telemetry = new Telemetry(this, 'Telemetry', { spec: props.spec.monitoring, slo: props.spec.slo, grafana: props.region.role === 'primary', regions: props.spec.regions.map((r) => r.region) });
   }
 }

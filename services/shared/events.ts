@@ -2,8 +2,10 @@
 import type { PoolClient } from 'pg';
 import { newId } from './ids';
 
-export const TOPICS = ['orders', 'inventory', 'payments', 'shipping', 'products', 'users'] as const;
-export type Topic = (typeof TOPICS)[number];
+import { TOPICS, Topic } from './topics';
+
+export { TOPICS };
+export type { Topic };
 
 export const EVENT_TOPIC = {
   OrderPlaced: 'orders',

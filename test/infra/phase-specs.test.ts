@@ -147,8 +147,8 @@ describe('validation rules', () => {
 
   test('two primary regions fail', () => {
     const spec = copy('70k');
-    spec.regions = spec.regions.map((r: any) => ({ ...r, primary: true }));
-    expect(problems(spec)).toContain('regions[].primary = ["us-east-1","us-west-2"]: exactly one region must be primary, and it must be listed first');
+    spec.regions = spec.regions.map((r: any) => ({ ...r, role: 'primary' }));
+    expect(problems(spec)).toContain('regions[].role = ["us-east-1","us-west-2"]: exactly one region must be primary, and it must be listed first');
   });
 
   test('two AZs, or an AZ from another region, fail', () => {

@@ -80,7 +80,7 @@ describe.each(PHASE_NAMES)('phase %s', (phase) => {
   );
 
   test('keeps PostgreSQL and DocumentDB in the primary region only (cross-region replicas come with replication)', () => {
-    for (const region of PHASES[phase].regions.filter((r) => !r.primary)) {
+    for (const region of PHASES[phase].regions.filter((r) => r.role === 'secondary')) {
       const t = data(phase, region.region);
       t.resourceCountIs('AWS::RDS::DBInstance', 0);
       t.resourceCountIs('AWS::DocDB::DBCluster', 0);

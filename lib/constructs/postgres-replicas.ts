@@ -1,0 +1,97 @@
+import { Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { PostgresSpec } from '../../phases';
+import { acknowledge } from '../nag';
+import { DataStoreProps } from './data-store';
+import { POSTGRES_PORT, PostgresFleet, instanceDefaults, regionalParts } from './postgres';
+
+/** Props for {@link PostgresRegionalReplicas}. */
+export interface PostgresRegionalReplicasProps extends DataStoreProps {
+  readonly spec: PostgresSpec;
+  /** The primary region's fleet: every instance of it gets a replica here. */
+  readonly sources: PostgresFleet;
+}
+
+/** One cross-region replica and the primary instance it follows. */
+export interface RegionalReplica {
+  /** The replica in this region. */
+  readonly replica: rds.DatabaseInstanceReadReplica;
+  /** The source instance's ARN, as the replica names it. */
+  readonly sourceArn: string;
+}
+
+/**
+ * "RDS Multi-Region": in a secondary region, a cross-region read replica of every PostgreSQL
+ * primary of the phase (users, inventory and every order shard). Each is encrypted with this
+ * region's own key, named by the same spec ID as its source, in this region's isolated subnets
+ * behind a group that admits only this region's app tier. Replication is asynchronous: its lag
+ * is the RPO of a regional failover, alarmed at the roadmap's 5 s rollback threshold.
+ *
+ * The source is named by a full ARN built from its identifier in its own region (the attribute
+ * aws-cdk-lib would give for an imported instance carries the replica's region: aws-cdk #28998).
+ */
+export class PostgresRegionalReplicas extends Construct {
+  /** Replicas by their source's spec ID. */
+  readonly replicas: ReadonlyMap<string, RegionalReplica>;
+  readonly securityGroup: ec2.ISecurityGroup;
+
+  constructor(scope: Construct, id: string, props: PostgresRegionalReplicasProps) {
+    super(scope, id);
+    const shared = regionalParts(this, { ...props, rotationDays: props.spec.secretRotationDays });
+    this.securityGroup = shared.securityGroup;
+    const sourceRegion = Stack.of(props.sources).region;
+    const replicas = new Map<string, RegionalReplica>();
+    for (const spec of props.spec.instances) {
+      const source = props.sources.databases.get(spec.id);
+      if (!source) throw new Error(`PostgresRegionalReplicas: the primary region has no instance ${spec.id} to replicate`);
+      // The CloudFormation-level identifier: a plain cross-region reference to the source stack's output.
+      const identifier = (source.instance.node.defaultChild as rds.CfnDBInstance).ref;
+      const sourceArn = Arn.format(
+        { service: 'rds', resource: 'db', resourceName: identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME, region: sourceRegion },
+        Stack.of(this),
+      );
+      const imported = rds.DatabaseInstance.fromDatabaseInstanceAttributes(this, `${spec.id}Source`, {
+        instanceIdentifier: identifier,
+        instanceEndpointAddress: (source.instance.node.defaultChild as rds.CfnDBInstance).attrEndpointAddress,
+        port: POSTGRES_PORT,
+        securityGroups: [],
+        engine: shared.engine,
+      });
+      const replica = new rds.DatabaseInstanceReadReplica(this, spec.id, {
+        ...instanceDefaults(shared),
+        instanceType: new ec2.InstanceType(spec.instanceClass),
+        sourceDatabaseInstance: imported,
+        storageEncryptionKey: props.key,
+        // Failover promotes this replica; until then it is one copy among several and can be rebuilt.
+        deletionProtection: false,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const cfn = replica.node.defaultChild as rds.CfnDBInstance;
+      cfn.sourceDbInstanceIdentifier = sourceArn;
+      cfn.sourceRegion = sourceRegion;
+      // A replica is encrypted because its source is; KmsKeyId names this region's key for it.
+      cfn.addPropertyDeletionOverride('StorageEncrypted');
+      acknowledge(replica, 'RDS11', 'A read replica inherits the source instance\'s port, which is create-only.');
+      acknowledge(
+        replica,
+        'RDS3',
+        'A cross-region replica serves the region\'s reads and is the standby for a regional failover; Multi-AZ is turned on when it is promoted.',
+      );
+      acknowledge(
+        replica,
+        'RDS2',
+        'The replica is encrypted with this region\'s Postgres key (KmsKeyId) because its source is encrypted; CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier.',
+      );
+      acknowledge(replica, 'RDS10', 'A replica is rebuilt from its source at any time; the data it holds is protected by the source\'s deletion protection and backups.');
+      acknowledge(
+        replica,
+        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        'Enhanced Monitoring requires this AWS-managed service role policy; it grants only CloudWatch Logs writes for RDS OS metrics.',
+      );
+      replicas.set(spec.id, { replica, sourceArn });
+    }
+    this.replicas = replicas;
+  }
+}
