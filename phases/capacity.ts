@@ -17,6 +17,11 @@ export const TRAFFIC_MODEL = {
   burstFactor: 2,
   /** Orders placed per active user per day (a 4% conversion). */
   ordersPerUserPerDay: 0.04,
+  /**
+   * Share of requests that write (checkout, cart, payments, stock and user changes); the rest are
+   * reads a secondary region serves from its own replicas and cache.
+   */
+  writeShareOfRequests: 0.1,
 } as const;
 
 /** Share of requests each service serves (sums to 1). */
@@ -138,6 +143,24 @@ export interface CapacityReport {
   readonly ordersShardConnections: { readonly peak: number; readonly max: number };
   /** Partitions per topic against the most consumers one service may run (extra consumers sit idle). */
   readonly partitions: { readonly perTopic: number; readonly maxConsumers: number; readonly perBroker: number };
+  /**
+   * Where the peak's requests are served, per region, when latency routing spreads users evenly:
+   * every region serves its reads locally; writes entering a secondary region are forwarded to the
+   * primary, which serves all of them.
+   */
+  readonly regions: readonly RegionalLoad[];
+}
+
+/** One region's share of the peak. */
+export interface RegionalLoad {
+  readonly region: string;
+  readonly role: 'primary' | 'secondary';
+  /** Reads served from the region's own databases, replicas and cache. */
+  readonly readRps: number;
+  /** Writes the region serves (the primary: every region's). */
+  readonly writeRps: number;
+  /** Writes entering the region that it forwards to the primary (one cross-region round trip each). */
+  readonly forwardedWriteRps: number;
 }
 
 /** Runs the capacity model over a phase. */
@@ -152,6 +175,17 @@ export function capacity(spec: PhaseSpec): CapacityReport {
   const limits = SERVICE_NAMES.map((name) => [name, services[name].rps / SERVICE_TRAFFIC_SHARE[name]] as const);
   const [bottleneck, regionalCapacityRps] = limits.reduce((low, next) => (next[1] < low[1] ? next : low));
   const shard = spec.postgres.instances.find((i) => i.role === 'orders')!;
+  const entering = peakRps / spec.regions.length;
+  const writes = peakRps * t.writeShareOfRequests;
+  const regions = spec.regions.map(
+    (r): RegionalLoad => ({
+      region: r.region,
+      role: r.role,
+      readRps: entering * (1 - t.writeShareOfRequests),
+      writeRps: r.role === 'primary' ? writes : 0,
+      forwardedWriteRps: r.role === 'primary' ? 0 : entering * t.writeShareOfRequests,
+    }),
+  );
   return {
     phase: spec.name,
     peakRps,
@@ -166,5 +200,6 @@ export function capacity(spec: PhaseSpec): CapacityReport {
       maxConsumers: Math.max(...SERVICE_NAMES.map((name) => services[name].maxConsumers)),
       perBroker: partitionsPerBroker(spec),
     },
+    regions,
   };
 }

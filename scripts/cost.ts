@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
 import { PHASE_NAMES, loadPhase } from '../phases';
-import { CostCategory, estimateCost } from '../lib/cost/estimate';
+import { COST_CATEGORIES, estimateCost } from '../lib/cost/estimate';
+import { interRegionCost, interRegionCostLines } from '../lib/cost/inter-region';
 import { TemplateJson } from '../lib/review/upgrade-review';
 import { synthesizePhases } from '../lib/synthesize';
 import { cdkJsonContext } from './cdk-context';
@@ -21,14 +22,14 @@ const program = new Command()
     const assemblies = synthesizePhases(outdir, specs, cdkJsonContext());
     // The templates are read below; the folder (with a copy of the service bundles per phase) is not kept.
     process.on('exit', () => fs.rmSync(outdir, { recursive: true, force: true }));
-    const categories: CostCategory[] = ['databases', 'documentdb', 'cache', 'kafka', 'compute', 'network', 'security'];
+    const categories = COST_CATEGORIES;
     const usd = (n: number) => `$${Math.round(n).toLocaleString('en-US')}`;
     console.log(`| phase | ${categories.join(' | ')} | total | budget | headroom |`);
     console.log(`|${'---|'.repeat(categories.length + 4)}`);
     let over = false;
     for (const spec of specs) {
       const stacks = assemblies.get(spec.name)!.stacks.map((s) => ({ stackName: s.stackName, region: s.environment.region, template: s.template as TemplateJson }));
-      const estimate = estimateCost(stacks);
+      const estimate = estimateCost(stacks, interRegionCostLines(spec));
       const headroom = 1 - estimate.totalUsd / spec.slo.budgetUsdPerMonth;
       over ||= headroom < 0;
       console.log(
@@ -40,7 +41,17 @@ const program = new Command()
         }
       }
     }
-    console.log('\nOn-demand list prices (lib/cost/prices.ts); usage-based charges (requests, transfer, I/O, logs) excluded.');
+    console.log('\nOn-demand list prices (lib/cost/prices.ts); transfer between regions from the capacity model (lib/cost/inter-region.ts); other usage-based charges (requests, I/O, logs, internet egress) excluded.');
+    const multi = specs.filter((spec) => spec.regions.length > 1);
+    if (multi.length > 0) {
+      console.log('\nJoining the regions: VPC peering (built) against Transit Gateway (not built), per month:');
+      console.log('| phase | transfer between regions | VPC peering | Transit Gateway |');
+      console.log('|---|---|---|---|');
+      for (const spec of multi) {
+        const c = interRegionCost(spec);
+        console.log(`| ${spec.name} | ${c.gbPerMonth.toFixed(1)} GB | ${usd(c.peeringUsd)} | ${usd(c.transitGatewayUsd)} |`);
+      }
+    }
     process.exitCode = over ? 1 : 0;
   });
 

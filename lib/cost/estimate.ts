@@ -25,7 +25,10 @@ export interface PricedStack {
 }
 
 /** The grouping of cost lines in a summary. */
-export type CostCategory = 'databases' | 'documentdb' | 'cache' | 'kafka' | 'compute' | 'network' | 'security';
+export type CostCategory = 'databases' | 'documentdb' | 'cache' | 'kafka' | 'compute' | 'network' | 'transfer' | 'security';
+
+/** Every category, in the order summaries print them. */
+export const COST_CATEGORIES: readonly CostCategory[] = ['databases', 'documentdb', 'cache', 'kafka', 'compute', 'network', 'transfer', 'security'];
 
 /** One priced resource. */
 export interface CostLine {
@@ -74,15 +77,60 @@ function refId(value: unknown): string | undefined {
   return typeof target === 'string' ? target : undefined;
 }
 
+/** Finds the resource a value refers to, following Ref, Fn::GetAtt, Fn::Join and other stacks' outputs. */
+type Resolver = (value: unknown, stack: string) => Resource | undefined;
+
+function resolverOf(stacks: readonly PricedStack[]): Resolver {
+  const byName = new Map(stacks.map((s) => [s.stackName, s.template]));
+  const resolve: Resolver = (value, stack) => {
+    const template = byName.get(stack);
+    const id = refId(value);
+    if (id !== undefined) return (template?.Resources as Record<string, Resource> | undefined)?.[id];
+    const output = at(value, 'Fn::GetStackOutput') as { StackName?: string; OutputName?: string } | undefined;
+    if (output?.StackName && output.OutputName) {
+      const producer = byName.get(output.StackName);
+      return resolve(at(producer, 'Outputs', output.OutputName, 'Value'), output.StackName);
+    }
+    const parts = at(value, 'Fn::Join', 1);
+    if (Array.isArray(parts)) {
+      for (const part of parts) {
+        const found = typeof part === 'object' ? resolve(part, stack) : undefined;
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return resolve;
+}
+
+/**
+ * The node type, shard count and engine a replication group really runs with: a Global
+ * Datastore's members follow their global group (a secondary sets none of them itself).
+ */
+function cacheShape(r: Resource, stack: string, resources: Record<string, Resource>, resolve: Resolver): { type: unknown; shards: number; engine: unknown } {
+  const p = r.Properties ?? {};
+  const global =
+    p.GlobalReplicationGroupId !== undefined
+      ? resolve(p.GlobalReplicationGroupId, stack)
+      : Object.values(resources).find((g) => g.Type === 'AWS::ElastiCache::GlobalReplicationGroup' && JSON.stringify(at(g, 'Properties', 'Members')).includes(`"${idOf(r, resources)}"`));
+  if (!global) return { type: p.CacheNodeType, shards: num(p.NumNodeGroups, 1), engine: p.Engine };
+  const primary = resolve(at(global, 'Properties', 'Members', 0, 'ReplicationGroupId'), stack) ?? (p.GlobalReplicationGroupId === undefined ? r : undefined);
+  return { type: at(global, 'Properties', 'CacheNodeType'), shards: num(at(global, 'Properties', 'GlobalNodeGroupCount'), 1), engine: at(primary, 'Properties', 'Engine') ?? p.Engine };
+}
+
+function idOf(r: Resource, resources: Record<string, Resource>): string | undefined {
+  return Object.entries(resources).find(([, candidate]) => candidate === r)?.[0];
+}
+
 /** Prices one resource, or returns undefined for types with no fixed monthly cost here. */
-function priceResource(r: Resource, resources: Record<string, Resource>, where: string): Omit<CostLine, 'stack' | 'logicalId'> | undefined {
+function priceResource(r: Resource, resources: Record<string, Resource>, where: string, stack: string, resolve: Resolver): Omit<CostLine, 'stack' | 'logicalId'> | undefined {
   const p = r.Properties ?? {};
   const hourly = (h: number) => h * HOURS_PER_MONTH;
   switch (r.Type) {
     case 'AWS::RDS::DBInstance': {
       const copies = p.MultiAZ === true ? 2 : 1;
-      const source = refId(p.SourceDBInstanceIdentifier);
-      const storage = num(p.AllocatedStorage ?? (source ? at(resources[source], 'Properties', 'AllocatedStorage') : 0));
+      const source = p.SourceDBInstanceIdentifier === undefined ? undefined : resolve(p.SourceDBInstanceIdentifier, stack);
+      const storage = num(p.AllocatedStorage ?? at(source, 'Properties', 'AllocatedStorage'));
       return {
         category: 'databases',
         what: `${str(p.DBInstanceClass)}${copies === 2 ? ' Multi-AZ' : ''}${source ? ' replica' : ''}, ${storage} GiB`,
@@ -96,12 +144,13 @@ function priceResource(r: Resource, resources: Record<string, Resource>, where: 
       return { category: 'documentdb', what: `elastic, ${vcpus} vCPUs`, monthlyUsd: hourly(vcpus * DOCDB_ELASTIC_VCPU_HOURLY) };
     }
     case 'AWS::ElastiCache::ReplicationGroup': {
-      const nodes = num(p.NumNodeGroups, 1) * (num(p.ReplicasPerNodeGroup) + 1);
-      const factor = p.Engine === 'valkey' ? 1 : REDIS_OSS_FACTOR;
+      const shape = cacheShape(r, stack, resources, resolve);
+      const nodes = shape.shards * (num(p.ReplicasPerNodeGroup) + 1);
+      const factor = shape.engine === 'valkey' ? 1 : REDIS_OSS_FACTOR;
       return {
         category: 'cache',
-        what: `${nodes} × ${str(p.CacheNodeType)}`,
-        monthlyUsd: nodes * factor * hourly(price(ELASTICACHE_VALKEY_HOURLY, p.CacheNodeType, where)),
+        what: `${nodes} × ${str(shape.type)}${p.GlobalReplicationGroupId !== undefined ? ' (Global Datastore secondary)' : ''}`,
+        monthlyUsd: nodes * factor * hourly(price(ELASTICACHE_VALKEY_HOURLY, shape.type, where)),
       };
     }
     case 'AWS::MSK::Cluster': {
@@ -167,20 +216,23 @@ function priceResource(r: Resource, resources: Record<string, Resource>, where: 
 /**
  * Estimates the fixed monthly cost of a phase from its synthesized templates: instances, nodes,
  * brokers, storage as allocated, gateways, keys and secrets, at on-demand list prices adjusted by
- * region. Usage-based charges (requests, data transfer, I/O, logs) are not included.
+ * region. Usage-based charges (requests, I/O, logs) are not included; `usage` adds modelled ones
+ * (the inter-region transfer of lib/cost/inter-region.ts).
  */
-export function estimateCost(stacks: readonly PricedStack[]): CostEstimate {
+export function estimateCost(stacks: readonly PricedStack[], usage: readonly CostLine[] = []): CostEstimate {
   const lines: CostLine[] = [];
+  const resolve = resolverOf(stacks);
   for (const stack of stacks) {
     const resources = (stack.template.Resources ?? {}) as Record<string, Resource>;
     const factor = REGION_FACTOR[stack.region];
     if (factor === undefined) throw new Error(`cost: no price level for region ${stack.region}; add it to REGION_FACTOR in lib/cost/prices.ts`);
     for (const [logicalId, resource] of Object.entries(resources)) {
-      const priced = priceResource(resource, resources, `${stack.stackName}/${logicalId}`);
+      const priced = priceResource(resource, resources, `${stack.stackName}/${logicalId}`, stack.stackName, resolve);
       if (priced) lines.push({ stack: stack.stackName, logicalId, ...priced, monthlyUsd: priced.monthlyUsd * factor });
     }
   }
-  const byCategory: Record<CostCategory, number> = { databases: 0, documentdb: 0, cache: 0, kafka: 0, compute: 0, network: 0, security: 0 };
+  lines.push(...usage);
+  const byCategory = Object.fromEntries(COST_CATEGORIES.map((c) => [c, 0])) as Record<CostCategory, number>;
   for (const line of lines) byCategory[line.category] += line.monthlyUsd;
   return { lines, byCategory, totalUsd: lines.reduce((sum, l) => sum + l.monthlyUsd, 0) };
 }

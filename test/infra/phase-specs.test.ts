@@ -64,6 +64,8 @@ describe('validation rules', () => {
       'cache-global-datastore-node-type',
       'cache-regions',
       'cache-multi-region-needs-global-datastore',
+      'cache-global-datastore-join',
+      'secondary-regions-replicate-kafka',
       'cache-shape',
       'postgres-instances',
       'postgres-storage',
@@ -272,6 +274,54 @@ describe('validation rules', () => {
     const spec = copy('50k');
     spec.streaming = { ...spec.streaming, brokersPerRegion: 7 };
     spec.cache = { ...spec.cache, globalDatastore: true, nodeType: 'cache.t4g.small' };
-    expect(problems(spec)).toMatch(/^Phase spec "50k" is invalid \(2 problems\):/);
+    expect(problems(spec)).toMatch(/^Phase spec "50k" is invalid \(3 problems\):/);
+  });
+
+  test('a Global Datastore without the sizes its primary joined with fails, and so do join sizes it cannot have', () => {
+    const spec = copy('70k');
+    spec.cache = { ...spec.cache, joinedGlobalDatastoreWith: undefined };
+    expect(problems(spec)).toContain(
+      'cache.joinedGlobalDatastoreWith = null: must give the node type and shard count the primary replication group joined the Global Datastore with',
+    );
+    spec.cache = { ...spec.cache, joinedGlobalDatastoreWith: { nodeType: 'cache.t4g.medium', shardsPerRegion: 9 } };
+    const message = problems(spec)!;
+    expect(message).toContain('cache.joinedGlobalDatastoreWith.nodeType = "cache.t4g.medium": a Global Datastore member needs an M or R node type of size large or more');
+    expect(message).toContain('cache.joinedGlobalDatastoreWith.shardsPerRegion = 9: must be at most cache.shardsPerRegion (3): shards only grow');
+    const single = copy('50k');
+    single.cache = { ...single.cache, joinedGlobalDatastoreWith: { nodeType: 'cache.m7g.large', shardsPerRegion: 3 } };
+    expect(problems(single)).toContain('cache.joinedGlobalDatastoreWith = {"nodeType":"cache.m7g.large","shardsPerRegion":3}: must be absent when cache.globalDatastore is false');
+  });
+
+  test('the join sizes of a Global Datastore never change from one phase to the next', () => {
+    const spec = copy('1m');
+    spec.cache = { ...spec.cache, joinedGlobalDatastoreWith: { nodeType: 'cache.r7g.xlarge', shardsPerRegion: 6 } };
+    expect(problems(spec, PHASES['70k'])).toContain(
+      'cache.joinedGlobalDatastoreWith = "cache.r7g.xlarge x 6 shards": phase 70k had "cache.r7g.large x 3 shards"; it must stay the same: the replication group keeps the values it joined the Global Datastore with',
+    );
+  });
+
+  test('secondary regions need MirrorMaker 2, EKS and the internal load balancer; a single-region phase has no MirrorMaker', () => {
+    const spec = copy('70k');
+    spec.streaming = { ...spec.streaming, mirrorMaker: undefined };
+    spec.compute = { ...spec.compute, gateway: undefined };
+    const message = problems(spec)!;
+    expect(message).toContain("streaming.mirrorMaker = null: must be set when the phase has secondary regions: their Kafka receives the primary's topics through MirrorMaker 2");
+    expect(message).toContain("compute.gateway = null: must be set when the phase has secondary regions: they forward writes to the primary region's internal load balancer");
+    const small = copy('70k');
+    small.streaming = { ...small.streaming, mirrorMaker: { tasksMax: 0, cpuMillis: 500, memoryMiB: 512 } };
+    const sizes = problems(small)!;
+    expect(sizes).toContain('streaming.mirrorMaker.tasksMax = 0: must be a whole number of at least 1');
+    expect(sizes).toContain("streaming.mirrorMaker.memoryMiB = 512: must be at least 1024: MirrorMaker's JVM, producers and consumers need room beside the heap");
+    const single = copy('50k');
+    single.streaming = { ...single.streaming, mirrorMaker: { tasksMax: 4, cpuMillis: 500, memoryMiB: 2048 } };
+    expect(problems(single)).toContain('streaming.mirrorMaker = {"tasksMax":4,"cpuMillis":500,"memoryMiB":2048}: must be absent in a single-region phase: there is nothing to mirror to');
+  });
+
+  test('a phase move never changes which region is primary', () => {
+    const spec = copy('1m');
+    spec.regions = spec.regions.map((r: any) => ({ ...r, role: r.region === 'us-west-2' ? 'primary' : r.region === 'us-east-1' ? 'secondary' : r.role }));
+    expect(problems(spec, PHASES['70k'])).toContain(
+      'regions[us-west-2].role = "primary": phase 70k had "secondary"; it must stay the same: a phase move never changes which region takes the writes; that is a regional failover',
+    );
   });
 });

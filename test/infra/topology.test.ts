@@ -1,3 +1,4 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import { PHASES, PHASE_NAMES, PhaseName } from '../../phases';
 import { regionalStackName } from '../../lib/naming';
 import { stackArtifact, stackNames, template } from './support/assembly';
@@ -67,23 +68,31 @@ describe.each(PHASE_NAMES)('phase %s', (phase) => {
     'runs a cluster-mode cache and an MSK cluster in %s sized by the spec',
     (_code, region) => {
       const t = data(phase, region);
-      t.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
-        ClusterMode: 'enabled',
-        NumNodeGroups: expected.cacheShards,
-        ReplicasPerNodeGroup: 2,
-        Engine: 'valkey',
-      });
+      const spec = PHASES[phase];
+      const role = spec.regions.find((r) => r.region === region)!.role;
+      if (!spec.cache.globalDatastore) {
+        t.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { ClusterMode: 'enabled', NumNodeGroups: expected.cacheShards, ReplicasPerNodeGroup: 2, Engine: 'valkey' });
+      } else if (role === 'primary') {
+        // A Global Datastore's shards are set on the global group, which every member follows.
+        t.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { ClusterMode: 'enabled', ReplicasPerNodeGroup: 2, Engine: 'valkey' });
+        t.hasResourceProperties('AWS::ElastiCache::GlobalReplicationGroup', { GlobalNodeGroupCount: expected.cacheShards });
+      } else {
+        t.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { GlobalReplicationGroupId: Match.anyValue(), ReplicasPerNodeGroup: 2 });
+      }
       t.hasResourceProperties('AWS::MSK::Cluster', { NumberOfBrokerNodes: expected.brokers });
       const msk = Object.values(t.findResources('AWS::MSK::Cluster'))[0] as any;
       expect(msk.Properties.BrokerNodeGroupInfo.ClientSubnets).toHaveLength(3);
     },
   );
 
-  test('keeps PostgreSQL and DocumentDB in the primary region only (cross-region replicas come with replication)', () => {
+  test('keeps the writable PostgreSQL and DocumentDB in the primary region only; secondary regions hold read-only copies', () => {
     for (const region of PHASES[phase].regions.filter((r) => r.role === 'secondary')) {
       const t = data(phase, region.region);
-      t.resourceCountIs('AWS::RDS::DBInstance', 0);
-      t.resourceCountIs('AWS::DocDB::DBCluster', 0);
+      const instances = Object.values(t.findResources('AWS::RDS::DBInstance')) as any[];
+      expect(instances).toHaveLength(expected.dbPrimaries);
+      expect(instances.every((i) => i.Properties.SourceDBInstanceIdentifier !== undefined && i.Properties.MasterUsername === undefined)).toBe(true);
+      const clusters = Object.values(t.findResources('AWS::DocDB::DBCluster')) as any[];
+      expect(clusters.map((c) => c.Properties.GlobalClusterIdentifier !== undefined)).toEqual([true]);
     }
   });
 });

@@ -238,11 +238,16 @@ export class NetworkModel {
       }
     }
 
-    const admitted = to.some((g) => (sameVpc && g.selfAll && fromKeys.has(g.key)) || g.ingress.some((r) => onPort(r) && ((sameVpc && r.group !== undefined && fromKeys.has(r.group)) || covers(r, hostCidrs))));
+    // CIDR rules may split the workload's subnets between them: each subnet needs one that covers it.
+    const byGroup = to.some((g) => (sameVpc && g.selfAll && fromKeys.has(g.key)) || g.ingress.some((r) => onPort(r) && sameVpc && r.group !== undefined && fromKeys.has(r.group)));
+    const byCidr = hostCidrs.length > 0 && hostCidrs.every((c) => to.some((g) => g.ingress.some((r) => onPort(r) && covers(r, [c]))));
+    const admitted = byGroup || byCidr;
     if (!admitted) {
       missing.push({ kind: 'ingress', securityGroups: to.map((g) => g.name), port, from: sameVpc ? from.map((g) => g.name) : hostCidrs, fromCidrs: !sameVpc });
     }
-    const leaves = from.some((g) => g.egress === 'all' || g.egress.some((r) => onPort(r) && ((sameVpc && r.group !== undefined && toKeys.has(r.group)) || covers(r, destinations))));
+    const leaves =
+      from.some((g) => g.egress === 'all' || g.egress.some((r) => onPort(r) && sameVpc && r.group !== undefined && toKeys.has(r.group))) ||
+      destinations.every((c) => from.some((g) => g.egress !== 'all' && g.egress.some((r) => onPort(r) && covers(r, [c]))));
     if (!leaves) missing.push({ kind: 'egress', securityGroups: from.map((g) => g.name), port, to: [...(sameVpc ? to.map((g) => g.name) : []), ...destinations] });
     return { via: missing.length === 0 ? via : undefined, missing };
   }

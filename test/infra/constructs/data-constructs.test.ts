@@ -120,7 +120,7 @@ describe('DocumentDb', () => {
 describe('Cache', () => {
   test('is a cluster-mode replication group sized by the spec, encrypted, Multi-AZ and resharded online', () => {
     const { stack, vpc, clients, keys } = fixture();
-    new Cache(stack, 'Cache', { spec: PHASES['50k'].cache, vpc, clients, key: keys.key('Cache'), logKey: keys.key('Logs') });
+    new Cache(stack, 'Cache', { spec: PHASES['50k'].cache, vpc, clients, key: keys.key('Cache'), logKey: keys.key('Logs'), membership: { kind: 'standalone' } });
     const t = Template.fromStack(stack);
     t.hasResource('AWS::ElastiCache::ReplicationGroup', {
       DeletionPolicy: 'Retain',
@@ -143,7 +143,7 @@ describe('Cache', () => {
   test('refuses an engine version it has no cluster-mode parameter group for', () => {
     const { stack, vpc, clients, keys } = fixture();
     expect(
-      () => new Cache(stack, 'Cache', { spec: { ...PHASES['1k'].cache, engineVersion: '6.2' }, vpc, clients, key: keys.key('Cache'), logKey: keys.key('Logs') }),
+      () => new Cache(stack, 'Cache', { spec: { ...PHASES['1k'].cache, engineVersion: '6.2' }, vpc, clients, key: keys.key('Cache'), logKey: keys.key('Logs'), membership: { kind: 'standalone' } }),
     ).toThrow('cache: no cluster-mode parameter group for valkey 6.2');
   });
 });
