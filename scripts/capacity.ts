@@ -16,3 +16,13 @@ for (const name of PHASE_NAMES) {
   );
 }
 console.log(`\nThe roadmap plans the next phase at ${PLANNING_THRESHOLD * 100}% of capacity: every headroom must be at least ${(1 / PLANNING_THRESHOLD).toFixed(2)}×.`);
+
+const multi = PHASE_NAMES.filter((name) => PHASES[name].regions.length > 1);
+console.log(`\nWhere the peak is served when latency routing spreads users evenly (${t.writeShareOfRequests * 100}% of requests write; reads stay in the region they enter, writes go to the primary):\n`);
+console.log('| phase | region | role | reads served locally req/s | writes served req/s | writes forwarded home req/s |');
+console.log('|---|---|---|---|---|---|');
+for (const name of multi) {
+  for (const r of capacity(PHASES[name]).regions) {
+    console.log(`| ${name} | ${r.region} | ${r.role} | ${r.readRps.toFixed(1)} | ${r.writeRps.toFixed(1)} | ${r.forwardedWriteRps.toFixed(1)} |`);
+  }
+}

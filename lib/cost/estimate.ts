@@ -78,14 +78,15 @@ function refId(value: unknown): string | undefined {
 }
 
 /** Finds the resource a value refers to, following Ref, Fn::GetAtt, Fn::Join and other stacks' outputs. */
-type Resolver = (value: unknown, stack: string) => Resource | undefined;
+type Resolver = (value: unknown, stack: string) => { readonly resource: Resource; readonly stack: string } | undefined;
 
 function resolverOf(stacks: readonly PricedStack[]): Resolver {
   const byName = new Map(stacks.map((s) => [s.stackName, s.template]));
   const resolve: Resolver = (value, stack) => {
     const template = byName.get(stack);
     const id = refId(value);
-    if (id !== undefined) return (template?.Resources as Record<string, Resource> | undefined)?.[id];
+    const found = id === undefined ? undefined : (template?.Resources)?.[id];
+    if (found) return { resource: found, stack };
     const output = at(value, 'Fn::GetStackOutput') as { StackName?: string; OutputName?: string } | undefined;
     if (output?.StackName && output.OutputName) {
       const producer = byName.get(output.StackName);
@@ -109,13 +110,14 @@ function resolverOf(stacks: readonly PricedStack[]): Resolver {
  */
 function cacheShape(r: Resource, stack: string, resources: Record<string, Resource>, resolve: Resolver): { type: unknown; shards: number; engine: unknown } {
   const p = r.Properties ?? {};
-  const global =
-    p.GlobalReplicationGroupId !== undefined
-      ? resolve(p.GlobalReplicationGroupId, stack)
-      : Object.values(resources).find((g) => g.Type === 'AWS::ElastiCache::GlobalReplicationGroup' && JSON.stringify(at(g, 'Properties', 'Members')).includes(`"${idOf(r, resources)}"`));
+  const local = Object.values(resources).find(
+    (g) => g.Type === 'AWS::ElastiCache::GlobalReplicationGroup' && JSON.stringify(at(g, 'Properties', 'Members')).includes(`"${idOf(r, resources)}"`),
+  );
+  const global = p.GlobalReplicationGroupId !== undefined ? resolve(p.GlobalReplicationGroupId, stack) : local ? { resource: local, stack } : undefined;
   if (!global) return { type: p.CacheNodeType, shards: num(p.NumNodeGroups, 1), engine: p.Engine };
-  const primary = resolve(at(global, 'Properties', 'Members', 0, 'ReplicationGroupId'), stack) ?? (p.GlobalReplicationGroupId === undefined ? r : undefined);
-  return { type: at(global, 'Properties', 'CacheNodeType'), shards: num(at(global, 'Properties', 'GlobalNodeGroupCount'), 1), engine: at(primary, 'Properties', 'Engine') ?? p.Engine };
+  const g = global.resource;
+  const primary = resolve(at(g, 'Properties', 'Members', 0, 'ReplicationGroupId'), global.stack)?.resource;
+  return { type: at(g, 'Properties', 'CacheNodeType'), shards: num(at(g, 'Properties', 'GlobalNodeGroupCount'), 1), engine: at(primary, 'Properties', 'Engine') ?? p.Engine };
 }
 
 function idOf(r: Resource, resources: Record<string, Resource>): string | undefined {
@@ -130,7 +132,7 @@ function priceResource(r: Resource, resources: Record<string, Resource>, where: 
     case 'AWS::RDS::DBInstance': {
       const copies = p.MultiAZ === true ? 2 : 1;
       const source = p.SourceDBInstanceIdentifier === undefined ? undefined : resolve(p.SourceDBInstanceIdentifier, stack);
-      const storage = num(p.AllocatedStorage ?? at(source, 'Properties', 'AllocatedStorage'));
+      const storage = num(p.AllocatedStorage ?? at(source?.resource, 'Properties', 'AllocatedStorage'));
       return {
         category: 'databases',
         what: `${str(p.DBInstanceClass)}${copies === 2 ? ' Multi-AZ' : ''}${source ? ' replica' : ''}, ${storage} GiB`,

@@ -47,4 +47,19 @@ describe('the capacity model', () => {
     expect(report.bottleneck).toBe('product');
     expect(report.computeHeadroom).toBeLessThan(1 / PLANNING_THRESHOLD);
   });
+
+  test('every region serves its reads locally and the primary serves every write; the shares add up to the peak', () => {
+    for (const phase of PHASE_NAMES) {
+      const report = capacity(PHASES[phase]);
+      const reads = report.regions.reduce((sum, r) => sum + r.readRps, 0);
+      const writes = report.regions.reduce((sum, r) => sum + r.writeRps, 0);
+      expect(reads + writes).toBeCloseTo(report.peakRps, 6);
+      expect(report.regions.filter((r) => r.writeRps > 0).map((r) => r.role)).toEqual(['primary']);
+      const forwarded = report.regions.reduce((sum, r) => sum + r.forwardedWriteRps, 0);
+      // What enters the secondary regions as writes is what the primary serves beyond its own share.
+      expect(forwarded).toBeCloseTo(writes * (1 - 1 / report.regions.length), 6);
+    }
+    expect(capacity(PHASES['1m']).regions.map((r) => r.readRps)).toEqual([800, 800, 800].map((n) => expect.closeTo(n, 6)));
+  });
 });
+

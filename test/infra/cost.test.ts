@@ -1,5 +1,6 @@
 import { PHASES, PHASE_NAMES, PhaseName } from '../../phases';
 import { PricedStack, estimateCost } from '../../lib/cost/estimate';
+import { interRegionCost, interRegionCostLines } from '../../lib/cost/inter-region';
 import { phaseAssembly } from './support/assembly';
 
 function stacksOf(phase: PhaseName): PricedStack[] {
@@ -8,7 +9,7 @@ function stacksOf(phase: PhaseName): PricedStack[] {
 
 describe('cost estimate', () => {
   test.each(PHASE_NAMES)('phase %s fits the roadmap\'s monthly budget', (phase) => {
-    const estimate = estimateCost(stacksOf(phase));
+    const estimate = estimateCost(stacksOf(phase), interRegionCostLines(PHASES[phase]));
     expect(estimate.totalUsd).toBeGreaterThan(0);
     expect({ phase, total: Math.round(estimate.totalUsd), withinBudget: estimate.totalUsd <= PHASES[phase].slo.budgetUsdPerMonth }).toEqual({
       phase,
@@ -50,5 +51,32 @@ describe('cost estimate', () => {
   test('a phase sized past its budget is caught', () => {
     const estimate = estimateCost(stacksOf('1m'));
     expect(estimate.totalUsd).toBeGreaterThan(PHASES['1k'].slo.budgetUsdPerMonth);
+  });
+
+  test('a cross-region replica is priced with its source\'s storage, read through the source stack\'s output', () => {
+    const lines = estimateCost(stacksOf('70k')).lines.filter((l) => l.stack === 'orders-usw2-data' && l.category === 'databases');
+    expect(lines).toHaveLength(PHASES['70k'].postgres.instances.length);
+    for (const line of lines) expect(line.what).toBe('db.r7g.large replica, 200 GiB');
+  });
+
+  test('Global Datastore members are priced at the global group\'s node type and shards, not their own properties', () => {
+    const cache = estimateCost(stacksOf('1m')).lines.filter((l) => l.category === 'cache');
+    expect(cache.map((l) => `${l.stack}: ${l.what}`).sort()).toEqual([
+      'orders-euc1-data: 18 × cache.r7g.xlarge (Global Datastore secondary)',
+      'orders-use1-data: 18 × cache.r7g.xlarge',
+      'orders-usw2-data: 18 × cache.r7g.xlarge (Global Datastore secondary)',
+    ]);
+  });
+
+  test('the transfer between regions is priced for multi-region phases only, and peering costs less than Transit Gateway', () => {
+    expect(interRegionCostLines(PHASES['50k'])).toEqual([]);
+    for (const phase of ['70k', '1m'] as const) {
+      const cost = interRegionCost(PHASES[phase]);
+      expect(cost.gbPerMonth).toBeGreaterThan(0);
+      expect(cost.peeringUsd).toBeCloseTo(cost.gbPerMonth * 0.02, 6);
+      expect(cost.transitGatewayUsd).toBeGreaterThan(cost.peeringUsd);
+    }
+    // The global phase replicates to two secondaries, for many more users.
+    expect(interRegionCost(PHASES['1m']).gbPerMonth).toBeGreaterThan(interRegionCost(PHASES['70k']).gbPerMonth);
   });
 });
