@@ -8,15 +8,20 @@ const rows = PHASE_NAMES.map((name) => {
   const replicas = s.postgres.instances.reduce((sum, i) => sum + i.readReplicas, 0);
   const shards = s.postgres.instances.filter((i) => i.role === 'orders').length;
   const cacheNodes = s.cache.shardsPerRegion * (s.cache.replicasPerShard + 1);
-  const docdb = `${s.documentDb.instanceCluster.instances}× ${s.documentDb.instanceCluster.instanceClass}` + (s.documentDb.elasticCluster ? ` + elastic ${s.documentDb.elasticCluster.shardCount} shards` : '');
+  const secondaries = s.regions.filter((r) => r.role === 'secondary').length;
+  const docdb =
+    `${s.documentDb.instanceCluster.instances}× ${s.documentDb.instanceCluster.instanceClass}` +
+    (s.documentDb.elasticCluster ? ` + elastic ${s.documentDb.elasticCluster.shardCount} shards` : '') +
+    (secondaries ? `; global cluster, ${s.documentDb.instanceCluster.instances}× per secondary` : '');
   return [
     name,
     s.slo.dailyUsers.toLocaleString('en-US'),
     s.regions.map((r) => r.region).join(', '),
-    `${primaries} (${shards} order ${shards === 1 ? 'shard' : 'shards'}) + ${replicas} replicas, ${s.postgres.instances[0].instanceClass}${s.postgres.instances[0].multiAz ? ' Multi-AZ' : ''}`,
+    `${primaries} (${shards} order ${shards === 1 ? 'shard' : 'shards'}) + ${replicas} replicas, ${s.postgres.instances[0].instanceClass}${s.postgres.instances[0].multiAz ? ' Multi-AZ' : ''}` +
+      (secondaries ? `; + ${primaries} cross-region replicas per secondary` : ''),
     docdb,
     `${cacheNodes}/region (${s.cache.shardsPerRegion}×${s.cache.replicasPerShard + 1}) ${s.cache.nodeType}${s.cache.globalDatastore ? ', global' : ''} = ${cacheNodes * s.regions.length}`,
-    `${s.streaming.brokersPerRegion}/region ${s.streaming.brokerType}`,
+    `${s.streaming.brokersPerRegion}/region ${s.streaming.brokerType}${s.streaming.mirrorMaker ? ', MirrorMaker 2 to each secondary' : ''}`,
     `${s.streaming.topics[0].partitions} (${partitionsPerBroker(s)}/broker)`,
     `$${s.slo.budgetUsdPerMonth.toLocaleString('en-US')}`,
     `${s.slo.checkoutResponseMs} ms`,

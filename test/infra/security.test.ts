@@ -64,7 +64,12 @@ describe.each(PHASE_NAMES)('phase %s is secure by default', (phase) => {
       if (Object.keys(t.findResources('AWS::DocDB::DBCluster')).length > 0) {
         t.allResourcesProperties('AWS::DocDB::DBCluster', { StorageEncrypted: true, KmsKeyId: Match.anyValue() });
       }
-      t.allResourcesProperties('AWS::ElastiCache::ReplicationGroup', { AtRestEncryptionEnabled: true, TransitEncryptionEnabled: true, KmsKeyId: Match.anyValue() });
+      // A Global Datastore secondary takes its encryption from the global group, whose primary member sets it.
+      for (const [id, r] of Object.entries(t.findResources('AWS::ElastiCache::ReplicationGroup')) as [string, any][]) {
+        const p = r.Properties;
+        const own = { rest: p.AtRestEncryptionEnabled, transit: p.TransitEncryptionEnabled, key: Boolean(p.KmsKeyId) };
+        expect({ id, ...(p.GlobalReplicationGroupId ? { inherited: true } : own) }).toEqual({ id, ...(p.GlobalReplicationGroupId ? { inherited: true } : { rest: true, transit: true, key: true }) });
+      }
       t.allResourcesProperties('AWS::MSK::Cluster', {
         EncryptionInfo: Match.objectLike({
           EncryptionAtRest: Match.objectLike({ DataVolumeKMSKeyId: Match.anyValue() }),
@@ -100,9 +105,16 @@ describe.each(PHASE_NAMES)('phase %s is secure by default', (phase) => {
       const json = templateJson(phase, name);
       const ingress = Object.values(json.Resources ?? {}).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress');
       const groups = Object.values(json.Resources ?? {}).filter((r) => r.Type === 'AWS::EC2::SecurityGroup');
+      // CIDR rules only on the primary's cache and Kafka, only for the secondary regions' private subnets.
+      const remote = PHASES[phase].regions.filter((r) => r.role === 'secondary').map((r) => r.vpcCidr.replace(/\.0\.0\/16$/, '.'));
       for (const g of groups) {
         for (const rule of ((g.Properties as any).SecurityGroupIngress ?? []) as any[]) {
-          expect(rule.CidrIp).toBeUndefined();
+          if (rule.CidrIp === undefined) continue;
+          expect({ cidr: rule.CidrIp, port: rule.FromPort, remote: remote.some((prefix) => String(rule.CidrIp).startsWith(prefix)) && [6379, 9098].includes(rule.FromPort) }).toEqual({
+            cidr: rule.CidrIp,
+            port: rule.FromPort,
+            remote: true,
+          });
         }
       }
       for (const r of ingress as any[]) {
