@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionName, RegionSpec } from '../phases';
 import { Network } from './constructs/network';
+import { alarmRecipients } from './monitoring/notifications';
 import { regionalStackName } from './naming';
 import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
@@ -27,6 +28,13 @@ export interface PlatformOptions {
    * The public front door (the 1k-10k load balancer) of a region with one serves HTTPS.
    */
   readonly certificateArns?: readonly string[];
+  /** Addresses subscribed to every region's alarm topic, one subscription each. */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Existing SNS topics that the alarms also notify, at most one per region (the region is in the
+   * ARN): CloudWatch notifies only topics of the alarm's own region.
+   */
+  readonly alarmTopicArns?: readonly string[];
 }
 
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
@@ -66,6 +74,7 @@ function regionalStack(region: RegionName, layer: string, description: string) {
  */
 export function buildPlatform(scope: Construct, spec: PhaseSpec, options: PlatformOptions = {}): Platform {
   const certificates = certificatesByRegion(spec, options.certificateArns ?? []);
+  const recipients = alarmRecipients(spec, options.alarmEmails ?? [], options.alarmTopicArns ?? []);
   const [primary] = spec.regions;
   if (primary?.role !== 'primary') throw new Error('buildPlatform: the primary region must come first');
   const place = (region: RegionName, layer: string, description: string) => regionalStack(region, layer, description);
@@ -90,7 +99,7 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
     const data = new DataStack(scope, d.id, { ...d.props, spec, region, network, home: home?.data, remoteAppTiers: isPrimary ? remoteAppTiers : [] });
     const databases = home?.data ?? data;
     const t = place(region.region, 'telemetry', 'Order platform metrics workspace and alarm topic');
-    const telemetry = new TelemetryStack(scope, t.id, { ...t.props, spec, region });
+    const telemetry = new TelemetryStack(scope, t.id, { ...t.props, spec, region, alarmEmails: recipients.emails });
     const c = place(region.region, 'compute', 'Order platform compute (app servers, API Gateway, EKS)');
     const compute = new ComputeStack(scope, c.id, {
       ...c.props,
@@ -104,8 +113,19 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       home: home ? { compute: home.compute, cache: home.data.cache } : undefined,
       remoteAppTiers: isPrimary ? remoteAppTiers : [],
     });
+    // The services' paths to other regions (forwarded writes, MirrorMaker, replies to them) need the routes.
+    const regionPeering = peering.get(region.region);
+    if (regionPeering) compute.addStackDependency(regionPeering);
     const m = place(region.region, 'monitoring', 'Order platform alarms and dashboard');
-    const monitoring = new MonitoringStack(scope, m.id, { ...m.props, spec, region, compute, data, telemetry: telemetry.telemetry });
+    const monitoring = new MonitoringStack(scope, m.id, {
+      ...m.props,
+      spec,
+      region,
+      compute,
+      data,
+      telemetry: telemetry.telemetry,
+      alarmTopicArn: recipients.topicArns.get(region.region),
+    });
     regions.set(region.region, { network: networks.get(region.region)!, peering: peering.get(region.region), data, telemetry, compute, monitoring });
     home ??= { data, compute };
   }

@@ -32,7 +32,7 @@ export const PHASE_50K: PhaseSpec = {
     eks: {
       kubernetesVersion: '1.35',
       nodeGroups: [
-        { id: 'General', instanceTypes: ['m7g.large', 'm6g.large'], capacityType: 'ON_DEMAND', minNodes: 3, desiredNodes: 6, maxNodes: 12, diskGiB: 50 },
+        { id: 'General', instanceTypes: ['m7g.large', 'm6g.large'], capacityType: 'ON_DEMAND', minNodes: 3, desiredNodes: 6, maxNodes: 18, diskGiB: 50 },
       ],
       services: podServices(
         { cpuMillis: 250, memoryMiB: 384, minReplicas: 2, maxReplicas: 6, targetCpuPercent: 60 },

@@ -68,6 +68,21 @@ export const RDS_MEMORY_GIB: Readonly<Record<string, number>> = {
 /** Connections each service process opens to each database it uses (services' DB_POOL_MAX). */
 export const DB_POOL_PER_PROCESS = 10;
 
+/**
+ * CPU each EKS node keeps for itself: the kubelet's reservation on AL2023 (about 70-80 millicores
+ * on 2-4 vCPUs) and the daemon pods every node runs (VPC CNI, kube-proxy, the Pod Identity agent).
+ */
+export const NODE_RESERVED_MILLICORES = 300;
+
+/**
+ * CPU the cluster's own add-ons request once, wherever they run: CoreDNS (2), the AWS Load
+ * Balancer Controller (2), the Cluster Autoscaler, metrics-server.
+ */
+export const CLUSTER_ADDON_MILLICORES = 800;
+
+/** Share of allocatable CPU pods can fill: requests never pack nodes perfectly. */
+export const NODE_PACKING = 0.9;
+
 /** The share of capacity at which the roadmap says to plan the next phase. */
 export const PLANNING_THRESHOLD = 0.8;
 
@@ -149,6 +164,13 @@ export interface CapacityReport {
    * primary, which serves all of them.
    */
   readonly regions: readonly RegionalLoad[];
+  /**
+   * On EKS: the CPU every pod requests with each HPA at its maximum (plus MirrorMaker and the
+   * cluster's add-ons) against what the node groups can hold at their maxima. The cluster
+   * autoscaler can only add nodes up to the groups' maxima: if the requests do not fit, HPA
+   * replicas stay Pending.
+   */
+  readonly nodes?: { readonly requestedMillicores: number; readonly schedulableMillicores: number };
 }
 
 /** One region's share of the peak. */
@@ -161,6 +183,20 @@ export interface RegionalLoad {
   readonly writeRps: number;
   /** Writes entering the region that it forwards to the primary (one cross-region round trip each). */
   readonly forwardedWriteRps: number;
+}
+
+/** The pods' CPU requests at the HPA maxima against the node groups' CPU at their maxima, in one region. */
+function nodeCapacity(spec: PhaseSpec): CapacityReport['nodes'] {
+  const eks = spec.compute.eks;
+  if (!eks) return undefined;
+  const pods = eks.services.reduce((sum, p) => sum + p.maxReplicas * p.cpuMillis, 0);
+  const mirror = spec.streaming.mirrorMaker?.cpuMillis ?? 0;
+  const schedulable = eks.nodeGroups.reduce(
+    // A group of several types may get its smallest.
+    (sum, g) => sum + g.maxNodes * (Math.min(...g.instanceTypes.map(vcpus)) * 1000 - NODE_RESERVED_MILLICORES),
+    0,
+  );
+  return { requestedMillicores: pods + mirror + CLUSTER_ADDON_MILLICORES, schedulableMillicores: schedulable * NODE_PACKING };
 }
 
 /** Runs the capacity model over a phase. */
@@ -201,5 +237,6 @@ export function capacity(spec: PhaseSpec): CapacityReport {
       perBroker: partitionsPerBroker(spec),
     },
     regions,
+    nodes: nodeCapacity(spec),
   };
 }

@@ -251,6 +251,13 @@ const MONOTONIC_FIELDS: readonly MonotonicField[] = [
     why: 'a service\'s HPA floor never shrinks',
   },
   {
+    field: 'compute.eks.nodeGroups[].desiredNodes',
+    // Keyed by the group and its instance types: a group whose types change is replaced, and starts anew.
+    read: (s) => (s.compute.eks?.nodeGroups ?? []).map((g) => [`${g.id} (${g.instanceTypes.join(', ')})`, g.desiredNodes] as const),
+    kind: 'fixed',
+    why: 'EKS resizes a node group whenever its desired size changes in the template, undoing what the cluster autoscaler chose',
+  },
+  {
     field: 'compute.eks.nodeGroups[].maxNodes',
     read: (s) => (s.compute.eks?.nodeGroups ?? []).map((g) => [g.id, g.maxNodes] as const),
     kind: 'never-shrinks',

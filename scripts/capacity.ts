@@ -17,6 +17,14 @@ for (const name of PHASE_NAMES) {
 }
 console.log(`\nThe roadmap plans the next phase at ${PLANNING_THRESHOLD * 100}% of capacity: every headroom must be at least ${(1 / PLANNING_THRESHOLD).toFixed(2)}×.`);
 
+console.log('\nEKS: CPU requested with every HPA at its maximum (and MirrorMaker, add-ons) against what the node groups hold at their maxima (90% packing):\n');
+console.log('| phase | requested vCPU | schedulable vCPU | fits |');
+console.log('|---|---|---|---|');
+for (const name of PHASE_NAMES) {
+  const nodes = capacity(PHASES[name]).nodes;
+  if (nodes) console.log(`| ${name} | ${(nodes.requestedMillicores / 1000).toFixed(1)} | ${(nodes.schedulableMillicores / 1000).toFixed(1)} | ${nodes.requestedMillicores <= nodes.schedulableMillicores ? 'yes' : 'NO'} |`);
+}
+
 const multi = PHASE_NAMES.filter((name) => PHASES[name].regions.length > 1);
 console.log(`\nWhere the peak is served when latency routing spreads users evenly (${t.writeShareOfRequests * 100}% of requests write; reads stay in the region they enter, writes go to the primary):\n`);
 console.log('| phase | region | role | reads served locally req/s | writes served req/s | writes forwarded home req/s |');

@@ -64,6 +64,10 @@ export class PostgresRegionalReplicas extends Construct {
         instanceType: new ec2.InstanceType(spec.instanceClass),
         sourceDatabaseInstance: imported,
         storageEncryptionKey: props.key,
+        // Sized like its source and growing with it: a full replica stalls replication, and its
+        // source then keeps WAL for it until the source fills up too.
+        allocatedStorage: spec.storageGiB,
+        maxAllocatedStorage: spec.maxStorageGiB,
         // Failover promotes this replica; until then it is one copy among several and can be rebuilt.
         deletionProtection: false,
         removalPolicy: RemovalPolicy.DESTROY,

@@ -30,6 +30,12 @@ export const CLUSTER_NAME = 'orders';
 /** Cluster Autoscaler: the Helm chart release and the image matching Kubernetes 1.35. */
 export const CLUSTER_AUTOSCALER = { chartVersion: '9.54.0', imageTag: 'v1.35.0' } as const;
 
+/**
+ * metrics-server: the resource metrics API every CPU-based HorizontalPodAutoscaler reads (EKS does
+ * not ship it). The Helm chart release of kubernetes-sigs/metrics-server and the image it pins.
+ */
+export const METRICS_SERVER = { chartVersion: '3.13.0', repository: 'https://kubernetes-sigs.github.io/metrics-server/' } as const;
+
 /** The AWS Load Balancer Controller, which binds pods to the internal load balancer's target groups. */
 export const ALB_CONTROLLER_VERSION = eks.AlbControllerVersion.V2_17_1;
 
@@ -145,6 +151,9 @@ export class ServicesCluster extends Construct {
         launchTemplateSpec: { id: template.launchTemplateId!, version: template.latestVersionNumber },
         labels: { 'orders.platform/capacity': group.capacityType.toLowerCase() },
         enableNodeAutoRepair: true,
+        // Node updates drain nodes within the PodDisruptionBudgets; a budget that cannot be met fails
+        // the update instead of evicting the last ready pods of a service.
+        forceUpdate: false,
       });
       for (const policy of ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly']) {
         acknowledge(
@@ -157,6 +166,20 @@ export class ServicesCluster extends Construct {
     }
 
     this.clusterAutoscaler();
+    // Without resource metrics every CPU-based HPA stays at <unknown> and never scales.
+    this.cluster.addHelmChart('MetricsServer', {
+      chart: 'metrics-server',
+      repository: METRICS_SERVER.repository,
+      release: 'metrics-server',
+      version: METRICS_SERVER.chartVersion,
+      namespace: 'kube-system',
+      values: {
+        replicas: 2,
+        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+        resources: { requests: { cpu: '100m', memory: '200Mi' } },
+        containerSecurityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      },
+    });
 
     const roles = new Map<string, iam.Role>();
     for (const pod of spec.services) roles.set(pod.name, this.podRole(serviceId(pod.name), NAMESPACE, pod.name, props.environment, {}));

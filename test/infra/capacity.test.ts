@@ -61,5 +61,20 @@ describe('the capacity model', () => {
     }
     expect(capacity(PHASES['1m']).regions.map((r) => r.readRps)).toEqual([800, 800, 800].map((n) => expect.closeTo(n, 6)));
   });
+
+  test.each(['50k', '70k', '1m'] as const)('at %s the node groups at their maxima hold every HPA at its maximum', (phase) => {
+    const nodes = capacity(PHASES[phase]).nodes!;
+    expect(nodes.requestedMillicores).toBeLessThanOrEqual(nodes.schedulableMillicores);
+  });
+
+  test('node groups too small for the HPA maxima are caught (50k\'s groups as they were: 12 nodes for 25.5 vCPU of pods)', () => {
+    const spec = PHASES['50k'];
+    const eks = spec.compute.eks!;
+    const small = { ...spec, compute: { ...spec.compute, eks: { ...eks, nodeGroups: eks.nodeGroups.map((g) => ({ ...g, maxNodes: 12 })) } } };
+    const nodes = capacity(small).nodes!;
+    expect(nodes.requestedMillicores).toBe(25_500 + 800);
+    expect(nodes.requestedMillicores).toBeGreaterThan(nodes.schedulableMillicores);
+    expect(capacity(PHASES['30k']).nodes).toBeUndefined();
+  });
 });
 

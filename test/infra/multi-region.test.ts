@@ -6,7 +6,7 @@ import { PHASES, PhaseName, RegionName } from '../../phases';
 import { MANIFEST_DIR } from '../../lib/k8s/services-cluster';
 import { regionalStackName } from '../../lib/naming';
 import { TOPICS } from '../../services/shared/topics';
-import { assemblyDir, template, templateJson } from './support/assembly';
+import { assemblyDir, stackArtifact, template, templateJson } from './support/assembly';
 
 const MULTI_REGION = ['70k', '1m'] as const;
 const HOME: RegionName = 'us-east-1';
@@ -93,6 +93,11 @@ describe.each(MULTI_REGION)('phase %s as one system across regions', (phase) => 
       expect(replica.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^KeysPostgres/), 'Arn'] });
       expect(replica.Properties.StorageEncrypted).toBeUndefined();
       expect(replica.Properties.DeletionProtection).toBe(false);
+    }
+    // Sized like its source and growing with it: a full replica stalls replication and its source's WAL piles up.
+    for (const instance of spec.postgres.instances) {
+      const [, replica] = replicas.find(([id]) => id.startsWith(`PostgresReplicas${instance.id}`))!;
+      expect([instance.id, replica.Properties.AllocatedStorage, replica.Properties.MaxAllocatedStorage]).toEqual([instance.id, String(instance.storageGiB), instance.maxStorageGiB]);
     }
     const ids = replicas.map(([id]) => id);
     for (const instance of spec.postgres.instances) expect(ids.some((id) => id.startsWith(`PostgresReplicas${instance.id}`))).toBe(true);

@@ -317,6 +317,14 @@ describe('validation rules', () => {
     expect(problems(single)).toContain('streaming.mirrorMaker = {"tasksMax":4,"cpuMillis":500,"memoryMiB":2048}: must be absent in a single-region phase: there is nothing to mirror to');
   });
 
+  test('a node group\'s desired size never changes once the group exists: the cluster autoscaler owns it', () => {
+    const spec = copy('70k');
+    spec.compute = { ...spec.compute, eks: { ...spec.compute.eks, nodeGroups: spec.compute.eks.nodeGroups.map((g: any) => ({ ...g, desiredNodes: 9 })) } };
+    expect(problems(spec, PHASES['50k'])).toContain(
+      'compute.eks.nodeGroups[General (m7g.large, m6g.large)].desiredNodes = 9: phase 50k had 6; it must stay the same: EKS resizes a node group whenever its desired size changes',
+    );
+  });
+
   test('a phase move never changes which region is primary', () => {
     const spec = copy('1m');
     spec.regions = spec.regions.map((r: any) => ({ ...r, role: r.region === 'us-west-2' ? 'primary' : r.region === 'us-east-1' ? 'secondary' : r.role }));

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { PHASES, PHASE_NAMES, PhaseName, SERVICE_NAMES } from '../../../phases';
 import { renderNginxConfig } from '../../../lib/compute/nginx-config';
 import { regionalStackName } from '../../../lib/naming';
+import { METRICS_SERVER } from '../../../lib/k8s/services-cluster';
 import { BUSINESS_NAMESPACE } from '../../../lib/monitoring/alarms';
 import { loadConfig } from '../../../services/shared/config';
 import { synthError, stackNames, template, templateJson } from '../support/assembly';
@@ -174,6 +175,9 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
       // The services, the topics and migrations jobs (or MirrorMaker 2 in a secondary region, where no job runs), the cluster autoscaler.
       t.resourceCountIs('AWS::EKS::PodIdentityAssociation', SERVICE_NAMES.length + 3 + (PHASES[phase].regions.find((r) => r.region === region)?.role === 'secondary' ? 1 : 0));
       t.resourceCountIs('AWS::APS::Scraper', 1);
+      // The HPAs' resource metrics, and node updates that respect the PodDisruptionBudgets.
+      t.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'metrics-server', Version: METRICS_SERVER.chartVersion, Namespace: 'kube-system' });
+      t.allResourcesProperties('AWS::EKS::Nodegroup', { ForceUpdateEnabled: false });
       expect(JSON.stringify(templateJson(phase, regionalStackName(region, 'compute')))).toContain('cluster-autoscaler');
     }
   });
