@@ -8,7 +8,7 @@
  *   npx tsx services/build.ts --no-cold  # build only
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { build } from 'esbuild';
@@ -60,10 +60,27 @@ export async function buildBundles(outdir = path.join(ROOT, 'dist', 'services'),
     // Optional native or cloud add-ons of the drivers, never used here.
     external: ['pg-native', 'kerberos', '@mongodb-js/zstd', 'snappy', 'socks', 'aws4', 'mongodb-client-encryption', 'gcp-metadata', '@napi-rs/snappy-*'],
   });
+  for (const name of entries) pinSourcePaths(path.join(outdir, `${bundleFile(name)}.map`));
   return entries.map((name) => {
     const file = path.join(outdir, bundleFile(name));
     return { name, file, bytes: result.metafile.outputs[path.relative(ROOT, file)].bytes };
   });
+}
+
+/** Where stack traces say a bundled source file is: the same for every output folder and checkout. */
+export const SOURCE_ROOT = '/src/';
+
+/**
+ * esbuild writes a source map's `sources` relative to the output folder, so the same sources
+ * built into two folders (or from two checkouts) give different maps, a different image, and
+ * different templates. Rewritten relative to the repository, under {@link SOURCE_ROOT}.
+ */
+function pinSourcePaths(mapFile: string): void {
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; sourceRoot?: string };
+  const dir = path.dirname(mapFile);
+  map.sources = map.sources.map((source) => path.relative(ROOT, path.resolve(dir, source)).split(path.sep).join('/'));
+  map.sourceRoot = SOURCE_ROOT;
+  writeFileSync(mapFile, JSON.stringify(map));
 }
 
 function freePort(): Promise<number> {

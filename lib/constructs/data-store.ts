@@ -24,3 +24,14 @@ export function storeSecurityGroup(
   group.connections.allowFrom(props.clients, ec2.Port.tcp(props.port), props.rule);
   return group;
 }
+
+/**
+ * Makes CloudFormation create, modify and replace `resources` one after another, in the order
+ * given, instead of all at once: a phase that resizes every database then restarts one instance at
+ * a time, never all shards (or all replicas a region reads) together.
+ */
+export function oneAtATime(resources: readonly Construct[]): void {
+  resources.forEach((resource, n) => {
+    if (n > 0) resource.node.addDependency(resources[n - 1]);
+  });
+}

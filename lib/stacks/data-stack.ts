@@ -1,9 +1,11 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import * as docdb from 'aws-cdk-lib/aws-docdb';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
 import { Cache, CACHE_PORT, CacheMembership } from '../constructs/cache';
 import { DocumentDb } from '../constructs/documentdb';
 import { DocumentDbSecondary } from '../constructs/documentdb-secondary';
+import { oneAtATime } from '../constructs/data-store';
 import { DataKeys } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { admitRemoteAppTier } from '../constructs/peering';
@@ -94,6 +96,16 @@ export class DataStack extends Stack {
       key: this.keys.key('Streaming'),
       logKey: this.keys.key('Logs'),
     });
+
+    // Instance changes of one kind roll through the fleet one instance at a time.
+    if (this.postgres) {
+      const databases = [...this.postgres.databases.values()];
+      oneAtATime(databases.map((db) => db.instance));
+      oneAtATime(databases.flatMap((db) => db.replicas));
+    }
+    if (this.postgresReplicas) oneAtATime([...this.postgresReplicas.replicas.values()].map((r) => r.replica));
+    if (this.documentDb) oneAtATime(this.documentDb.cluster.node.findAll().filter((c) => c instanceof docdb.CfnDBInstance));
+    if (this.documentDbSecondary) oneAtATime(this.documentDbSecondary.instances);
 
     const remotes = props.remoteAppTiers ?? [];
     if (remotes.length > 0) {

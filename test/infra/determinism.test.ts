@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -25,4 +26,30 @@ describe('synthesis', () => {
     expect(all).not.toMatch(/Fn::GetAZs/);
     expect(all).not.toMatch(/20\d\d-\d\d-\d\dT\d\d:\d\d/);
   });
+
+  test('the CLI writes byte-identical templates into output folders at different depths (the image hash included)', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'det-depth-'));
+    const shallow = path.join(root, 'a');
+    const deep = path.join(root, 'b', 'c', 'd', 'e');
+    const cdk = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'cdk');
+    const cwd = path.join(__dirname, '..', '..');
+    try {
+      // Two processes: each builds the service bundles itself, as two users' synths would.
+      for (const out of [shallow, deep]) execFileSync(cdk, ['synth', '-c', 'phase=50k', '-o', out, '-q'], { cwd, stdio: 'pipe', timeout: 240_000 });
+      const templates = (dir: string) =>
+        Object.fromEntries(
+          fs
+            .readdirSync(dir)
+            .filter((f) => f.endsWith('.template.json') || f.endsWith('.assets.json'))
+            .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
+        );
+      const first = templates(shallow);
+      expect(Object.keys(first).length).toBeGreaterThanOrEqual(10);
+      expect(templates(deep)).toEqual(first);
+      expect(fs.readFileSync(path.join(shallow, 'orders-use1-compute.assets.json'), 'utf8')).toContain('dockerImages');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
+
