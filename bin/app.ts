@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { PHASES, PhaseSpec, loadPhase, previousPhase } from '../phases';
 import { sideBySide } from '../lib/compute/migration';
 import { addSecurityChecks } from '../lib/nag';
+import { NO_RECIPIENT_WARNING } from '../lib/monitoring/notifications';
 import { buildPlatform } from '../lib/platform';
 
 /**
@@ -14,6 +15,12 @@ import { buildPlatform } from '../lib/platform';
  *   -c certificateArn=ARN[,ARN]
  *                      optional: ACM certificates of the shop's domain, one per region; the
  *                      1k-10k front door of their region serves HTTPS and redirects HTTP
+ *   -c alarmEmail=ADDRESS[,ADDRESS]
+ *                      optional: subscribed to every region's alarm topic (each confirms by email)
+ *   -c alarmTopicArn=ARN[,ARN]
+ *                      optional: existing SNS topics, one per region, that the region's alarms
+ *                      also notify (a pager, a chat integration)
+ * With neither, synthesis warns once: the alarms would reach nobody.
  */
 function specFromContext(app: App): PhaseSpec {
   const phase = loadPhase(app.node.tryGetContext('phase'));
@@ -31,13 +38,17 @@ function specFromContext(app: App): PhaseSpec {
   return loadPhase(phase.name, { ...PHASES, [phase.name]: step });
 }
 
-function certificatesFromContext(app: App): string[] {
-  const given: unknown = app.node.tryGetContext('certificateArn');
+/** A comma-separated context value as a list; its items are checked against the phase by buildPlatform. */
+function listFromContext(app: App, key: string, what: string): string[] {
+  const given: unknown = app.node.tryGetContext(key);
   if (given === undefined || given === '') return [];
-  if (typeof given !== 'string') throw new Error(`-c certificateArn=${JSON.stringify(given)}: must be one ARN or a comma-separated list`);
-  return given.split(',').map((arn) => arn.trim()).filter(Boolean);
+  if (typeof given !== 'string') throw new Error(`-c ${key}=${JSON.stringify(given)}: must be one ${what} or a comma-separated list`);
+  return given.split(',').map((item) => item.trim()).filter(Boolean);
 }
 
 const app = new App();
-buildPlatform(app, specFromContext(app), { certificateArns: certificatesFromContext(app) });
+const alarmEmails = listFromContext(app, 'alarmEmail', 'address');
+const alarmTopicArns = listFromContext(app, 'alarmTopicArn', 'ARN');
+buildPlatform(app, specFromContext(app), { certificateArns: listFromContext(app, 'certificateArn', 'ARN'), alarmEmails, alarmTopicArns });
+if (alarmEmails.length === 0 && alarmTopicArns.length === 0) process.stderr.write(`${NO_RECIPIENT_WARNING}\n`);
 addSecurityChecks(app);

@@ -223,6 +223,52 @@ export interface MonitoringSpec {
    * @default 150
    */
   readonly metricsRetentionDays: number;
+  /**
+   * Minutes the p99 response time must stay above the phase's checkout target
+   * (`slo.checkoutResponseMs`) before the target alarm fires: a warning well below the
+   * rollback threshold.
+   * @default 15
+   */
+  readonly responseTargetMinutes: number;
+  /**
+   * Connections to one database instance (PostgreSQL or DocumentDB) that call for attention, in
+   * percent of the instance's connection limit (PostgreSQL's `max_connections`, DocumentDB's
+   * limit per instance class).
+   * @default 80
+   */
+  readonly databaseConnectionsPercent: number;
+  /**
+   * Free storage of a PostgreSQL instance that calls for attention, in percent of its allocated
+   * storage (`storageGiB`). Below storage autoscaling's own 10% trigger, so it fires only when
+   * autoscaling cannot help: at `maxStorageGiB`, or within its 6 hours between two growths.
+   * @default 5
+   */
+  readonly databaseFreeStoragePercent: number;
+  /**
+   * Memory a cache node uses (`DatabaseMemoryUsagePercentage`, of its `maxmemory`) that calls
+   * for more shards, in percent.
+   * @default 80
+   */
+  readonly cacheMemoryPercent: number;
+  /**
+   * Evictions per minute in one cache shard that, sustained for 5 minutes, mean the cache is
+   * full. 0 alarms on any sustained eviction: the services expect what they cache to stay.
+   * @default 0
+   */
+  readonly cacheEvictionsPerMinute: number;
+  /**
+   * Disk used by the fullest MSK broker's data logs (`KafkaDataLogsDiskUsed`), in percent. MSK
+   * storage does not grow by itself here: past this, raise `streaming.storagePerBrokerGiB`
+   * (MSK grows volumes in place, at most once every 6 hours) or shorten retention.
+   * @default 80
+   */
+  readonly kafkaDiskUsedPercent: number;
+  /**
+   * Minutes during which any partition may stay under-replicated before the alarm fires:
+   * a broker restart (MSK patching rolls brokers one by one) leaves some for a few minutes.
+   * @default 10
+   */
+  readonly kafkaUnderReplicatedMinutes: number;
 }
 
 /** Nginx settings every monolith phase starts from. */
@@ -246,6 +292,13 @@ export function roadmapMonitoring(checkoutResponseMs: number): MonitoringSpec {
     databaseCpuPercent: 70,
     capacityTriggerPercent: 80,
     metricsRetentionDays: 150,
+    responseTargetMinutes: 15,
+    databaseConnectionsPercent: 80,
+    databaseFreeStoragePercent: 5,
+    cacheMemoryPercent: 80,
+    cacheEvictionsPerMinute: 0,
+    kafkaDiskUsedPercent: 80,
+    kafkaUnderReplicatedMinutes: 10,
   };
 }
 
@@ -426,6 +479,31 @@ export const COMPUTE_RULES: readonly ValidationRule[] = [
         ...(Number.isInteger(m.metricsRetentionDays) && m.metricsRetentionDays >= 1 && m.metricsRetentionDays <= 1095
           ? []
           : [v('monitoring.metricsRetentionDays', m.metricsRetentionDays, 'must be a whole number of days from 1 to 1095')]),
+        ...(Number.isInteger(m.responseTargetMinutes) && m.responseTargetMinutes >= 1 && m.responseTargetMinutes <= 60
+          ? []
+          : [v('monitoring.responseTargetMinutes', m.responseTargetMinutes, 'must be a whole number of minutes from 1 to 60')]),
+        ...(m.databaseConnectionsPercent > 0 && m.databaseConnectionsPercent < 100
+          ? []
+          : [v('monitoring.databaseConnectionsPercent', m.databaseConnectionsPercent, 'must be from 1 to 99: at 100 the database already refuses connections')]),
+        ...(m.databaseFreeStoragePercent > 0 && m.databaseFreeStoragePercent < 10
+          ? []
+          : [
+              v(
+                'monitoring.databaseFreeStoragePercent',
+                m.databaseFreeStoragePercent,
+                'must be above 0 and below 10: storage autoscaling grows an instance when less than 10% is free, and this alarm is for when it cannot',
+              ),
+            ]),
+        ...(m.cacheMemoryPercent > 0 && m.cacheMemoryPercent < 100 ? [] : [v('monitoring.cacheMemoryPercent', m.cacheMemoryPercent, 'must be from 1 to 99')]),
+        ...(Number.isInteger(m.cacheEvictionsPerMinute) && m.cacheEvictionsPerMinute >= 0
+          ? []
+          : [v('monitoring.cacheEvictionsPerMinute', m.cacheEvictionsPerMinute, 'must be a whole number, 0 or more')]),
+        ...(m.kafkaDiskUsedPercent > 0 && m.kafkaDiskUsedPercent < 100
+          ? []
+          : [v('monitoring.kafkaDiskUsedPercent', m.kafkaDiskUsedPercent, 'must be from 1 to 99: a broker with a full disk stops')]),
+        ...(Number.isInteger(m.kafkaUnderReplicatedMinutes) && m.kafkaUnderReplicatedMinutes >= 1 && m.kafkaUnderReplicatedMinutes <= 60
+          ? []
+          : [v('monitoring.kafkaUnderReplicatedMinutes', m.kafkaUnderReplicatedMinutes, 'must be a whole number of minutes from 1 to 60')]),
       ];
     },
   },

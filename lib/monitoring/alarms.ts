@@ -1,12 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MonitoringSpec, SloSpec } from '../../phases';
+import { AlarmTopics } from './alarm-topics';
 
 /** Namespace of the business metrics the services publish to CloudWatch. */
 export const BUSINESS_NAMESPACE = 'OrderPlatform/Business';
@@ -60,7 +59,8 @@ export interface WatchedResources {
 export interface RoadmapAlarmsProps {
   readonly spec: MonitoringSpec;
   readonly slo: SloSpec;
-  readonly topic: sns.ITopic;
+  /** The topics every alarm notifies. */
+  readonly topics: AlarmTopics;
   readonly watched: WatchedResources;
   /** Whether this region publishes the users metric (the primary region). */
   readonly capacity: boolean;
@@ -68,9 +68,9 @@ export interface RoadmapAlarmsProps {
 
 /**
  * The roadmap's rollback thresholds (error rate, response time against the baseline,
- * replication lag, unavailability) and next-phase triggers (database CPU at peak, users at a
- * share of the phase's capacity) as CloudWatch alarms that notify the SNS topic on alarm and
- * on recovery.
+ * replication lag, unavailability), its response-time target (the phase's checkout p99) and
+ * next-phase triggers (database CPU at peak, users at a share of the phase's capacity) as
+ * CloudWatch alarms that notify the alarm topics on alarm and on recovery.
  */
 export class RoadmapAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -80,6 +80,13 @@ export class RoadmapAlarms extends Construct {
     const { spec, watched } = props;
     const minute = Duration.minutes(1);
     const responseLimitMs = spec.baselineResponseMs * spec.responseTimeFactor;
+    const rollback = 'Roll back: deploy the previous step of the move (docs/compute.md, Rollback), stop further deploys, then investigate.';
+    const plan = 'Plan the next phase (docs/compute.md): this is one of the roadmap\'s triggers.';
+    const targetMs = props.slo.checkoutResponseMs;
+    const targetMinutes = spec.responseTargetMinutes;
+    const targetAdvice =
+      `Not a rollback by itself (that is ${spec.responseTimeFactor}x the baseline): find the slow path in the dashboard and Grafana (p99 per service), ` +
+      'then check database CPU, connections and the cache; if it lasts, scale the slow service or plan the next phase.';
     const unavailableMinutes = spec.unavailableSeconds / 60;
 
     if (watched.publicLoadBalancer) {
@@ -94,14 +101,23 @@ export class RoadmapAlarms extends Construct {
         },
         period: minute,
       });
-      this.add('FrontDoorErrorRate', errors, spec.errorRatePercent, 5, 3, `Rollback: more than ${spec.errorRatePercent}% of requests fail (public load balancer)`);
+      this.add('FrontDoorErrorRate', errors, spec.errorRatePercent, 5, 3, `Rollback: more than ${spec.errorRatePercent}% of requests fail (public load balancer). ${rollback}`);
       this.add(
         'FrontDoorResponseTime',
         m.targetResponseTime({ statistic: 'p99', period: minute }),
         responseLimitMs / 1000,
         5,
         3,
-        `Rollback: p99 response time above ${spec.responseTimeFactor}x the ${spec.baselineResponseMs} ms baseline (public load balancer, seconds)`,
+        `Rollback: p99 response time above ${spec.responseTimeFactor}x the ${spec.baselineResponseMs} ms baseline (public load balancer, seconds). ${rollback}`,
+      );
+      // Not `...ResponseTime`: that name is the rollback alarm's.
+      this.add(
+        'FrontDoorLatencyTarget',
+        m.targetResponseTime({ statistic: 'p99', period: minute }),
+        targetMs / 1000,
+        targetMinutes,
+        targetMinutes,
+        `Target: p99 response time above the phase's ${targetMs} ms checkout target for ${targetMinutes} minutes (public load balancer, seconds). ${targetAdvice}`,
       );
     }
 
@@ -116,14 +132,22 @@ export class RoadmapAlarms extends Construct {
         },
         period: minute,
       });
-      this.add('ApiErrorRate', errors, spec.errorRatePercent, 5, 3, `Rollback: more than ${spec.errorRatePercent}% of API requests fail`);
+      this.add('ApiErrorRate', errors, spec.errorRatePercent, 5, 3, `Rollback: more than ${spec.errorRatePercent}% of API requests fail. ${rollback}`);
       this.add(
         'ApiResponseTime',
         api.metricLatency({ statistic: 'p99', period: minute }),
         responseLimitMs,
         5,
         3,
-        `Rollback: API p99 response time above ${spec.responseTimeFactor}x the ${spec.baselineResponseMs} ms baseline (milliseconds)`,
+        `Rollback: API p99 response time above ${spec.responseTimeFactor}x the ${spec.baselineResponseMs} ms baseline (milliseconds). ${rollback}`,
+      );
+      this.add(
+        'ApiLatencyTarget',
+        api.metricLatency({ statistic: 'p99', period: minute }),
+        targetMs,
+        targetMinutes,
+        targetMinutes,
+        `Target: API p99 response time above the phase's ${targetMs} ms checkout target for ${targetMinutes} minutes (milliseconds). ${targetAdvice}`,
       );
     }
 
@@ -131,7 +155,7 @@ export class RoadmapAlarms extends Construct {
       const tgId = group.id;
       const healthy = healthyHostCount(group);
       const alarm = new cloudwatch.Alarm(this, `${tgId}Unavailable`, {
-        alarmDescription: `Rollback: ${tgId} has had no healthy target for ${unavailableMinutes} minute(s)`,
+        alarmDescription: `Rollback: ${tgId} has had no healthy target for ${unavailableMinutes} minute(s). ${rollback}`,
         metric: healthy,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -149,7 +173,7 @@ export class RoadmapAlarms extends Construct {
         spec.databaseCpuPercent,
         3,
         3,
-        `Next phase: database ${dbId} CPU above ${spec.databaseCpuPercent}% for 15 minutes`,
+        `Next phase: database ${dbId} CPU above ${spec.databaseCpuPercent}% for 15 minutes. ${plan}`,
       );
       db.replicas.forEach((replica, n) => {
         this.add(
@@ -158,7 +182,7 @@ export class RoadmapAlarms extends Construct {
           spec.replicationLagSeconds,
           2,
           2,
-          `Rollback: read replica ${n} of ${dbId} lags more than ${spec.replicationLagSeconds} s`,
+          `Rollback: read replica ${n} of ${dbId} lags more than ${spec.replicationLagSeconds} s: reads from it are stale. ${rollback}`,
         );
       });
     }
@@ -171,7 +195,7 @@ export class RoadmapAlarms extends Construct {
         spec.replicationLagSeconds,
         2,
         2,
-        `Rollback: the cross-region replica of ${dbId} lags more than ${spec.replicationLagSeconds} s (what a regional failover would lose)`,
+        `Rollback: the cross-region replica of ${dbId} lags more than ${spec.replicationLagSeconds} s (what a regional failover would lose). Hold failovers. ${rollback}`,
       );
       this.add(
         `${dbId}ReplicaCpu`,
@@ -179,7 +203,7 @@ export class RoadmapAlarms extends Construct {
         spec.databaseCpuPercent,
         3,
         3,
-        `Next phase: the cross-region replica of ${dbId}, which serves this region's reads, above ${spec.databaseCpuPercent}% CPU for 15 minutes`,
+        `Next phase: the cross-region replica of ${dbId}, which serves this region's reads, above ${spec.databaseCpuPercent}% CPU for 15 minutes. ${plan}`,
       );
     }
 
@@ -196,7 +220,7 @@ export class RoadmapAlarms extends Construct {
         Math.round((props.slo.dailyUsers * spec.capacityTriggerPercent) / 100),
         3,
         3,
-        `Next phase: daily users above ${spec.capacityTriggerPercent}% of the phase's ${props.slo.dailyUsers} for 3 hours`,
+        `Next phase: daily users above ${spec.capacityTriggerPercent}% of the phase's ${props.slo.dailyUsers} for 3 hours. ${plan}`,
         cloudwatch.TreatMissingData.NOT_BREACHING,
       );
     }
@@ -224,9 +248,7 @@ export class RoadmapAlarms extends Construct {
   }
 
   private notify(alarm: cloudwatch.Alarm): void {
-    const action = new actions.SnsAction(this.props.topic);
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
+    this.props.topics.notify(alarm);
     this.alarms.push(alarm);
   }
 }

@@ -12,6 +12,8 @@ export interface PlatformDashboardProps {
   readonly fleets: ReadonlyMap<string, autoscaling.AutoScalingGroup>;
   /** Alarms shown at the top. */
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The data stores' alarms, shown below them. */
+  readonly dataStoreAlarms?: readonly cloudwatch.IAlarm[];
   /** The region, in the dashboard's name. */
   readonly regionCode: string;
 }
@@ -41,6 +43,9 @@ export class PlatformDashboard extends Construct {
       new cloudwatch.GraphWidget({ title, left, right, width: 12, height: 6 });
 
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Rollback thresholds and next-phase triggers', alarms: [...props.alarms], width: 24, height: 4 }));
+    if (props.dataStoreAlarms?.length) {
+      this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Data stores', alarms: [...props.dataStoreAlarms], width: 24, height: 6 }));
+    }
 
     const app: cloudwatch.IWidget[] = [];
     if (watched.publicLoadBalancer) {

@@ -6,6 +6,7 @@ import * as grafana from 'aws-cdk-lib/aws-grafana';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { MonitoringSpec, SloSpec } from '../../phases';
 import { acknowledge } from '../nag';
@@ -20,6 +21,12 @@ export interface TelemetryProps {
   readonly grafana: boolean;
   /** Every region of the phase, for the Grafana dashboard's region choice. */
   readonly regions: readonly string[];
+  /**
+   * Addresses subscribed to the alarm topic, one subscription each; every address confirms it
+   * once from the email SNS sends.
+   * @default - none
+   */
+  readonly alarmEmails?: readonly string[];
 }
 
 /** The Amazon Managed Grafana version the workspace runs. */
@@ -71,6 +78,7 @@ export class Telemetry extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
+    for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 
     this.workspace = new aps.CfnWorkspace(this, 'Prometheus', {
       alias: 'orders',

@@ -7,6 +7,8 @@ import { Telemetry } from '../monitoring/telemetry';
 export interface TelemetryStackProps extends StackProps {
   readonly spec: PhaseSpec;
   readonly region: RegionSpec;
+  /** Addresses subscribed to the region's alarm topic. */
+  readonly alarmEmails?: readonly string[];
 }
 
 /**
@@ -19,6 +21,12 @@ export class TelemetryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TelemetryStackProps) {
     super(scope, id, props);
-    this.telemetry = new Telemetry(this, 'Telemetry', { spec: props.spec.monitoring, slo: props.spec.slo, grafana: props.region.role === 'primary', regions: props.spec.regions.map((r) => r.region) });
+    this.telemetry = new Telemetry(this, 'Telemetry', {
+      spec: props.spec.monitoring,
+      slo: props.spec.slo,
+      grafana: props.region.role === 'primary',
+      regions: props.spec.regions.map((r) => r.region),
+      alarmEmails: props.alarmEmails,
+    });
   }
 }
