@@ -29,11 +29,20 @@ case "$name" in
 esac
 
 take_lock
+# A stale server (of a deleted checkout) on a port of the named servers is stopped in every case.
+# shellcheck disable=SC2046
+stale_only() {
+  for n in "${names[@]}"; do
+    claim_ports stop $(server_ports "$n")
+    if [[ "$n" == mirror-maker ]]; then stop_stale_mirror_maker; fi
+  done
+}
 case "$action" in
-  start) for n in "${names[@]}"; do server_start "$n"; done ;;
-  stop) for n in "${names[@]}"; do server_stop "$n"; done ;;
-  kill) for n in "${names[@]}"; do server_kill "$n"; done ;;
+  start) ports_adopt; for n in "${names[@]}"; do server_start "$n"; done ;;
+  stop) for n in "${names[@]}"; do server_stop "$n"; done; stale_only ;;
+  kill) for n in "${names[@]}"; do server_kill "$n"; done; stale_only ;;
   restart)
+    ports_adopt
     for n in "${names[@]}"; do server_stop "$n"; done
     for n in "${names[@]}"; do server_start "$n"; done
     ;;

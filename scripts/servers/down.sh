@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Stops every local test server. With --purge it also deletes their data (installed jars, binaries
-# and download caches stay), so that the next up.sh starts from empty servers.
+# Stops every local test server, and the servers that a deleted earlier copy of this checkout left
+# on its ports. Each gets SIGKILL when it does not stop in time. With --purge it also deletes their
+# data (installed jars, binaries and download caches stay), so that the next up.sh starts from empty
+# servers, on the port block of the checkout's path (unless SERVERS_PORT_OFFSET says otherwise).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -19,10 +21,13 @@ kafka_stop kafka
 redis_stop all
 pg_stop replica
 pg_stop primary
+claim_block stop
 
 if ((purge)); then
   log "deleting server data under $SD"
   rm -rf "${PG_PRIMARY_DATA:?}" "${PG_REPLICA_DATA:?}"
-  rm -rf "$KAFKA_DATA" "$KAFKA_HOME/data.version" "$KAFKA2_HOME" "$REDIS_HOME" "$FERRET_HOME"
+  # PostgreSQL's data kept outside the checkout (see pg_prepare_root) goes with it.
+  if [[ -L "$PG_LINK" ]]; then rm -rf "${PG_ROOT:?}"; rm -f "$PG_LINK"; fi
+  rm -rf "$KAFKA_DATA" "$KAFKA_HOME/data.version" "$KAFKA2_HOME" "$REDIS_HOME" "$FERRET_HOME" "$PORT_OFFSET_FILE"
 fi
 log "all servers stopped"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared functions of up.sh, down.sh and ctl.sh. Sourced, never run directly.
 # Every server runs as a plain process; all state, data and logs live under $SERVERS_DIR (.servers/).
 
@@ -5,7 +6,7 @@ SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 . "$SCRIPTS/versions.env"
 # shellcheck source=env.sh
-. "$SCRIPTS/env.sh"
+. "$SCRIPTS/env.sh" || exit 1
 
 SD="$SERVERS_DIR"
 LOGS="$SD/logs"
@@ -23,7 +24,7 @@ pg_resolve_paths() {
   PG_REPLICA_DATA="$PG_ROOT/replica"
   PG_SOCKETS="$PG_ROOT/run"
 }
-PG_SLOT=replica_55433
+PG_SLOT="replica_$PG_REPLICA_PORT"
 KAFKA_HOME="$SD/kafka"
 KAFKA_LIBS="$KAFKA_HOME/libs"
 KAFKA_DATA="$KAFKA_HOME/data"
@@ -47,12 +48,13 @@ FERRET_HOME="$SD/ferretdb"
 FERRET_BIN="$SD/bin/ferretdb"
 FERRET_PIDFILE="$FERRET_HOME/ferretdb.pid"
 FERRET_LOG="$LOGS/ferretdb.log"
-FERRET_PORT=57017
+FERRET_PORT="$FERRETDB_PORT"
 REDIS_HOME="$SD/redis"
-REDIS_STANDALONE_PORT=56379
-REDIS_CLUSTER_MASTERS=(57001 57002 57003)
-REDIS_CLUSTER_REPLICAS=(57004 57005 57006)
-REDIS_CLUSTER_PORTS=("${REDIS_CLUSTER_MASTERS[@]}" "${REDIS_CLUSTER_REPLICAS[@]}")
+# The first three cluster ports are the masters, the other three their replicas (env.sh).
+read -r -a REDIS_CLUSTER_PORTS <<<"$REDIS_CLUSTER_PORT_LIST"
+REDIS_CLUSTER_MASTERS=("${REDIS_CLUSTER_PORTS[@]:0:3}")
+REDIS_CLUSTER_REPLICAS=("${REDIS_CLUSTER_PORTS[@]:3:3}")
+PORT_OFFSET_FILE="$SD/port-offset"
 # Download and build caches. SERVERS_CACHE may point elsewhere (e.g. a machine-wide directory) so
 # that fresh checkouts on the same machine skip the downloads and the FerretDB build.
 CACHE="${SERVERS_CACHE:-$SD/cache}"
@@ -132,26 +134,274 @@ wait_pid_exit() {
   done
 }
 
-# Send SIGTERM, wait, then SIGKILL.
-term_then_kill() {
-  local pid="$1" secs="$2" what="$3"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  if ! wait_pid_exit "$pid" "$secs"; then
-    log "$what did not stop within ${secs}s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_pid_exit "$pid" 10 || true
-  fi
+# Sends SIGNAL, waits up to SECS, then SIGKILLs the process (and EXTRA pids, e.g. PostgreSQL's
+# backends) and says so. Usage: stop_process PID WHAT SIGNAL SECS [EXTRA...]
+stop_process() {
+  local pid="$1" what="$2" sig="$3" secs="$4"; shift 4
+  kill -"$sig" "$pid" 2>/dev/null || return 0
+  wait_pid_exit "$pid" "$secs" && return 0
+  log "$what (pid $pid) did not stop within ${secs}s of SIG$sig; killed it (SIGKILL)"
+  kill -KILL "$pid" "$@" 2>/dev/null || true
+  wait_pid_exit "$pid" 10 || { log "$what (pid $pid) is still there 10s after SIGKILL"; return 1; }
 }
+
+# Send SIGTERM, wait, then SIGKILL.
+term_then_kill() { stop_process "$1" "$3" TERM "$2" || true; }
 
 # Start a long-running command detached from this shell (own session, no terminal), writing its pid.
 # Usage: spawn PIDFILE LOGFILE cmd args...
 spawn() {
   local pidfile="$1" logfile="$2"; shift 2
   rm -f "$pidfile"
+  # shellcheck disable=SC2016 # expanded by the inner shell
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
   local i
   for i in $(seq 1 50); do [[ -s "$pidfile" ]] && return 0; sleep 0.1; done
   die "could not start $1 (no pid file $pidfile); see $logfile"
+}
+
+# ---------------------------------------------------------------- this checkout's ports
+# env.sh gives this checkout a block of ports of its own. A port of the block that something else
+# holds is either a server of these scripts left by a checkout that is gone (stopped here, and the
+# log says so) or a conflict that fails with the process, its checkout and what to do.
+
+# "port what" for every port of the block.
+block_ports() {
+  local p
+  printf '%s %s\n' "$PG_PRIMARY_PORT" "PostgreSQL primary" "$PG_REPLICA_PORT" "PostgreSQL replica" \
+    "$REDIS_STANDALONE_PORT" "Redis standalone" "$FERRET_PORT" FerretDB \
+    "$KAFKA_PORT" kafka "$KAFKA_CONTROLLER_PORT" "kafka controller" "$KAFKA2_PORT" kafka2 "$KAFKA2_CONTROLLER_PORT" "kafka2 controller"
+  for p in "${REDIS_CLUSTER_PORTS[@]}"; do
+    printf '%s %s\n' "$p" "Redis cluster node" "$((p - REDIS_CLUSTER_BUS_DISTANCE))" "Redis cluster bus of $p"
+  done
+}
+
+# The ports a server (a ctl.sh name) listens on.
+server_ports() {
+  local p
+  case "$1" in
+    postgres) echo "$PG_PRIMARY_PORT" ;;
+    replica) echo "$PG_REPLICA_PORT" ;;
+    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
+    kafka2) echo "$KAFKA2_PORT $KAFKA2_CONTROLLER_PORT" ;;
+    redis-standalone) echo "$REDIS_STANDALONE_PORT" ;;
+    redis-cluster | redis)
+      [[ "$1" == redis ]] && echo "$REDIS_STANDALONE_PORT"
+      for p in "${REDIS_CLUSTER_PORTS[@]}"; do echo "$p $((p - REDIS_CLUSTER_BUS_DISTANCE))"; done
+      ;;
+    ferretdb) echo "$FERRET_PORT" ;;
+    *) ;;
+  esac
+}
+
+port_what() { block_ports | awk -v p="$1" '$1 == p { sub(/^[0-9]+ /, ""); print; exit }'; }
+
+port_closed() { ! port_open "$1"; }
+
+# Pids of the processes listening on TCP port $1 (those this user may see).
+port_pids() {
+  local port="$1"
+  if have ss; then
+    ss -tlnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -un
+    return 0
+  fi
+  # Without ss: the listening socket's inode from /proc/net/tcp*, then the process that holds it.
+  local hex inode f
+  hex="$(printf '%04X' "$port")"
+  awk -v h=":$hex" '$2 ~ h"$" && $4 == "0A" { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+    while read -r inode; do
+      for f in /proc/[0-9]*/fd/*; do
+        [[ "$(readlink "$f" 2>/dev/null)" == "socket:[$inode]" ]] && { f="${f#/proc/}"; echo "${f%%/*}"; }
+      done
+    done | sort -un
+}
+
+# The listening process: of several (forked children share the socket), the one whose parent is
+# not among them.
+port_owner() {
+  local pids pid ppid stat
+  pids=" $(port_pids "$1" | paste -sd' ') "
+  for pid in $pids; do
+    read -r stat 2>/dev/null <"/proc/$pid/stat" || continue
+    stat="${stat##*) }"; stat="${stat#* }"; ppid="${stat%% *}"
+    [[ "$pids" == *" $ppid "* ]] || { echo "$pid"; return 0; }
+  done
+  return 0
+}
+
+# The checkout of a path below <checkout>/.servers/ (a deleted one included).
+checkout_of() {
+  local p="${1% (deleted)}"
+  [[ "$p" == */.servers/* ]] || return 1
+  printf '%s\n' "${p%/.servers/*}"
+}
+
+# What a process is, as far as these scripts are concerned. Sets OWN_KIND (postgres, redis, kafka,
+# kafka2, ferretdb, mirror-maker or empty), OWN_CHECKOUT (empty when unknown), OWN_CURRENT (1 when
+# that checkout's pid file names the process) and OWN_CMD (its command line, shortened).
+classify_pid() {
+  local pid="$1" args=() i data="" cwd pidfile=""
+  OWN_KIND="" OWN_CHECKOUT="" OWN_CURRENT=0 OWN_CMD=""
+  mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || return 0
+  ((${#args[@]})) || return 0
+  OWN_CMD="$(printf '%s ' "${args[@]}" | cut -c1-240)"
+  OWN_CMD="${OWN_CMD% }"
+  cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
+  if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis-server ]]; then
+    # Redis rewrites its command line; its working directory is its dir (.servers/redis/<port>).
+    OWN_KIND=redis
+    OWN_CHECKOUT="$(checkout_of "$cwd")" && pidfile="${cwd% (deleted)}/redis.pid"
+  elif [[ "${args[0]##*/}" == postgres ]]; then
+    for ((i = 1; i < ${#args[@]}; i++)); do [[ "${args[i - 1]}" == -D ]] && data="${args[i]}"; done
+    [[ -n "$data" ]] || return 0
+    OWN_KIND=postgres
+    # Data kept outside the checkout (see pg_prepare_root) names its checkout in a file beside it.
+    OWN_CHECKOUT="$(checkout_of "$data" || head -n 1 "${data%/*}/checkout" 2>/dev/null)" || true
+    [[ -n "$OWN_CHECKOUT" ]] && pidfile="$OWN_CHECKOUT/.servers/pg/${data##*/}/postmaster.pid"
+  elif [[ "${args[0]}" == */.servers/bin/ferretdb ]]; then
+    OWN_KIND=ferretdb
+    OWN_CHECKOUT="$(checkout_of "${args[0]}")" && pidfile="$OWN_CHECKOUT/.servers/ferretdb/ferretdb.pid"
+  else
+    for ((i = 1; i < ${#args[@]}; i++)); do
+      case "${args[i - 1]}" in
+        kafka.Kafka)
+          OWN_CHECKOUT="$(checkout_of "${args[i]}")" || return 0
+          OWN_KIND="${args[i]#"$OWN_CHECKOUT"/.servers/}"; OWN_KIND="${OWN_KIND%%/*}"
+          pidfile="$OWN_CHECKOUT/.servers/$OWN_KIND/kafka.pid"
+          ;;
+        -cp)
+          [[ " ${args[*]} " == *" org.apache.kafka.connect.mirror.MirrorMaker "* ]] || continue
+          OWN_CHECKOUT="$(checkout_of "${args[i]}")" || return 0
+          OWN_KIND=mirror-maker pidfile="$OWN_CHECKOUT/.servers/mirror-maker/mirror-maker.pid"
+          ;;
+      esac
+    done
+  fi
+  [[ -n "$pidfile" && "$(head -n 1 "$pidfile" 2>/dev/null | tr -d '[:space:]')" == "$pid" ]] && OWN_CURRENT=1
+  return 0
+}
+
+# Why the classified process is stale (printed; empty when it is not): a server of these scripts
+# whose checkout, or that checkout's .servers, is gone, or one that an earlier copy of this very
+# checkout left running (no pid file here names it).
+stale_reason() {
+  [[ -n "$OWN_KIND" && -n "$OWN_CHECKOUT" ]] || return 0
+  if [[ ! -d "$OWN_CHECKOUT" ]]; then echo "its checkout $OWN_CHECKOUT no longer exists"
+  elif [[ ! -d "$OWN_CHECKOUT/.servers" ]]; then echo "its checkout's $OWN_CHECKOUT/.servers no longer exists"
+  elif [[ "$OWN_CHECKOUT" == "$SERVERS_REPO" ]] && ((!OWN_CURRENT)); then
+    echo "an earlier copy of this checkout ($SERVERS_REPO) started it: no pid file under .servers names it"
+  fi
+}
+
+# Stops a stale server: SIGTERM (SIGINT for PostgreSQL: its fast shutdown; SIGTERM would wait for
+# its clients), then SIGKILL after a bounded wait. A Redis whose directory is gone cannot save its
+# snapshot and ignores SIGTERM: it gets the SIGKILL.
+stop_stale() {
+  local pid="$1" what="$2" why="$3" sig=TERM secs=20 kids=()
+  if [[ "$OWN_KIND" == postgres ]]; then sig=INT; read -r -a kids <<<"$(child_pids "$pid")"; fi
+  [[ "$OWN_KIND" == redis ]] && secs=5
+  log "stopping stale $what (pid $pid): $why"
+  stop_process "$pid" "stale $what" "$sig" "$secs" "${kids[@]}" || die "could not stop the stale $what (pid $pid)"
+}
+
+# The offset of the first block after this checkout's whose ports are all free (for messages).
+free_port_offset() {
+  local i n off p busy start="${SERVERS_PORT_BLOCK:-0}"
+  for ((i = 1; i <= SERVERS_PORT_BLOCKS; i++)); do
+    n=$(((start + i) % SERVERS_PORT_BLOCKS))
+    off=$((SERVERS_PORT_BLOCK_FIRST + SERVERS_PORT_BLOCK_STRIDE * n))
+    busy=0
+    for p in $SERVERS_BASE_PORTS; do if port_open $((p + off)); then busy=1; break; fi; done
+    ((busy)) || { echo "$off"; return 0; }
+  done
+  echo "<offset>"
+}
+
+# Makes sure a port of this checkout's block is free for one of its servers (or is held by that
+# server itself). Stale servers on it are stopped; with MODE start (the default), anything else
+# holding it is an error that says what holds it and what to do; with MODE stop it is left alone.
+# Usage: claim_port PORT [WHAT] [start|stop]
+claim_port() {
+  local port="$1" what="${2:-}" mode="${3:-start}" pid why advice
+  port_open "$port" || return 0
+  [[ -n "$what" ]] || what="$(port_what "$port")"
+  pid="$(port_owner "$port")"
+  if [[ -n "$pid" ]]; then
+    classify_pid "$pid"
+    [[ "$OWN_CHECKOUT" == "$SERVERS_REPO" ]] && ((OWN_CURRENT)) && return 0
+    why="$(stale_reason)"
+    if [[ -n "$why" ]]; then
+      stop_stale "$pid" "$OWN_KIND on port $port" "$why"
+      wait_for 15 "port $port to be free" port_closed "$port" || die "port $port is still taken after stopping pid $pid"
+      return 0
+    fi
+  fi
+  [[ "$mode" == stop ]] && return 0
+  advice="give this checkout another port block: SERVERS_PORT_OFFSET=$(free_port_offset) bash scripts/servers/up.sh (then run the tests with the same SERVERS_PORT_OFFSET, or not at all: .servers/port-offset keeps it)"
+  if [[ -z "$pid" ]]; then
+    die "port $port is taken by a process this user cannot see ($what needs it). Find it with: sudo ss -ltnp 'sport = :$port'; or $advice"
+  elif [[ -n "$OWN_KIND" && -n "$OWN_CHECKOUT" ]]; then
+    die "port $port is taken by $OWN_KIND (pid $pid) of the checkout $OWN_CHECKOUT, which still runs its servers ($what needs the port). Stop them: bash $OWN_CHECKOUT/scripts/servers/down.sh; or $advice"
+  elif [[ -n "$OWN_KIND" ]]; then
+    die "port $port is taken by $OWN_KIND (pid $pid: $OWN_CMD), whose checkout cannot be told ($what needs the port). If its checkout is gone, stop it: kill $pid; or $advice"
+  else
+    die "port $port is taken by a process these scripts did not start (pid $pid: $OWN_CMD; $what needs it). Stop it, or $advice"
+  fi
+}
+
+# claim_port for several ports. Usage: claim_ports start|stop PORT...
+claim_ports() {
+  local mode="$1" p; shift
+  for p in "$@"; do claim_port "$p" "" "$mode"; done
+}
+
+# MirrorMaker 2 listens on no port: one that an earlier copy of this checkout left running would
+# keep replicating between this checkout's Kafka ports. Stop it.
+stop_stale_mirror_maker() {
+  local f pid why
+  while read -r f; do
+    pid="${f#/proc/}"; pid="${pid%/cmdline}"
+    classify_pid "$pid"
+    [[ "$OWN_KIND" == mirror-maker && "$OWN_CHECKOUT" == "$SERVERS_REPO" ]] || continue
+    why="$(stale_reason)"
+    if [[ -n "$why" ]]; then stop_stale "$pid" "MirrorMaker 2" "$why"; fi
+  done < <(grep -lF "$SERVERS_REPO/.servers/mirror-maker/" /proc/[0-9]*/cmdline 2>/dev/null || true)
+  return 0
+}
+
+# Every port of the block (up.sh before it starts anything; down.sh with MODE stop).
+claim_block() {
+  local mode="$1"
+  # shellcheck disable=SC2046
+  claim_ports "$mode" $(block_ports | cut -d' ' -f1)
+  stop_stale_mirror_maker
+}
+
+# Records the port offset this checkout's servers are made for (.servers/port-offset). When it
+# changes (SERVERS_PORT_OFFSET given), stops them first and drops the data that holds the old
+# ports: the replica (its port, the primary's port, its slot's name) and the Redis nodes (the
+# cluster's node table). The rest keeps its data; configs with ports are rewritten at each start.
+ports_adopt() {
+  local old="$SERVERS_PORT_RECORDED" new="$SERVERS_PORT_BLOCK_OFFSET"
+  if [[ -n "$old" && "$old" != "$new" ]]; then
+    log "port offset changes from $old to $new ($SERVERS_PORT_SOURCE): stopping this checkout's servers; the replica and the Redis nodes are rebuilt on the new ports"
+    mm2_stop
+    kafka_stop kafka2
+    ferret_stop
+    kafka_stop kafka
+    redis_stop all
+    local f pid
+    # Redis nodes of the old ports: their pid files are in directories named after those ports.
+    for f in "$REDIS_HOME"/*/redis.pid; do
+      pid="$(pid_from_file "$f" redis-server)" && stop_process "$pid" "Redis of ${f%/redis.pid}" TERM 20
+    done
+    pg_stop replica
+    pg_stop primary
+    [[ -e "$PG_REPLICA_DATA" ]] && as_pg rm -rf "${PG_REPLICA_DATA:?}"
+    rm -rf "${REDIS_HOME:?}"
+  fi
+  [[ "$old" == "$new" && -s "$PORT_OFFSET_FILE" ]] || echo "$new" >"$PORT_OFFSET_FILE"
+  SERVERS_PORT_RECORDED="$new"
 }
 
 # ---------------------------------------------------------------- installation
@@ -241,7 +491,7 @@ EOF
     log_tail "$LOGS/install-kafka.log"
     die "fetching the Kafka jars failed; see $LOGS/install-kafka.log"
   fi
-  ls "$KAFKA_LIBS.tmp"/kafka_"${KAFKA_SCALA_VERSION}"-"${KAFKA_VERSION}".jar >/dev/null 2>&1 ||
+  ls "$KAFKA_LIBS.tmp/kafka_${KAFKA_SCALA_VERSION}-${KAFKA_VERSION}.jar" >/dev/null 2>&1 ||
     die "Kafka jar missing after Maven run; see $LOGS/install-kafka.log"
   rm -rf "$KAFKA_LIBS"
   mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
@@ -318,6 +568,11 @@ pg_prepare_root() {
       fi
     fi
     pg_resolve_paths
+    # Names the checkout beside data kept outside it, so that a server left running after the
+    # checkout was deleted is still recognised as one of its servers (classify_pid).
+    if [[ -L "$PG_LINK" && "$(cat "$PG_ROOT/checkout" 2>/dev/null)" != "$SERVERS_REPO" ]]; then
+      printf '%s\n' "$SERVERS_REPO" >"$PG_ROOT/checkout"
+    fi
     runuser -u postgres -- test -w "$PG_ROOT/" || die "postgres OS user cannot write $PG_ROOT"
     runuser -u postgres -- mkdir -p "$PG_SOCKETS" "$PG_LOG_DIR"
     local which
@@ -382,6 +637,7 @@ pg_init_primary() {
   log "initialising PostgreSQL primary in $PG_PRIMARY_DATA"
   as_pg rm -rf "$PG_PRIMARY_DATA"
   local pw="$PG_ROOT/.pwfile"
+  # shellcheck disable=SC2016 # expanded by the inner shell
   as_pg bash -c 'umask 077; printf "%s\n" "$1" >"$2"' _ "$PG_PASSWORD" "$pw"
   as_pg "$PG_BIN/initdb" -D "$PG_PRIMARY_DATA" -U "$PG_USER" --pwfile="$pw" --auth-local=trust \
     --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --no-sync >>"$LOGS/postgres-init.log" 2>&1 ||
@@ -403,7 +659,8 @@ pg_init_replica() {
   pg_pid "$PG_PRIMARY_DATA" >/dev/null || die "the PostgreSQL primary must run to create the replica"
   log "creating PostgreSQL replica with pg_basebackup (slot $PG_SLOT)"
   as_pg rm -rf "$PG_REPLICA_DATA"
-  psql_primary -c "SELECT pg_drop_replication_slot('$PG_SLOT') FROM pg_replication_slots WHERE slot_name = '$PG_SLOT'" >/dev/null
+  # Slots of earlier replicas (the slot is named after the replica's port) would keep WAL forever.
+  psql_primary -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name ~ '^replica_[0-9]+\$' AND NOT active" >/dev/null
   as_pg env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY_PORT" -U "$PG_USER" \
     -D "$PG_REPLICA_DATA" -X stream -C -S "$PG_SLOT" -R --checkpoint=fast --no-sync >>"$LOGS/postgres-init.log" 2>&1 ||
     { log_tail "$LOGS/postgres-init.log"; die "pg_basebackup failed; see $LOGS/postgres-init.log"; }
@@ -426,12 +683,15 @@ pg_start() {
       { log_tail "$logf"; die "PostgreSQL $which runs but does not accept connections on $port; see $logf"; }
     return 0
   fi
-  port_open "$port" && die "port $port is taken by a process these scripts did not start (PostgreSQL $which needs it)"
+  claim_port "$port" "PostgreSQL $which"
   [[ -s "$data/PG_VERSION" ]] || die "PostgreSQL $which is not initialised ($data); run: bash scripts/servers/up.sh"
+  # The port may have changed since the data was made (port-offset); the replica is rebuilt then.
+  [[ "$which" == primary ]] && pg_write_primary_config
   log "starting PostgreSQL $which on 127.0.0.1:$port"
-  local try
-  for try in 1 2 3; do
+  local _try
+  for _try in 1 2 3; do
     # After a SIGKILL the old backends may need a moment to leave shared memory; retry then.
+    # shellcheck disable=SC2094 # pg_ctl appends to its log; nothing reads it here
     if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$logf" -w -t 90 start >/dev/null 2>>"$logf" 9>&-; then
       wait_for 30 "PostgreSQL $which on port $port" pg_ready "$port" && return 0
     fi
@@ -448,12 +708,16 @@ pg_replica_streaming() {
 }
 
 pg_stop() {
-  local which="$1" data
+  local which="$1" data pid kids=()
   [[ "$which" == primary ]] && data="$PG_PRIMARY_DATA" || data="$PG_REPLICA_DATA"
-  pg_pid "$data" >/dev/null || return 0
-  log "stopping PostgreSQL $which"
-  as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null ||
-    { local pid; pid="$(pg_pid "$data")" && kill -KILL "$pid" 2>/dev/null || true; }
+  pid="$(pg_pid "$data")" || return 0
+  log "stopping PostgreSQL $which (pid $pid)"
+  read -r -a kids <<<"$(child_pids "$pid")"
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+  pid_alive "$pid" || return 0
+  log "PostgreSQL $which (pid $pid) did not stop within 60s; killed it and its backends (SIGKILL)"
+  kill -KILL "$pid" "${kids[@]}" 2>/dev/null || true
+  wait_pid_exit "$pid" 10 || log "PostgreSQL $which (pid $pid) is still there 10s after SIGKILL"
 }
 
 # SIGKILL the postmaster and its children at once, like a crashed host.
@@ -574,8 +838,8 @@ kafka_start() {
     return 0
   fi
   kafka_installed || die "Kafka is not installed; run: bash scripts/servers/up.sh"
-  port_open "$port" && die "port $port is taken by a process these scripts did not start ($K_NAME needs it)"
-  port_open "${K_CONTROLLER##*:}" && die "port ${K_CONTROLLER##*:} is taken by a process these scripts did not start ($K_NAME controller needs it)"
+  claim_port "$port" "$K_NAME"
+  claim_port "${K_CONTROLLER##*:}" "$K_NAME controller"
   kafka_write_config
   kafka_format
   touch "$K_LOG"
@@ -696,17 +960,23 @@ dir $dir
 save 3600 1 300 100 60 10000
 appendonly no
 EOF
+    # Exit on SIGTERM even when the snapshot cannot be saved (e.g. its directory was deleted):
+    # by default such a Redis refuses to stop.
+    if ((REDIS_MAJOR >= 7)); then printf 'shutdown-on-sigterm force\nshutdown-on-sigint force\n'; fi
     if [[ "$cluster" == yes ]]; then
       cat <<EOF
 cluster-enabled yes
-# The bus port defaults to port+10000, which is past 65535 for these ports.
-cluster-port $((port - 10000))
+# The bus port defaults to port+10000, which is past 65535 for the base ports.
+cluster-port $((port - REDIS_CLUSTER_BUS_DISTANCE))
 cluster-config-file nodes.conf
 cluster-node-timeout 5000
 EOF
     fi
   } >"$dir/redis.conf"
 }
+
+REDIS_MAJOR="$( (redis-server --version 2>/dev/null || true) | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')"
+REDIS_MAJOR="${REDIS_MAJOR:-0}"
 
 redis_pid() { pid_from_file "$REDIS_HOME/$1/redis.pid" "redis-server"; }
 
@@ -717,7 +987,8 @@ redis_ping() { [[ "$(redis_cli "$1" ping 2>/dev/null)" == PONG ]]; }
 redis_start_one() {
   local port="$1" cluster="$2"
   if redis_pid "$port" >/dev/null; then return 0; fi
-  port_open "$port" && die "port $port is taken by a process these scripts did not start (Redis needs it)"
+  claim_port "$port" "Redis"
+  [[ "$cluster" == yes ]] && claim_port "$((port - REDIS_CLUSTER_BUS_DISTANCE))" "Redis cluster bus of $port"
   redis_conf "$port" "$cluster"
   redis-server "$REDIS_HOME/$port/redis.conf" >>"$LOGS/redis-$port.log" 2>&1 9>&- ||
     { log_tail "$LOGS/redis-$port.log"; die "redis-server on port $port failed to start; see $LOGS/redis-$port.log"; }
@@ -755,7 +1026,7 @@ redis_cluster_ensure() {
       { log_tail "$LOGS/redis-cluster-create.log"; die "redis-cli --cluster create failed; see $LOGS/redis-cluster-create.log"; }
   fi
   wait_for 60 "Redis cluster state ok" redis_cluster_all_ok ||
-    die "Redis cluster did not reach cluster_state:ok; see $LOGS/redis-57001.log ... and $LOGS/redis-cluster-create.log (to rebuild it: bash scripts/servers/down.sh --purge && bash scripts/servers/up.sh)"
+    die "Redis cluster did not reach cluster_state:ok; see $LOGS/redis-${REDIS_CLUSTER_MASTERS[0]}.log ... and $LOGS/redis-cluster-create.log (to rebuild it: bash scripts/servers/down.sh --purge && bash scripts/servers/up.sh)"
 }
 
 # Usage: redis_start standalone|cluster|all
@@ -781,15 +1052,20 @@ redis_ports() {
 }
 
 redis_stop() {
-  local p pid pids=()
+  local p pid pids=() ports=() i
   for p in $(redis_ports "$1"); do
     pid="$(redis_pid "$p")" || continue
     # SHUTDOWN saves the snapshot (when save points are set), as a clean stop does.
-    redis_cli "$p" shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-    pids+=("$pid")
+    redis_cli "$p" shutdown >/dev/null 2>&1 || true
+    pids+=("$pid") ports+=("$p")
   done
-  ((${#pids[@]})) && log "stopped Redis ($1)"
-  for pid in "${pids[@]}"; do wait_pid_exit "$pid" 20 || kill -KILL "$pid" 2>/dev/null || true; done
+  ((${#pids[@]})) || return 0
+  log "stopping Redis ($1: ${ports[*]})"
+  # A Redis that could not save refuses SHUTDOWN: SIGTERM (which it obeys with shutdown-on-sigterm
+  # force, Redis 7), then SIGKILL.
+  for i in "${!pids[@]}"; do
+    wait_pid_exit "${pids[i]}" 10 || stop_process "${pids[i]}" "Redis on port ${ports[i]}" TERM 10 || true
+  done
 }
 
 redis_kill() {
@@ -814,7 +1090,7 @@ ferret_start() {
     return 0
   fi
   ferretdb_installed || die "FerretDB is not installed; run: bash scripts/servers/up.sh"
-  port_open "$FERRET_PORT" && die "port $FERRET_PORT is taken by a process these scripts did not start (FerretDB needs it)"
+  claim_port "$FERRET_PORT" FerretDB
   mkdir -p "$FERRET_HOME/data" "$FERRET_HOME/state"
   log "starting FerretDB $FERRETDB_VERSION (SQLite) on 127.0.0.1:$FERRET_PORT"
   spawn "$FERRET_PIDFILE" "$FERRET_LOG" "$FERRET_BIN" --listen-addr="127.0.0.1:$FERRET_PORT" \

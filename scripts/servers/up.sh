@@ -7,6 +7,10 @@ set -euo pipefail
 
 start_time=$SECONDS
 take_lock
+log "ports: offset $SERVERS_PORT_BLOCK_OFFSET ($SERVERS_PORT_SOURCE): PostgreSQL $PG_PRIMARY_PORT, Kafka $KAFKA_PORT, Redis $REDIS_STANDALONE_PORT"
+ports_adopt
+# Servers that a deleted checkout left on this block's ports are stopped; other holders are errors.
+claim_block start
 
 ensure_system_packages
 

@@ -18,7 +18,7 @@ import {
   mirrorMakerInternalTopics,
   renderMirrorMakerProperties,
 } from '../../lib/replication/mirror-maker';
-import { KAFKA_BROKERS, REPO_ROOT, SERVERS_DIR, uniqueGroupId, uniqueTopic, waitForServers } from '../support/servers';
+import { KAFKA2_BROKERS, KAFKA_BROKERS, REPO_ROOT, SERVERS_DIR, uniqueGroupId, uniqueTopic, waitForServers } from '../support/servers';
 import { outerTmpdir } from '../support/scratch';
 import { holdShared, type Held } from './server-lock';
 
@@ -26,7 +26,6 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 jest.setTimeout(600_000);
 
 const run = promisify(execFile);
-const KAFKA2_BROKERS = (process.env.KAFKA2_BOOTSTRAP ?? '127.0.0.1:59192').split(',').map((s) => s.trim());
 const MM2_LOG = path.join(SERVERS_DIR, 'logs', 'mirror-maker.log');
 const PROPERTIES = path.join(SERVERS_DIR, 'mirror-maker', `mm2-${process.pid}.properties`);
 

@@ -3,17 +3,159 @@
  * from test files that run in parallel.
  *
  * The servers are plain processes started by `bash scripts/servers/up.sh` (see
- * scripts/servers/README.md). Values come from the environment variables that
- * `scripts/servers/env.sh` exports, or else from the same fixed defaults.
+ * scripts/servers/README.md), on this checkout's own block of ports: computed here exactly as
+ * `scripts/servers/env.sh` computes it (keep the two in step; test/services/server-ports.test.ts
+ * checks that they agree). The variables env.sh exports override the computed values, unless they
+ * were exported for another checkout (SERVERS_REPO names another directory).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const SERVERS_DIR = process.env.SERVERS_DIR ?? path.join(REPO_ROOT, '.servers');
+export const REPO_ROOT = realPath(path.resolve(__dirname, '..', '..'));
 export const UP_COMMAND = 'bash scripts/servers/up.sh';
+
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Connection settings from the environment, when env.sh exported them for this checkout (or by hand). */
+const ENV_APPLIES = (() => {
+  const repo = process.env.SERVERS_REPO;
+  return repo === undefined || repo === '' || realPath(repo) === REPO_ROOT;
+})();
+const env = (name: string): string | undefined => (ENV_APPLIES ? process.env[name] : undefined);
+
+export const SERVERS_DIR = env('SERVERS_DIR') ?? path.join(REPO_ROOT, '.servers');
+
+// ---------------------------------------------------------------- port blocks (as in env.sh)
+
+/** Today's fixed ports: the block of offset 0. Every port of a block is one of these plus its offset. */
+export const BASE_PORTS = {
+  pgPrimary: 55432,
+  pgReplica: 55433,
+  redisStandalone: 56379,
+  redisClusterMasters: [57001, 57002, 57003],
+  redisClusterReplicas: [57004, 57005, 57006],
+  /** Each cluster node's bus port is its port minus this (the default +10000 would pass 65535). */
+  redisClusterBusDistance: 10000,
+  ferretdb: 57017,
+  kafka: 59092,
+  kafkaController: 59093,
+  kafka2: 59192,
+  kafka2Controller: 59193,
+} as const;
+
+/** Blocks derived from checkout paths: offset FIRST + STRIDE * block, block = md5(path) mod COUNT. */
+export const PORT_BLOCKS = { count: 303, first: -37000, stride: 35 } as const;
+
+/** Every port of the block with this offset. */
+export interface PortBlock {
+  readonly offset: number;
+  readonly pgPrimary: number;
+  readonly pgReplica: number;
+  readonly redisStandalone: number;
+  readonly redisClusterMasters: readonly number[];
+  readonly redisClusterReplicas: readonly number[];
+  readonly redisClusterBus: readonly number[];
+  readonly ferretdb: number;
+  readonly kafka: number;
+  readonly kafkaController: number;
+  readonly kafka2: number;
+  readonly kafka2Controller: number;
+  /** All of the above. */
+  readonly all: readonly number[];
+}
+
+export function portBlock(offset: number): PortBlock {
+  const b = BASE_PORTS;
+  const at = (p: number) => p + offset;
+  const masters = b.redisClusterMasters.map(at);
+  const replicas = b.redisClusterReplicas.map(at);
+  const bus = [...masters, ...replicas].map((p) => p - b.redisClusterBusDistance);
+  const block = {
+    offset,
+    pgPrimary: at(b.pgPrimary),
+    pgReplica: at(b.pgReplica),
+    redisStandalone: at(b.redisStandalone),
+    redisClusterMasters: masters,
+    redisClusterReplicas: replicas,
+    redisClusterBus: bus,
+    ferretdb: at(b.ferretdb),
+    kafka: at(b.kafka),
+    kafkaController: at(b.kafkaController),
+    kafka2: at(b.kafka2),
+    kafka2Controller: at(b.kafka2Controller),
+  };
+  return {
+    ...block,
+    all: [
+      block.pgPrimary,
+      block.pgReplica,
+      block.redisStandalone,
+      ...masters,
+      ...replicas,
+      ...bus,
+      block.ferretdb,
+      block.kafka,
+      block.kafkaController,
+      block.kafka2,
+      block.kafka2Controller,
+    ],
+  };
+}
+
+/** The offset of block number n (0 <= n < PORT_BLOCKS.count). */
+export function blockOffset(n: number): number {
+  return PORT_BLOCKS.first + PORT_BLOCKS.stride * n;
+}
+
+/** The block number of a checkout path: md5 of the path, first 32 bits, modulo the block count. */
+export function pathBlock(checkout: string): number {
+  const hex = createHash('md5').update(checkout).digest('hex').slice(0, 8);
+  return parseInt(hex, 16) % PORT_BLOCKS.count;
+}
+
+const OFFSET_PATTERN = /^(0|-?[1-9][0-9]*)$/;
+const MIN_OFFSET = 1024 - 47001; // the lowest base port (a Redis bus port) stays >= 1024
+const MAX_OFFSET = 65535 - 59193; // the highest (kafka2's controller) stays <= 65535
+
+/**
+ * The port offset of a checkout, first that applies: SERVERS_PORT_OFFSET; the offset its servers
+ * were made with (.servers/port-offset); 0 for servers made before port blocks; the path's block.
+ */
+export function checkoutPortOffset(checkout: string, serversDir: string, override: string | undefined): number {
+  let raw: string;
+  let source: string;
+  const recordFile = path.join(serversDir, 'port-offset');
+  const recorded = fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8').replace(/\s/g, '') : '';
+  const legacy = ['redis', 'kafka/data.version', 'pg/primary'].some((f) => fs.existsSync(path.join(serversDir, f)));
+  if (override !== undefined && override !== '') {
+    [raw, source] = [override, 'SERVERS_PORT_OFFSET'];
+  } else if (recorded !== '') {
+    [raw, source] = [recorded, recordFile];
+  } else if (legacy) {
+    [raw, source] = ['0', 'servers made before port blocks'];
+  } else {
+    return blockOffset(pathBlock(checkout));
+  }
+  const n = Number(raw);
+  if (!OFFSET_PATTERN.test(raw) || n < MIN_OFFSET || n > MAX_OFFSET) {
+    throw new Error(`port offset ${raw} (from ${source}) is not an integer from ${MIN_OFFSET} to ${MAX_OFFSET}`);
+  }
+  return n;
+}
+
+/** This checkout's ports. */
+export const PORTS: PortBlock = portBlock(
+  checkoutPortOffset(REPO_ROOT, SERVERS_DIR, process.env.SERVERS_PORT_OFFSET),
+);
 
 export interface HostPort {
   readonly host: string;
@@ -26,7 +168,7 @@ export interface PgServer extends HostPort {
 }
 
 function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
+  const raw = env(name);
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${raw} is not a port number`);
@@ -47,43 +189,49 @@ function parseList(value: string | undefined, fallback: string): HostPort[] {
     .map(parseHostPort);
 }
 
-const PG_HOST = process.env.PG_HOST ?? '127.0.0.1';
+const PG_HOST = env('PG_HOST') ?? '127.0.0.1';
+const local = (ports: readonly number[]): string => ports.map((p) => `127.0.0.1:${p}`).join(',');
+const brokers = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 export const PG_PRIMARY: PgServer = {
   host: PG_HOST,
-  port: envInt('PG_PRIMARY_PORT', 55432),
-  user: process.env.PG_USER ?? 'postgres',
-  password: process.env.PG_PASSWORD ?? 'postgres',
+  port: envInt('PG_PRIMARY_PORT', PORTS.pgPrimary),
+  user: env('PG_USER') ?? 'postgres',
+  password: env('PG_PASSWORD') ?? 'postgres',
 };
 
 /** Hot standby streaming from PG_PRIMARY (read-only). */
-export const PG_REPLICA: PgServer = { ...PG_PRIMARY, port: envInt('PG_REPLICA_PORT', 55433) };
+export const PG_REPLICA: PgServer = { ...PG_PRIMARY, port: envInt('PG_REPLICA_PORT', PORTS.pgReplica) };
 
 /** Kafka bootstrap servers (PLAINTEXT), as `host:port` strings for kafkajs. */
-export const KAFKA_BROKERS: readonly string[] = (process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:59092')
-  .split(',')
-  .map((s) => s.trim())
-  .filter((s) => s !== '');
-export const KAFKA_CONTROLLER: HostPort = parseHostPort(process.env.KAFKA_CONTROLLER ?? '127.0.0.1:59093');
+export const KAFKA_BROKERS: readonly string[] = brokers(env('KAFKA_BOOTSTRAP') ?? local([PORTS.kafka]));
+export const KAFKA_CONTROLLER: HostPort = parseHostPort(env('KAFKA_CONTROLLER') ?? local([PORTS.kafkaController]));
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:56379';
+/** The second Kafka cluster (`kafka2`, started by the tests that need it, not by the global setup). */
+export const KAFKA2_BROKERS: readonly string[] = brokers(env('KAFKA2_BOOTSTRAP') ?? local([PORTS.kafka2]));
+
+export const REDIS_URL = env('REDIS_URL') ?? `redis://127.0.0.1:${PORTS.redisStandalone}`;
 export const REDIS_STANDALONE: HostPort = (() => {
   const u = new URL(REDIS_URL);
   return { host: u.hostname, port: Number(u.port || 6379) };
 })();
 /** Redis cluster masters (give these to ioredis' `Cluster`). */
 export const REDIS_CLUSTER_NODES: readonly HostPort[] = parseList(
-  process.env.REDIS_CLUSTER_NODES,
-  '127.0.0.1:57001,127.0.0.1:57002,127.0.0.1:57003',
+  env('REDIS_CLUSTER_NODES'),
+  local(PORTS.redisClusterMasters),
 );
 /** One replica per master. */
 export const REDIS_CLUSTER_REPLICA_NODES: readonly HostPort[] = parseList(
-  process.env.REDIS_CLUSTER_REPLICA_NODES,
-  '127.0.0.1:57004,127.0.0.1:57005,127.0.0.1:57006',
+  env('REDIS_CLUSTER_REPLICA_NODES'),
+  local(PORTS.redisClusterReplicas),
 );
 
 /** MongoDB wire protocol (FerretDB). Add the database name to the path. */
-export const MONGODB_URL = process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:57017/';
+export const MONGODB_URL = env('MONGODB_URL') ?? `mongodb://127.0.0.1:${PORTS.ferretdb}/`;
 export const MONGODB: HostPort = (() => {
   const u = new URL(MONGODB_URL);
   return { host: u.hostname, port: Number(u.port || 27017) };
