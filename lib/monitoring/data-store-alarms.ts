@@ -129,6 +129,7 @@ export class DataStoreAlarms extends Construct {
             metric: docdb('DBInstanceReplicaLag', 'Maximum', minute),
             threshold: lagMs,
             evaluationPeriods: 2,
+            missing: cloudwatch.TreatMissingData.NOT_BREACHING,
             description:
               `Rollback: DocumentDB catalogue instance ${i + 1}, as a replica, lags more than ${spec.replicationLagSeconds} s behind the writer (milliseconds). ` +
               'Catalogue reads from it are stale: look for a write burst or an undersized instance; roll back the change in progress.',
@@ -216,7 +217,7 @@ export class DataStoreAlarms extends Construct {
 
   private add(
     id: string,
-    a: { metric: cloudwatch.IMetric; threshold: number; evaluationPeriods: number; description: string; below?: boolean },
+    a: { metric: cloudwatch.IMetric; threshold: number; evaluationPeriods: number; description: string; below?: boolean; missing?: cloudwatch.TreatMissingData },
   ): void {
     const alarm = new cloudwatch.Alarm(this, id, {
       alarmDescription: a.description,
@@ -225,7 +226,8 @@ export class DataStoreAlarms extends Construct {
       comparisonOperator: a.below ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: a.evaluationPeriods,
       datapointsToAlarm: a.evaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // These metrics are always published: no data means a wrong name or dimension, shown as INSUFFICIENT_DATA rather than a silent OK.
+      treatMissingData: a.missing ?? cloudwatch.TreatMissingData.MISSING,
     });
     this.props.topics.notify(alarm);
     this.alarms.push(alarm);
