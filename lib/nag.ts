@@ -1,10 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
+import { addCheckovSkips } from './checkov';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
 /** Runs cdk-nag's AwsSolutions pack over the whole app at synth; any unacknowledged finding fails synthesis. */
 export function addSecurityChecks(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addCheckovSkips(app);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { checkovSkip } from '../checkov';
 import { acknowledge } from '../nag';
 
 /** Days load balancer access logs are kept. */
@@ -24,6 +25,8 @@ export class AccessLogBucket extends Construct {
       lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    checkovSkip(this.bucket, 'CKV_AWS_18', 'This bucket holds access logs itself; logging its own access would recurse, and reads of it are recorded by CloudTrail data events.');
+    checkovSkip(this.bucket, 'CKV_AWS_21', 'Access logs are written once and expire after 90 days; versions would only keep logs the lifecycle rule deletes.');
     acknowledge(
       this.bucket,
       'S1',

@@ -3,7 +3,9 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpAlbIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { checkovSkip } from '../checkov';
 import { Construct } from 'constructs';
 import { GatewaySpec, SERVICE_NAMES, ServiceName, TrafficWeights } from '../../phases';
 import { acknowledge } from '../nag';
@@ -28,6 +30,8 @@ export interface GatewayProps {
   readonly spec: GatewaySpec;
   readonly vpc: ec2.IVpc;
   readonly accessLogs: AccessLogBucket;
+  /** The key the API's access log group is encrypted with (the region's Logs key). */
+  readonly logKey: kms.IKey;
 }
 
 /** Listener rule priority of each service: fixed, so that a phase never reorders rules. */
@@ -82,8 +86,19 @@ export class Gateway extends Construct {
       open: false,
       defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: '{"error":"ROUTE_NOT_FOUND"}' }),
     });
+    for (const check of ['CKV_AWS_2', 'CKV_AWS_103']) {
+      checkovSkip(
+        this.listener,
+        check,
+        'The internal load balancer is reached only through API Gateway\'s VPC link (clients\' TLS ends at API Gateway) and from the other regions\' services over inter-region peering, which AWS encrypts.',
+      );
+    }
 
-    const accessLog = new logs.LogGroup(this, 'AccessLog', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
+    const accessLog = new logs.LogGroup(this, 'AccessLog', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Order platform API: routes by path to the services',
       createDefaultStage: false,

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { MonolithSpec } from '../../phases';
+import { checkovSkip } from '../checkov';
 import { acknowledge } from '../nag';
 import { Telemetry } from '../monitoring/telemetry';
 import { AccessLogBucket } from './access-logs';
@@ -72,6 +73,7 @@ export class Monolith extends Construct {
     });
     lbSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), https ? 'HTTP from the internet, redirected to HTTPS' : 'HTTP from the internet');
     if (https) lbSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
+    checkovSkip(lbSecurityGroup, 'CKV_AWS_260', 'The public front door of the shop accepts HTTP from anywhere (answered with a redirect to HTTPS once it has a certificate); only the load balancer is exposed.');
     acknowledge(lbSecurityGroup, 'EC23', 'The public front door of the shop: it must accept connections from any address; only the load balancer is exposed.');
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
@@ -86,7 +88,7 @@ export class Monolith extends Construct {
 
     this.targetGroup = this.fleet.targetGroup('PublicTargets', this.loadBalancer);
     // Port 80 forwards to the app, or only redirects to HTTPS when there is a certificate.
-    this.loadBalancer.addListener('Http', {
+    const http = this.loadBalancer.addListener('Http', {
       port: 80,
       protocol: elbv2.ApplicationProtocol.HTTP,
       open: false,
@@ -103,6 +105,9 @@ export class Monolith extends Construct {
         defaultAction: elbv2.ListenerAction.forward([this.targetGroup]),
       });
     } else {
+      for (const check of ['CKV_AWS_2', 'CKV_AWS_103']) {
+        checkovSkip(http, check, 'Without the shop\'s certificate (-c certificateArn=) the front door can only serve HTTP, and synthesis warns; with one, port 80 only redirects to HTTPS.');
+      }
       Annotations.of(this).addWarningV2(
         'orders:plain-http-front-door',
         'The front door serves plain HTTP: pass the ACM certificate of the shop\'s domain in this region with -c certificateArn=arn:aws:acm:REGION:ACCOUNT:certificate/ID (or in cdk.json) to serve HTTPS and redirect HTTP.',

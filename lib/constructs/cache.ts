@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CacheSpec } from '../../phases';
+import { checkovSkip } from '../checkov';
 import { acknowledge } from '../nag';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
 
@@ -145,6 +146,9 @@ export class Cache extends Construct {
         ['AEC6', 'A Global Datastore secondary inherits the primary\'s AUTH token; clients present it over TLS.'],
       ] as const) {
         acknowledge(this.replicationGroup, rule, reason);
+      }
+      for (const check of ['CKV_AWS_29', 'CKV_AWS_30', 'CKV_AWS_31']) {
+        checkovSkip(this.replicationGroup, check, 'A Global Datastore secondary inherits encryption at rest, in transit and the AUTH token from the global group; setting them on a secondary fails its creation.');
       }
     } else {
       // Once the group is a Global Datastore member, ElastiCache changes its node type and shards only

@@ -1,4 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -47,8 +49,18 @@ export class Network extends Construct {
       createInternetGateway: true,
     });
 
+    // Flow logs name every address and port that talks in the VPC: encrypted with a key of their own.
+    const flowLogKey = new kms.Key(this, 'FlowLogsKey', {
+      description: 'Order platform: VPC flow logs',
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(30),
+    });
+    flowLogKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${region.region}.amazonaws.com`));
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: region.flowLogRetentionDays as logs.RetentionDays,
+      encryptionKey: flowLogKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.vpc.addFlowLog('FlowLog', {

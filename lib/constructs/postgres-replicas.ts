@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { PostgresSpec } from '../../phases';
+import { checkovSkip } from '../checkov';
 import { acknowledge } from '../nag';
 import { DataStoreProps } from './data-store';
 import { POSTGRES_PORT, PostgresFleet, instanceDefaults, regionalParts } from './postgres';
@@ -77,6 +78,8 @@ export class PostgresRegionalReplicas extends Construct {
       cfn.sourceRegion = sourceRegion;
       // A replica is encrypted because its source is; KmsKeyId names this region's key for it.
       cfn.addPropertyDeletionOverride('StorageEncrypted');
+      checkovSkip(replica, 'CKV_AWS_16', 'The cross-region replica is encrypted with this region\'s Postgres key (KmsKeyId); CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier.');
+      checkovSkip(replica, 'CKV_AWS_157', 'A cross-region replica is one read copy among several and the standby for a regional failover; Multi-AZ is turned on when it is promoted.');
       acknowledge(replica, 'RDS11', 'A read replica inherits the source instance\'s port, which is create-only.');
       acknowledge(
         replica,

@@ -84,7 +84,7 @@ export class ComputeStack extends Stack {
     }
 
     if (compute.gateway) {
-      this.gateway = new Gateway(this, 'Gateway', { spec: compute.gateway, vpc, accessLogs });
+      this.gateway = new Gateway(this, 'Gateway', { spec: compute.gateway, vpc, accessLogs, logKey: props.data.keys.key('Logs') });
       admitRemoteAppTier(this.gateway.securityGroup, props.remoteAppTiers ?? [], GATEWAY_PORT, 'Writes forwarded');
       this.ec2Services = compute.ec2Services
         ? new Ec2Services(this, 'Services', { ...common, spec: compute.ec2Services, loadBalancer: this.gateway.loadBalancer })

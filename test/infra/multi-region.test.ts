@@ -61,6 +61,13 @@ describe.each(MULTI_REGION)('phase %s as one system across regions', (phase) => 
     }
   });
 
+  test('every region\'s compute deploys after its peering stack, whose routes its cross-region paths need', () => {
+    for (const region of spec.regions) {
+      const deps = stackArtifact(phase, stack(region.region, 'compute')).dependencies.map((d) => d.id);
+      expect(deps).toContain(stack(region.region, 'peering'));
+    }
+  });
+
   test('admits exactly the secondary regions\' private subnets, on exactly the ports the design needs, into the primary region', () => {
     const remote = secondaries(phase).flatMap((r) => privateSubnetCidrs(phase, r.region)).sort();
     const remotePrefixes = secondaries(phase).map((r) => r.vpcCidr.split('.').slice(0, 2).join('.') + '.');
@@ -155,7 +162,8 @@ describe.each(MULTI_REGION)('phase %s as one system across regions', (phase) => 
     expect(env.HOME_REDIS_CLUSTER_NODES).toContain(`<${stack(HOME, 'data')}:Cache`);
     for (const name of ['USERS_DB_URL', 'INVENTORY_DB_URL', 'ORDERS_DB_URL', 'ORDER_SHARD_URLS']) {
       expect([name, env[name]]).toEqual([name, expect.stringContaining(`@<${stack(region, 'data')}:PostgresReplicas`)]);
-      expect(env[name]).not.toContain(stack(HOME, 'data'));
+      // The host is this region's replica; only the credentials' secret lives in the primary region.
+      expect(env[name].split('?')[0]).not.toContain(stack(HOME, 'data'));
     }
     expect(env.MONGO_URL).toContain(`@<${stack(region, 'data')}:DocumentDbSecondary`);
     expect(env.REDIS_CLUSTER_NODES).not.toContain(stack(HOME, 'data'));
