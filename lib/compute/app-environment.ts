@@ -39,7 +39,10 @@ interface LocalDatabase {
   readonly address: string;
   /** Same-region read replicas (primary region only). */
   readonly replicaAddresses: readonly string[];
+  /** The master user's secret: the schema tool's login. */
   readonly secret?: secretsmanager.ISecret;
+  /** The services' login, read by the services at run time (alternating-users rotation). */
+  readonly appSecret: secretsmanager.ISecret;
 }
 
 /** A secret a process reads at start, by the name its placeholder uses. */
@@ -72,6 +75,8 @@ function placeholder(name: string, field: string): string {
 export class AppEnvironment extends Construct {
   /** The secrets a process reads at start. */
   readonly secrets: readonly NamedSecret[];
+  /** The services' database logins, which the processes read at run time (Secrets Manager, by ARN). */
+  readonly databaseLogins: readonly NamedSecret[];
   /** Kafka cluster ARN, for IAM policies. */
   readonly kafkaClusterArn: string;
   /** The region's MSK bootstrap brokers (TLS, IAM), read at deploy time. */
@@ -95,20 +100,34 @@ export class AppEnvironment extends Construct {
       const db = fleet.databases.get(instance.id);
       if (!db) throw new Error(`AppEnvironment: no PostgreSQL instance ${instance.id}`);
       if (!secondary) {
-        return { spec: instance, address: db.instance.dbInstanceEndpointAddress, replicaAddresses: db.replicas.map((r) => r.dbInstanceEndpointAddress), secret: db.instance.secret };
+        return {
+          spec: instance,
+          address: db.instance.dbInstanceEndpointAddress,
+          replicaAddresses: db.replicas.map((r) => r.dbInstanceEndpointAddress),
+          secret: db.instance.secret,
+          appSecret: db.appSecret,
+        };
       }
       const replica = data.postgresReplicas?.replicas.get(instance.id);
       if (!replica) throw new Error(`AppEnvironment: this secondary region has no replica of ${instance.id}`);
-      return { spec: instance, address: replica.replica.dbInstanceEndpointAddress, replicaAddresses: [], secret: db.instance.secret };
+      return { spec: instance, address: replica.replica.dbInstanceEndpointAddress, replicaAddresses: [], secret: db.instance.secret, appSecret: db.appSecret };
     };
+    // The URL's user and password (the master's, filled at start) are the schema tool's; the
+    // services log in with the `credentials` secret, read at run time (services/shared/credentials.ts).
     const url = (db: LocalDatabase, host: string): string => {
       const name = `pg-${db.spec.id}`;
-      return `postgresql://${placeholder(name, 'username')}:${placeholder(name, 'password')}@${host}:${POSTGRES_PORT}/${db.spec.databaseName}?sslmode=verify-full`;
+      return (
+        `postgresql://${placeholder(name, 'username')}:${placeholder(name, 'password')}@${host}:${POSTGRES_PORT}/${db.spec.databaseName}` +
+        `?sslmode=verify-full&credentials=${db.appSecret.secretArn}`
+      );
     };
+    const logins: NamedSecret[] = [];
     for (const instance of spec.postgres.instances) {
       const db = local(instance);
-      // The credentials are the primary's: they replicate with the data.
+      // The credentials are the primary's: the users replicate with the data, and a secondary
+      // region reads the primary's secrets in the primary's region.
       if (db.secret) secrets.push({ name: `pg-${instance.id}`, secret: db.secret });
+      logins.push({ name: `pg-${instance.id}-app`, secret: db.appSecret });
     }
     const byRole = (role: 'users' | 'orders' | 'inventory') =>
       spec.postgres.instances.filter((i) => i.role === role).sort((a, b) => (a.shardIndex ?? 0) - (b.shardIndex ?? 0)).map(local);
@@ -197,6 +216,7 @@ export class AppEnvironment extends Construct {
     }
 
     this.secrets = secrets;
+    this.databaseLogins = logins;
     this.common = env;
   }
 
@@ -217,20 +237,21 @@ export class AppEnvironment extends Construct {
   }
 
   /**
-   * Lets a role read the start-up secrets and use Kafka as a client: connect, read and write the
-   * domain topics, join consumer groups; `admin` also creates and grows topics.
+   * Lets a role read the start-up secrets and the database logins and use Kafka as a client:
+   * connect, read and write the domain topics, join consumer groups; `admin` also creates and grows topics.
    */
   grantRuntime(role: iam.IRole, options: { admin?: boolean } = {}): void {
     const stack = Stack.of(this);
+    const readable = [...this.secrets, ...this.databaseLogins];
     // Written as the role's own policy: a grant through the secrets would add the role to the
     // data stacks' key policies, making the data stacks depend on compute.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: this.secrets.map((s) => s.secret.secretArn),
+        resources: readable.map((s) => s.secret.secretArn),
       }),
     );
-    const keys = [...new Set(this.secrets.map((s) => s.secret.encryptionKey?.keyArn).filter((k): k is string => k !== undefined))];
+    const keys = [...new Set(readable.map((s) => s.secret.encryptionKey?.keyArn).filter((k): k is string => k !== undefined))];
     if (keys.length > 0) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({

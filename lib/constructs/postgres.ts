@@ -2,13 +2,21 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PostgresInstanceSpec, PostgresSpec } from '../../phases';
+import { checkovSkip } from '../checkov';
 import { acknowledge } from '../nag';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
 
 /** The master user. Create-only (MasterUsername): never changes. */
 const MASTER_USERNAME = 'orders_admin';
+
+/**
+ * The services' login on every instance. The alternating-users rotation switches the secret
+ * between this user and `orders_app_clone`; the schema tool creates it (services/migrations/app-users.ts).
+ */
+export const APP_USERNAME = 'orders_app';
 
 /** PostgreSQL's port. Create-only on an instance: never changes. */
 export const POSTGRES_PORT = 5432;
@@ -22,6 +30,12 @@ export interface PostgresFleetProps extends DataStoreProps {
 export class PostgresDatabase extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly replicas: rds.DatabaseInstanceReadReplica[];
+  /**
+   * The services' login (host, port, dbname, username, password), rotated by alternating users:
+   * the user that was current stays valid until the rotation after, so connections opened with
+   * either keep working while the services pick up the new one. The master user is for the schema tool only.
+   */
+  readonly appSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: { spec: PostgresInstanceSpec; shared: PostgresShared }) {
     super(scope, id);
@@ -44,6 +58,20 @@ export class PostgresDatabase extends Construct {
       removalPolicy: RemovalPolicy.SNAPSHOT,
     });
     this.instance.addRotationSingleUser({ automaticallyAfter: Duration.days(shared.rotationDays) });
+    // Attached, so that the secret holds the instance's endpoint and a secondary region can read
+    // it by ARN (a weak cross-region reference).
+    this.appSecret = new rds.DatabaseSecret(this, 'AppSecret', {
+      username: APP_USERNAME,
+      masterSecret: this.instance.secret,
+      encryptionKey: shared.key,
+    }).attach(this.instance);
+    this.instance.addRotationMultiUser('AppRotation', {
+      secret: this.appSecret,
+      automaticallyAfter: Duration.days(shared.rotationDays),
+      // The first rotation must find the user, which the schema tool creates after the deploy; the
+      // rotation's setSecret step refuses to run when the current user cannot log in.
+      rotateImmediatelyOnUpdate: false,
+    });
     acknowledge(
       this.instance,
       'RDS11',
@@ -55,6 +83,7 @@ export class PostgresDatabase extends Construct {
       'Enhanced Monitoring requires this AWS-managed service role policy; it grants only CloudWatch Logs writes for RDS OS metrics.',
     );
     if (!spec.multiAz) {
+      checkovSkip(this.instance, 'CKV_AWS_157', 'Single-AZ by the phase spec: its uptime target is met with automated backups and point-in-time recovery; Multi-AZ turns on in place in a later phase.');
       acknowledge(
         this.instance,
         'RDS3',
@@ -72,6 +101,9 @@ export class PostgresDatabase extends Construct {
         }),
     );
     for (const replica of this.replicas) {
+      checkovSkip(replica, 'CKV_AWS_16', 'A same-region read replica is encrypted with its source\'s KMS key; CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier.');
+      acknowledge(replica, 'RDS10', 'A replica is rebuilt from its source at any time; deletion protection would only keep CloudFormation from rolling back a failed update that created it.');
+      checkovSkip(replica, 'CKV_AWS_157', 'A read replica serves reads that tolerate staleness; when it fails, reads fall back to the Multi-AZ source instance.');
       acknowledge(replica, 'RDS11', 'A read replica inherits the source instance\'s port, which is create-only.');
       acknowledge(
         replica,

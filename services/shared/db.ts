@@ -1,5 +1,6 @@
 /** PostgreSQL access: a primary pool, optional replica pools, and transactions. */
-import { Pool, types, type PoolClient, type QueryResultRow } from 'pg';
+import { Client, Pool, types, type ClientConfig, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
+import { credentialSource, splitCredentials, type CredentialSource } from './credentials';
 
 // int8 values here (ids, counts) stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
@@ -8,22 +9,101 @@ export interface PoolOptions {
   max: number;
   statementTimeoutMs: number;
   applicationName: string;
+  /** Where each new connection reads its login; default: the URL's `credentials` parameter, else the URL's user and password. */
+  credentials?: CredentialSource;
 }
 
+/**
+ * A pool of connections to `url`. When the URL names a credential source (`credentials=`), every
+ * new connection reads its login from it, and a connection refused for its password (28P01) reads
+ * the source again at once and retries: a rotated password reaches new connections without a restart.
+ */
 export function createPool(url: string, o: PoolOptions): Pool {
-  const pool = new Pool({
-    connectionString: url,
+  const { connectionString, source } = splitCredentials(url);
+  const credentials = o.credentials ?? (source !== undefined ? credentialSource(source) : undefined);
+  const config: PoolConfig = {
+    connectionString,
     max: o.max,
     idleTimeoutMillis: 30000,
     connectionTimeoutMillis: 5000,
     application_name: o.applicationName,
     options: `-c statement_timeout=${o.statementTimeoutMs}`,
-  });
+  };
+  const pool = credentials ? new CredentialedPool({ ...config, Client: credentialedClient(credentials) }, credentials) : new Pool(config);
   // A connection lost to a server restart must not crash the process: idle clients report on
   // the pool, checked-out ones on themselves; the query in flight fails and is retried by its caller.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
+}
+
+/** SQLSTATE of a login refused for its password (invalid_password). */
+export const INVALID_PASSWORD = '28P01';
+
+/** Retries of a connection refused for its password, each after reading the credential source again. */
+const LOGIN_RETRIES = 2;
+
+/** A pg client class whose connections log in with the source's current credentials. */
+function credentialedClient(source: CredentialSource): typeof Client {
+  return class CredentialedClient extends Client {
+    constructor(config?: string | ClientConfig) {
+      super(config);
+    }
+
+    override connect(): Promise<Client>;
+    override connect(callback: ((err: Error) => void) | ((err: null, c: Client) => void)): void;
+    override connect(callback?: ((err: Error) => void) | ((err: null, c: Client) => void)): Promise<Client> | void {
+      const connected = source.get().then((login) => {
+        // The user is sent in the startup message, the password when the server asks for it.
+        const self = this as unknown as { user: string; password: string; connectionParameters: { user: string; password: string } };
+        self.user = self.connectionParameters.user = login.user;
+        self.password = self.connectionParameters.password = login.password;
+        return super.connect();
+      });
+      if (!callback) return connected;
+      const done = callback as (err: Error | null, c?: Client) => void;
+      connected.then(
+        (c) => done(null, c),
+        (error: Error) => done(error),
+      );
+    }
+  };
+}
+
+type ConnectCallback = (err: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void;
+
+/** A pool that reads the credential source again, and retries, when a new connection's password is refused. */
+class CredentialedPool extends Pool {
+  constructor(
+    config: PoolConfig,
+    private readonly source: CredentialSource,
+  ) {
+    super(config);
+  }
+
+  override connect(): Promise<PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<PoolClient> | void {
+    const connected = this.connectWithLogin();
+    if (!callback) return connected;
+    connected.then(
+      (client) => callback(undefined, client, (release) => client.release(release as boolean | Error | undefined)),
+      (error: Error) => callback(error, undefined, () => undefined),
+    );
+  }
+
+  private async connectWithLogin(): Promise<PoolClient> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await super.connect();
+      } catch (error) {
+        if (pgCode(error) !== INVALID_PASSWORD || attempt >= LOGIN_RETRIES) throw error;
+        // The password changed since it was read: read it again now, not when the cache expires.
+        this.source.invalidate();
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  }
 }
 
 /** One logical database: writes and fresh reads on the primary, stale-tolerant reads on replicas. */

@@ -1,12 +1,29 @@
 /** Applies the migrations of a database role, once each, under an advisory lock. */
 import { Client } from 'pg';
 import { MIGRATIONS, type DbRole } from '../migrations';
+import { APP_PRIVILEGES_SQL, ensureAppUser } from '../migrations/app-users';
+import { splitCredentials, type DbCredentials } from '../shared/credentials';
 
 /** Initial bucket placement: the directory's map, or which buckets a shard owns. */
 export type BucketSeed = { kind: 'directory'; buckets: number; shards: number } | { kind: 'shard'; buckets: number; owned: number[] };
 
-export async function migrate(url: string, role: DbRole, opts: { seed?: BucketSeed } = {}): Promise<string[]> {
-  const c = new Client({ connectionString: url });
+export interface MigrateOptions {
+  seed?: BucketSeed;
+  /**
+   * The services' login (the current value of the URL's credential source): created when missing,
+   * with this password, as a member of the services' role; an existing user's password is left to
+   * the rotation.
+   */
+  appUser?: DbCredentials;
+}
+
+/**
+ * Applies the schema as the URL's user (the admin: DDL), then gives the services' role DML on
+ * every table and, when `appUser` is given, makes sure that login exists. `url` may carry a
+ * `credentials` parameter: the schema tool ignores it and connects as the URL's own user.
+ */
+export async function migrate(url: string, role: DbRole, opts: MigrateOptions = {}): Promise<string[]> {
+  const c = new Client({ connectionString: splitCredentials(url).connectionString });
   await c.connect();
   const applied: string[] = [];
   try {
@@ -28,6 +45,9 @@ export async function migrate(url: string, role: DbRole, opts: { seed?: BucketSe
     } else if (seed?.kind === 'shard') {
       await c.query('INSERT INTO bucket_ownership (bucket, owned) SELECT b, b = ANY($2::int[]) FROM generate_series(0, $1 - 1) b ON CONFLICT DO NOTHING', [seed.buckets, seed.owned]);
     }
+    // Every run, after the migrations: tables added since the last run get their grants too.
+    await c.query(APP_PRIVILEGES_SQL);
+    if (opts.appUser) await ensureAppUser(c, opts.appUser);
   } finally {
     await c.query('SELECT pg_advisory_unlock(7406001)').catch(() => undefined);
     await c.end();
@@ -37,7 +57,7 @@ export async function migrate(url: string, role: DbRole, opts: { seed?: BucketSe
 
 /** The buckets the directory assigns to `shard`. */
 export async function bucketsOf(directoryUrl: string, shard: number): Promise<number[]> {
-  const c = new Client({ connectionString: directoryUrl });
+  const c = new Client({ connectionString: splitCredentials(directoryUrl).connectionString });
   await c.connect();
   try {
     return (await c.query<{ bucket: number }>('SELECT bucket FROM shard_map WHERE shard = $1 ORDER BY bucket', [shard])).rows.map((r) => r.bucket);

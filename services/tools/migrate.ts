@@ -8,8 +8,12 @@
  *
  * INITIAL_SHARDS (default: the number of ORDER_SHARD_URLS) sets how many shards the bucket map
  * spreads over when it is first created.
+ *
+ * It connects as each URL's own user (the admin). A URL whose `credentials` parameter names the
+ * services' login (services/shared/credentials.ts) also gets that user, with DML only.
  */
 import { loadConfig } from '../shared/config';
+import { credentialSource, splitCredentials, type DbCredentials } from '../shared/credentials';
 import { refuseInSecondary } from '../shared/region';
 import type { DbRole } from '../migrations';
 import { bucketsOf, migrate, type BucketSeed } from './migrate-lib';
@@ -31,8 +35,10 @@ async function run(): Promise<void> {
     let seed: BucketSeed | undefined;
     if (cfg.SHARDING && j.role === 'orders') seed = { kind: 'directory', buckets: cfg.ORDER_BUCKETS, shards: Number(process.env.INITIAL_SHARDS ?? cfg.ORDER_SHARD_URLS.length) };
     if (cfg.SHARDING && j.role === 'order-shard') seed = { kind: 'shard', buckets: cfg.ORDER_BUCKETS, owned: await bucketsOf(cfg.ORDERS_DB_URL, j.shard!) };
-    const applied = await migrate(j.url, j.role, seed ? { seed } : {});
-    process.stdout.write(`${j.label}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}\n`);
+    const source = splitCredentials(j.url).source;
+    const appUser: DbCredentials | undefined = source !== undefined ? await credentialSource(source).get() : undefined;
+    const applied = await migrate(j.url, j.role, { ...(seed ? { seed } : {}), ...(appUser ? { appUser } : {}) });
+    process.stdout.write(`${j.label}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}${appUser ? `; services log in as ${appUser.user}` : ''}\n`);
   }
 }
 
