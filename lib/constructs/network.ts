@@ -68,6 +68,13 @@ export class Network extends Construct {
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
 
+    // Bundle downloads and container image layers (ECR serves them from S3) stay off the NAT
+    // gateways: a gateway endpoint costs nothing and NAT charges per GB processed.
+    this.vpc.addGatewayEndpoint('S3Endpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+
     // Rotation functions and services in subnets without a NAT route reach Secrets Manager privately.
     const secretsEndpoint = this.vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,

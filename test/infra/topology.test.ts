@@ -85,6 +85,16 @@ describe.each(PHASE_NAMES)('phase %s', (phase) => {
     },
   );
 
+  test('keeps S3 traffic (bundles, image layers) off the NAT gateways with a gateway endpoint in every private and isolated route table', () => {
+    for (const region of PHASES[phase].regions) {
+      const t = network(phase, region.region);
+      const endpoints = Object.values(t.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } })) as any[];
+      expect(endpoints).toHaveLength(1);
+      expect(JSON.stringify(endpoints[0].Properties.ServiceName)).toContain('.s3');
+      expect(endpoints[0].Properties.RouteTableIds).toHaveLength(6);
+    }
+  });
+
   test('keeps the writable PostgreSQL and DocumentDB in the primary region only; secondary regions hold read-only copies', () => {
     for (const region of PHASES[phase].regions.filter((r) => r.role === 'secondary')) {
       const t = data(phase, region.region);
