@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { NO_RECIPIENT_WARNING } from '../../lib/monitoring/notifications';
 import { ROOT, cdkJsonContext } from './support/synth';
 
 /** Runs bin/app.ts as the CDK CLI does: context in CDK_CONTEXT_JSON, output folder in CDK_OUTDIR. */
@@ -43,6 +44,50 @@ describe('the CDK app (bin/app.ts)', () => {
     const run = runApp({ phase: '1k', certificateArn: 'shop.example.com' });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('certificateArn = shop.example.com: must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)');
+  });
+
+  test('without alarm recipients, synthesis warns once (not once per region or stack), saying how to add one', () => {
+    const run = runApp({ phase: '70k' });
+    expect(run.status).toBe(0);
+    expect(run.stderr.split(NO_RECIPIENT_WARNING).length - 1).toBe(1);
+    expect(NO_RECIPIENT_WARNING).toContain('-c alarmEmail=');
+    expect(NO_RECIPIENT_WARNING).toContain('-c alarmTopicArn=');
+  });
+
+  test('alarm recipients from context: no warning, one subscription per address in every region, the topic on its region\'s alarms', () => {
+    const run = runApp({ phase: '1k', alarmEmail: 'oncall@example.com, lead@example.com', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).not.toContain(NO_RECIPIENT_WARNING);
+    const telemetry = JSON.parse(fs.readFileSync(path.join(run.outdir, 'orders-use1-telemetry.template.json'), 'utf8'));
+    const endpoints = Object.values(telemetry.Resources as Record<string, any>)
+      .filter((r) => r.Type === 'AWS::SNS::Subscription')
+      .map((r) => r.Properties.Endpoint)
+      .sort();
+    expect(endpoints).toEqual(['lead@example.com', 'oncall@example.com']);
+    const monitoring = JSON.parse(fs.readFileSync(path.join(run.outdir, 'orders-use1-monitoring.template.json'), 'utf8'));
+    for (const alarm of Object.values(monitoring.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties.AlarmActions).toContain('arn:aws:sns:us-east-1:123456789012:pager');
+    }
+  });
+
+  test('a malformed alarm address fails, naming the value and the rule', () => {
+    const run = runApp({ phase: '1k', alarmEmail: 'oncall.example.com' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('alarmEmail = oncall.example.com: must be an email address (name@example.com)');
+  });
+
+  test('an alarm topic that is not an SNS topic ARN fails, naming the value and the rule', () => {
+    const run = runApp({ phase: '1k', alarmTopicArn: 'pager' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('alarmTopicArn = pager: must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)');
+  });
+
+  test('an alarm topic outside the phase\'s regions fails: alarms notify only topics of their own region', () => {
+    const run = runApp({ phase: '1k', alarmTopicArn: 'arn:aws:sns:us-west-2:123456789012:pager' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(
+      "alarmTopicArn = arn:aws:sns:us-west-2:123456789012:pager: its region us-west-2 is not one of phase 1k's regions (us-east-1); alarms notify only topics of their own region",
+    );
   });
 
   test('phase 50k with shift=10 synthesizes the side-by-side step: EC2 services and EKS both present', () => {
