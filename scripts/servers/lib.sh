@@ -325,7 +325,13 @@ claim_port() {
   local port="$1" what="${2:-}" mode="${3:-start}" pid why advice
   port_open "$port" || return 0
   [[ -n "$what" ]] || what="$(port_what "$port")"
-  pid="$(port_owner "$port")"
+  # A server that is exiting (e.g. Kafka after its log directories vanished) may still accept
+  # connections without a listener to show for a moment: wait for one or the other.
+  local tries=0
+  until pid="$(port_owner "$port")"; [[ -n "$pid" ]] || ((++tries > 20)); do
+    port_open "$port" || return 0
+    sleep 0.25
+  done
   if [[ -n "$pid" ]]; then
     classify_pid "$pid"
     [[ "$OWN_CHECKOUT" == "$SERVERS_REPO" ]] && ((OWN_CURRENT)) && return 0
