@@ -7,6 +7,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { ConfigError, loadConfig, type Config } from './shared/config';
 import { createLogger } from './shared/logger';
 import { Runtime, type ModuleDef } from './shared/runtime';
+import { stopBoundMs } from './shared/shutdown';
 import { supervise } from './supervisor';
 
 export function createRuntime(service: string, modules: readonly ModuleDef[], cfg: Config): Runtime {
@@ -42,10 +43,17 @@ export async function main(service: string, modules: readonly ModuleDef[]): Prom
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    rt.log.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 10000);
+    // The orchestrator has already taken this process out of its load balancers (a preStop
+    // delay on EKS, the target group's deregistration delay on EC2): what is left is to finish
+    // the requests in flight, within SHUTDOWN_GRACE_MS, and to leave the consumer groups.
+    rt.log.info({ signal, graceMs: cfg.SHUTDOWN_GRACE_MS }, 'stopping');
+    const force = setTimeout(() => {
+      rt.log.error({ afterMs: stopBoundMs(cfg) }, 'shutdown did not finish; exiting');
+      process.exit(1);
+    }, stopBoundMs(cfg));
     force.unref();
     await rt.stop();
+    rt.log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './shared/config';
 import { createLogger } from './shared/logger';
+import { stopBoundMs, SUPERVISOR_MARGIN_MS } from './shared/shutdown';
 
 /** A worker that dies is replaced after this delay, doubled for each death in a row up to a minute. */
 const FIRST_RESTART_MS = 1000;
@@ -82,7 +83,12 @@ export function supervise(service: string, cfg: Config): void {
     stopping = true;
     log.info({ signal }, 'stopping workers');
     metrics.close();
-    const force = setTimeout(() => process.exit(1), 20000);
+    // Each worker finishes its requests in flight and leaves its consumer groups within its own
+    // bound; the supervisor waits a little longer than that before giving up on them.
+    const force = setTimeout(() => {
+      log.error('workers did not stop in time; exiting');
+      process.exit(1);
+    }, stopBoundMs(cfg) + SUPERVISOR_MARGIN_MS);
     force.unref();
     if (started.size === 0) process.exit(0);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');

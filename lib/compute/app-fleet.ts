@@ -10,6 +10,7 @@ import { AppEnvironment } from './app-environment';
 import { ServiceBundle } from './delivery';
 import { Telemetry } from '../monitoring/telemetry';
 import { READY_PATH, SERVICE_PORT } from './routes';
+import { SHUTDOWN } from './shutdown';
 import { BEFORE_START, renderAppServerScript } from './user-data';
 
 /** Props for {@link AppFleet}. */
@@ -159,7 +160,9 @@ export class AppFleet extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.INSTANCE,
       targets: [this.group],
-      deregistrationDelay: Duration.seconds(30),
+      // The Auto Scaling group deregisters a server it terminates and waits out this delay before
+      // shutting it down: requests in flight finish, and the load balancer sends it no new ones.
+      deregistrationDelay: Duration.seconds(SHUTDOWN.deregistrationDelaySeconds),
       healthCheck: {
         path: READY_PATH,
         interval: Duration.seconds(10),

@@ -1,3 +1,5 @@
+import { SHUTDOWN, shutdownEnvironment, SYSTEMD_STOP_TIMEOUT_SECONDS } from './shutdown';
+
 /** Prometheus release the app servers run in agent mode (scrape locally, remote-write to Amazon Managed Prometheus). */
 export const PROMETHEUS_VERSION = '3.5.0';
 
@@ -54,11 +56,14 @@ function environmentFile(env: Readonly<Record<string, string>>): string {
 }
 
 function unit(s: AppServerScript): string {
+  // Stopped after Nginx (the reverse of Before=), so that Nginx finishes the requests it holds
+  // while the service still answers. SIGTERM goes to the supervisor alone (KillMode=mixed), which
+  // lets its workers finish their requests in flight; systemd waits for that, then kills.
   return `[Unit]
 Description=Order platform ${s.entry}
 After=network-online.target
 Wants=network-online.target
-StartLimitIntervalSec=0
+${s.nginxConfig !== undefined ? 'Before=nginx.service\n' : ''}StartLimitIntervalSec=0
 
 [Service]
 Type=simple
@@ -73,8 +78,9 @@ ExecStartPre=/bin/sh /opt/orders/app/fetch-secrets.sh
 ${(s.beforeStart ?? []).map((tool) => `ExecStartPre=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${tool}.mjs\n`).join('')}ExecStart=/usr/local/bin/orders-node /opt/orders/app/launch.js services/${s.entry}.mjs
 Restart=always
 RestartSec=2
-TimeoutStopSec=30
+TimeoutStopSec=${SYSTEMD_STOP_TIMEOUT_SECONDS}
 KillSignal=SIGTERM
+KillMode=mixed
 LimitNOFILE=65536
 NoNewPrivileges=true
 ProtectSystem=strict
@@ -105,6 +111,15 @@ remote_write:
     sigv4:
       region: "${s.region}"`;
 }
+
+/**
+ * Nginx stops gracefully (SIGQUIT: no new connections, requests in flight finished) and is given
+ * the services' grace to do it. By then the Auto Scaling group has drained the server from its
+ * target group, so this only covers what an operator's stop or a reboot catches mid-request.
+ */
+export const NGINX_DRAIN_DROP_IN = `[Service]
+KillSignal=SIGQUIT
+TimeoutStopSec=${SHUTDOWN.graceSeconds}`;
 
 const PROMETHEUS_UNIT = `[Unit]
 Description=Prometheus agent (scrapes this host, writes to Amazon Managed Prometheus)
@@ -143,7 +158,7 @@ unzip -q -o /tmp/bundle.zip -d /opt/orders/app && rm -f /tmp/bundle.zip
 chmod -R a+rX /opt/orders/app
 
 cat > /etc/orders/app.env <<'ORDERS_ENV'
-${environmentFile({ ...s.environment, PROCESSES: 'auto', METRICS_PORT: String(APP_METRICS_PORT), SECRET_ARNS: s.secretArns })}
+${environmentFile({ ...s.environment, ...shutdownEnvironment(), PROCESSES: 'auto', METRICS_PORT: String(APP_METRICS_PORT), SECRET_ARNS: s.secretArns })}
 ORDERS_ENV
 chmod 0640 /etc/orders/app.env && chgrp orders /etc/orders/app.env
 
@@ -157,6 +172,11 @@ cat > /etc/nginx/nginx.conf <<'NGINX_CONF'
 ${s.nginxConfig.trimEnd()}
 NGINX_CONF
 nginx -t
+install -d /etc/systemd/system/nginx.service.d
+cat > /etc/systemd/system/nginx.service.d/drain.conf <<'NGINX_DRAIN'
+${NGINX_DRAIN_DROP_IN}
+NGINX_DRAIN
+systemctl daemon-reload
 systemctl enable --now nginx
 `
     : ''

@@ -1,8 +1,10 @@
+import { createHash } from 'crypto';
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { EksSpec, PhaseSpec, PodServiceSpec, ServiceName } from '../../phases';
 import { calledBy, HEALTH_PATH, METRICS_PATH, READY_PATH, SERVICE_PORT, SERVICE_ROUTES } from '../compute/routes';
+import { PRE_STOP_SECONDS, shutdownEnvironment, TERMINATION_GRACE_SECONDS } from '../compute/shutdown';
 
 /** The namespace every service, job and config lives in. */
 export const NAMESPACE = 'orders';
@@ -32,6 +34,16 @@ function checkovAnnotations(): Record<string, string> {
 /** Service accounts of the jobs, each with its own IAM role. */
 export const JOB_ACCOUNTS = { topics: 'kafka-admin', migrations: 'migrations' } as const;
 
+/** Pod annotation holding a hash of the pod's configuration: a change of configuration changes the pod template, which rolls the pods. */
+export const CONFIG_HASH_ANNOTATION = 'orders.platform/config-hash';
+
+/**
+ * The namespace label with which the AWS Load Balancer Controller gives every pod behind a
+ * TargetGroupBinding a readiness gate: a new pod counts as ready only once its target is healthy
+ * in the target group, so a rolling update never retires an old pod before the new one serves.
+ */
+export const READINESS_GATE_LABEL = { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' } as const;
+
 /** The user name the Amazon Managed Prometheus scraper is mapped to in the cluster. */
 export const SCRAPER_USER = 'aps-collector-user';
 
@@ -43,8 +55,20 @@ export interface ChartBindings {
   readonly environment: Readonly<Record<string, string>>;
   /** `name=arn ...` of the secrets the init container fetches. */
   readonly secretArns: string;
-  /** The VPC's CIDR: the load balancer and the Prometheus scraper reach pods from it. */
+  /** The VPC's CIDR. */
   readonly vpcCidr: string;
+  /**
+   * Where the load balancer's and the Prometheus scraper's connections to pods come from: the
+   * CIDRs of the subnets their network interfaces are placed in. The only addresses, besides the
+   * calling services' pods, a service's NetworkPolicy admits.
+   */
+  readonly trafficSources: { readonly loadBalancer: readonly string[]; readonly scraper: readonly string[] };
+  /**
+   * Writes a value that may hold deploy-time tokens the same way on every synthesis (the review
+   * manifests' `<Resource.Attribute>` form), for the hashes that name Jobs and roll pods.
+   * @default values are taken as they are
+   */
+  readonly describe?: (value: string) => string;
   /**
    * Target groups of the internal load balancer the pods register in, with its security group:
    * present when API Gateway routes to EKS.
@@ -53,6 +77,26 @@ export interface ChartBindings {
     readonly securityGroupId: string;
     readonly targetGroupArns: Readonly<Partial<Record<ServiceName, string>>>;
   };
+}
+
+/**
+ * A short hash of `value`'s JSON (object keys sorted, every string written by `describe`): the same
+ * on every synthesis of the same configuration, different when any value differs.
+ */
+export function stableHash(value: unknown, describe: (v: string) => string = (v) => v, length = 16): string {
+  const canonical = (v: unknown): unknown => {
+    if (typeof v === 'string') return describe(v);
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, length);
 }
 
 const labelsOf = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'order-platform' });
@@ -130,7 +174,7 @@ export class ServicesChart extends Chart {
     super(scope, id, { labels: { 'app.kubernetes.io/part-of': 'order-platform' } });
     const eks = spec.compute.eks as EksSpec;
 
-    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: NAMESPACE } });
+    const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: NAMESPACE, labels: bindings.loadBalancer ? { ...READINESS_GATE_LABEL } : {} } });
     this.defaultDenyPolicy(namespace);
 
     for (const pod of eks.services) this.service(pod, bindings);
@@ -153,9 +197,10 @@ export class ServicesChart extends Chart {
       .map((target) => `${target}=${serviceUrl(target)}`)
       .join(',');
 
+    const environment = { ...bindings.environment, ...shutdownEnvironment(), ...(serviceUrls ? { SERVICE_URLS: serviceUrls } : {}), SECRETS_DIR };
     const config = new kplus.ConfigMap(this, `${Id}Config`, {
       metadata: { name: `${name}-config`, labels, namespace: NAMESPACE },
-      data: { ...bindings.environment, ...(serviceUrls ? { SERVICE_URLS: serviceUrls } : {}), SECRETS_DIR },
+      data: environment,
     });
     const account = new kplus.ServiceAccount(this, `${Id}Account`, {
       metadata: { name, labels, namespace: NAMESPACE },
@@ -167,12 +212,20 @@ export class ServicesChart extends Chart {
       metadata: { name, labels, namespace: NAMESPACE, annotations: checkovAnnotations() },
       podMetadata: {
         labels,
-        annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(SERVICE_PORT), 'prometheus.io/path': METRICS_PATH },
+        annotations: {
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(SERVICE_PORT),
+          'prometheus.io/path': METRICS_PATH,
+          // The pods read the ConfigMap only at start: a new hash is a new pod template, so a
+          // configuration change rolls them like a new image does.
+          [CONFIG_HASH_ANNOTATION]: stableHash(environment, bindings.describe),
+        },
       },
       serviceAccount: account,
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
-      terminationGracePeriod: Duration.seconds(30),
+      // The preStop sleep, then the process's own bounded stop (lib/compute/shutdown.ts).
+      terminationGracePeriod: Duration.seconds(TERMINATION_GRACE_SECONDS),
       strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
       minReady: Duration.seconds(10),
       progressDeadline: Duration.minutes(10),
@@ -202,6 +255,9 @@ export class ServicesChart extends Chart {
       ],
     });
     harden(deployment, '/spec/template/spec', 1);
+    // Keep serving until the load balancer and kube-proxy have let the pod go; only then SIGTERM.
+    // The kubelet's own sleep: no shell or binary needed in the image.
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } }));
     // Spread evenly over zones and nodes without capping replicas at the zone count (which
     // kplus's spread, a required anti-affinity, would do).
     ApiObject.of(deployment).addJsonPatch(
@@ -231,17 +287,18 @@ export class ServicesChart extends Chart {
     });
 
     const callers = SERVICE_ROUTES[name].callers;
+    const servicePort = [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(SERVICE_PORT) }];
+    // The load balancer (when pods are its targets) and the scraper, by the subnets their network
+    // interfaces are in; never the whole VPC, whose CIDR holds every pod.
+    const sources = [...new Set([...(bindings.loadBalancer ? bindings.trafficSources.loadBalancer : []), ...bindings.trafficSources.scraper])];
     new kplus.k8s.KubeNetworkPolicy(this, `${Id}Ingress`, {
       metadata: { name, labels, namespace: NAMESPACE },
       spec: {
         podSelector: { matchLabels: labels },
         policyTypes: ['Ingress'],
         ingress: [
-          ...(callers.length
-            ? [{ from: callers.map((caller) => ({ podSelector: { matchLabels: labelsOf(caller) } })), ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(SERVICE_PORT) }] }]
-            : []),
-          // The load balancer (API Gateway's VPC link) and the Prometheus scraper reach pods from the VPC.
-          { from: [{ ipBlock: { cidr: bindings.vpcCidr } }], ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(SERVICE_PORT) }] },
+          ...(callers.length ? [{ from: callers.map((caller) => ({ podSelector: { matchLabels: labelsOf(caller) } })), ports: servicePort }] : []),
+          ...(sources.length ? [{ from: sources.map((cidr) => ({ ipBlock: { cidr } })), ports: servicePort }] : []),
         ],
       },
     });
@@ -287,6 +344,14 @@ export class ServicesChart extends Chart {
   }
 }
 
+/** Hex digits of a Job's spec hash in its name. */
+const JOB_HASH_LENGTH = 10;
+
+/** A Job's name: its role and the hash of its spec. */
+export function jobName(base: string, hash: string): string {
+  return `${base}-${hash}`;
+}
+
 /** Migration targets: each database role the schema tool knows, one Job each. */
 function migrationRoles(spec: PhaseSpec): string[] {
   const shards = spec.postgres.instances.filter((i) => i.role === 'orders').length;
@@ -297,23 +362,30 @@ function migrationRoles(spec: PhaseSpec): string[] {
  * One-off work, apart from the services so that a Job's immutable spec never blocks a service
  * update: a Job that creates or grows every Kafka topic to the phase's partition count, and a
  * schema Job per database role (users, inventory, orders, and every order shard when sharded).
- * Finished Jobs are deleted after ten minutes, so that the next phase's values apply as new Jobs.
+ *
+ * A Job's pod template cannot be changed, so a Job's name carries a hash of its whole spec (image,
+ * arguments, configuration): a deploy that changes anything creates a new Job, which runs the
+ * (idempotent) tool again, and the chart's prune (`kubectl apply --prune`) deletes the old one;
+ * a deploy that changes nothing re-applies the same Job, a no-op. Finished Jobs are deleted after
+ * ten minutes; re-applying one after that runs it once more, harmlessly.
  */
 export class JobsChart extends Chart {
   constructor(scope: Construct, id: string, spec: PhaseSpec, bindings: ChartBindings) {
     super(scope, id, { labels: { 'app.kubernetes.io/part-of': 'order-platform' } });
     const partitions = Math.max(...spec.streaming.topics.map((t) => t.partitions));
 
+    const environment = { ...bindings.environment, SECRETS_DIR, KAFKA_TOPIC_PARTITIONS: String(partitions) };
     const config = new kplus.ConfigMap(this, 'JobsConfig', {
       metadata: { name: 'jobs-config', namespace: NAMESPACE },
-      data: { ...bindings.environment, SECRETS_DIR, KAFKA_TOPIC_PARTITIONS: String(partitions) },
+      data: environment,
     });
+    const configHash = stableHash(environment, bindings.describe);
     const topicsAccount = new kplus.ServiceAccount(this, 'TopicsAccount', { metadata: { name: JOB_ACCOUNTS.topics, namespace: NAMESPACE }, automountToken: false });
     const migrationsAccount = new kplus.ServiceAccount(this, 'MigrationsAccount', { metadata: { name: JOB_ACCOUNTS.migrations, namespace: NAMESPACE }, automountToken: false });
 
-    this.job('ProvisionTopics', 'provision-topics', ['services/provision-topics.mjs'], topicsAccount, config, bindings, { 'orders.platform/partitions': String(partitions) });
+    this.job('ProvisionTopics', 'provision-topics', ['services/provision-topics.mjs'], topicsAccount, config, configHash, bindings, { 'orders.platform/partitions': String(partitions) });
     for (const role of migrationRoles(spec)) {
-      this.job(`Migrate${role.split('-').map(capitalize).join('')}`, `migrate-${role}`, ['services/migrate.mjs', role], migrationsAccount, config, bindings, {});
+      this.job(`Migrate${role.split('-').map(capitalize).join('')}`, `migrate-${role}`, ['services/migrate.mjs', role], migrationsAccount, config, configHash, bindings, {});
     }
   }
 
@@ -323,13 +395,14 @@ export class JobsChart extends Chart {
     args: string[],
     account: kplus.ServiceAccount,
     config: kplus.ConfigMap,
+    configHash: string,
     bindings: ChartBindings,
     annotations: Record<string, string>,
   ): void {
     const { init, secrets, tmp } = secretsInit(this, id, bindings);
     const job = new kplus.Job(this, id, {
       metadata: { name, labels: labelsOf(name), annotations: { ...annotations, ...checkovAnnotations() }, namespace: NAMESPACE },
-      podMetadata: { labels: labelsOf(name) },
+      podMetadata: { labels: labelsOf(name), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
       serviceAccount: account,
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
@@ -358,6 +431,11 @@ export class JobsChart extends Chart {
       ],
     });
     harden(job, '/spec/template/spec', 1);
+    // Named by the hash of everything else in it (labels and selectors keep the plain name).
+    const api = ApiObject.of(job);
+    const manifest = api.toJson() as { metadata: Record<string, unknown> };
+    const hash = stableHash({ ...manifest, metadata: { ...manifest.metadata, name: undefined } }, bindings.describe, JOB_HASH_LENGTH);
+    api.addJsonPatch(JsonPatch.replace('/metadata/name', jobName(name, hash)));
     new kplus.k8s.KubeNetworkPolicy(this, `${id}Ingress`, {
       metadata: { name, labels: labelsOf(name), namespace: NAMESPACE },
       spec: { podSelector: { matchLabels: labelsOf(name) }, policyTypes: ['Ingress'], ingress: [] },

@@ -219,11 +219,15 @@ export class ServicesCluster extends Construct {
         'ecr:GetAuthorizationToken has no resource ARN; image pulls themselves are limited to the CDK assets repository.',
       );
     }
+    // The internal load balancer (lib/compute/gateway.ts) and the scraper (below) are in the private subnets.
+    const privateCidrs = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets.map((subnet) => subnet.ipv4CidrBlock);
     const bindings: ChartBindings = {
       image: image.imageUri,
       environment: props.environment.variables(),
       secretArns: props.environment.secretArns,
       vpcCidr: props.vpcCidr,
+      trafficSources: { loadBalancer: privateCidrs, scraper: privateCidrs },
+      describe: (value) => placeholders(Stack.of(this), value),
       loadBalancer: props.gateway
         ? {
             securityGroupId: props.gateway.securityGroup.securityGroupId,

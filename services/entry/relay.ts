@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { refuseInSecondary } from '../shared/region';
 import { Runtime, type ModuleDef } from '../shared/runtime';
+import { stopBoundMs } from '../shared/shutdown';
 
 function relayConfig(): Config {
   try {
@@ -22,7 +23,16 @@ const cfg = relayConfig();
 const rt = new Runtime('relay', cfg, createLogger('relay', cfg.LOG_LEVEL));
 const relayOnly: ModuleDef = { domain: 'order', create: () => ({ outboxes: ['order-shards', 'orders', 'inventory', 'users'] }) };
 rt.load([relayOnly]);
-process.on('SIGTERM', () => void rt.stop().then(() => process.exit(0)));
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  // The relay ends its round (rows it published are marked), so nothing is left half-done.
+  setTimeout(() => process.exit(1), stopBoundMs(cfg)).unref();
+  void rt.stop().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
 rt.startWorkers().then(
   () => rt.log.info('relay started'),
   (err) => {

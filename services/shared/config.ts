@@ -149,6 +149,8 @@ export const configSchema = z
     RELAY_POLL_MS: int(50, 1, 60000).describe('Relay idle poll interval.'),
     CONSUMERS: bool(true).describe('Run this process\'s Kafka consumers (default off when REGION_ROLE=secondary, and may not be turned on there).'),
     HTTP: bool(true).describe('Serve HTTP (false for a worker-only process).'),
+    SHUTDOWN_GRACE_MS: int(20000, 0, 600000).describe('On SIGTERM, how long in-flight requests may take to finish (each answered with Connection: close) before the remaining connections are closed; the relay and consumers stop meanwhile.'),
+    READINESS_TOLERANCE_MS: int(120000, 0, 3600000).describe('/readyz stays 200 while a dependency (PostgreSQL, Redis) has failed for less than this without a success, so that a database failover does not make every instance unready at once; a dependency never reached since start makes the instance unready at once.'),
 
     PAYMENT_PROVIDER: z.enum(['sandbox']).default('sandbox').describe('Payment provider; only the deterministic sandbox is built in.'),
     SHIPPING_COUNTRIES: csv(z.string().regex(/^[A-Z]{2}$/, { message: 'each entry must be a two-letter country code' }))

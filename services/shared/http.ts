@@ -1,11 +1,13 @@
 /**
  * The HTTP server factory: fastify with the error catalogue, JSON-only bodies, request
- * metrics, and the /healthz, /readyz and /metrics endpoints every service has.
+ * metrics, and the /healthz, /readyz and /metrics endpoints every service has, and a shutdown
+ * that finishes the requests in flight (see {@link closeGracefully}).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import { AppError, isAppError } from './errors';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { Readiness, type ReadinessCheck } from './readiness';
 import { AnswerAtHome, FORWARDED_FROM_HEADER } from './region';
 import { INTERNAL_CALL_HEADER, visitorOf } from './visitors';
 
@@ -17,15 +19,13 @@ export function rawBodyOf(req: FastifyRequest): string | undefined {
   return rawBodies.get(req);
 }
 
-export interface ReadinessCheck {
-  name: string;
-  check: () => Promise<void>;
-}
+export type { ReadinessCheck } from './readiness';
 
 export interface ServerOptions {
   log: Logger;
   metrics: Metrics;
-  readiness: ReadinessCheck[];
+  /** The process's readiness, or bare checks (then any failure makes it unready at once). */
+  readiness: Readiness | ReadinessCheck[];
   bodyLimitBytes?: number;
   /** Called with the visitor of every request but the probes, calls between services and requests another region forwarded (see visitors.ts). */
   onVisitor?: (visitor: string) => void;
@@ -38,7 +38,9 @@ export function createServer(o: ServerOptions): FastifyInstance {
     loggerInstance: o.log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimitBytes ?? 64 * 1024,
-    return503OnClosing: true,
+    // A request that arrives on a kept-alive connection while the server closes is served
+    // (with Connection: close) rather than refused: the client cannot know it raced the close.
+    return503OnClosing: false,
     requestIdHeader: 'x-request-id',
     routerOptions: { maxParamLength: 200 },
     // Errors raised by the router before a handler runs still answer from the catalogue.
@@ -73,6 +75,14 @@ export function createServer(o: ServerOptions): FastifyInstance {
     });
   }
 
+  const readiness = Array.isArray(o.readiness) ? new Readiness(o.readiness, 0) : o.readiness;
+  // While draining, every answer closes its connection, so that keep-alive clients (the load
+  // balancer, other services) open their next connection to another instance.
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (readiness.isDraining) void reply.header('connection', 'close');
+    done();
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     o.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
@@ -104,18 +114,8 @@ export function createServer(o: ServerOptions): FastifyInstance {
 
   app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const results = await Promise.all(
-      o.readiness.map(async (r) => {
-        try {
-          await withTimeout(r.check(), 2000);
-          return [r.name, 'ok'] as const;
-        } catch (err) {
-          return [r.name, (err as Error).message || 'failed'] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, s]) => s === 'ok');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+    const r = await readiness.evaluate();
+    return reply.status(r.ready ? 200 : 503).send({ status: r.status, checks: r.checks });
   });
   app.get('/metrics', async (_req, reply) => {
     const body = await o.metrics.registry.metrics();
@@ -124,18 +124,25 @@ export function createServer(o: ServerOptions): FastifyInstance {
   return app;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
+/**
+ * Closes `app` within `graceMs`: no new connections, requests in flight finish (each answer
+ * closing its connection), idle keep-alive connections are closed; whatever is still open when
+ * the grace ends is cut. Resolves with the number of connections cut.
+ */
+export async function closeGracefully(app: FastifyInstance, graceMs: number): Promise<number> {
+  const server = app.server;
+  const closed = app.close();
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'grace over'>((resolve) => {
+    timer = setTimeout(() => resolve('grace over'), graceMs);
   });
+  try {
+    if ((await Promise.race([closed.then(() => 'closed' as const), graceOver])) === 'closed') return 0;
+    const open = await new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)));
+    server.closeAllConnections();
+    await closed;
+    return open;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -16,11 +16,12 @@ import { Cache } from './cache';
 import { DOMAINS, type Config, type Domain } from './config';
 import { EventConsumer, type ConsumerSpec } from './consumer';
 import { Db, createPool } from './db';
-import { createServer, type ReadinessCheck } from './http';
+import { closeGracefully, createServer } from './http';
 import { createKafka } from './kafka';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboxRelay } from './outbox-relay';
+import { Readiness } from './readiness';
 import { ServiceClient } from './service-client';
 import { SecondaryOrderStore, ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
 import { HomeForwarder } from './home-forwarder';
@@ -74,7 +75,8 @@ export class Runtime {
   private relay: OutboxRelay | undefined;
   private consumers: EventConsumer[] = [];
   private readonly extraPools: Pool[] = [];
-  readonly readiness: ReadinessCheck[] = [];
+  /** Whether load balancers should send this process requests (see readiness.ts). */
+  readonly readiness: Readiness;
   readonly region: Region;
   app: FastifyInstance | undefined;
 
@@ -86,6 +88,7 @@ export class Runtime {
   ) {
     this.metrics = metrics ?? new Metrics(service);
     this.region = new Region(cfg);
+    this.readiness = new Readiness([], cfg.READINESS_TOLERANCE_MS);
     if (this.region.secondary && cfg.DAILY_USERS && cfg.HOME_REDIS_CLUSTER_NODES.length === 0 && !cfg.HOME_REDIS_URL) {
       log.warn('REGION_ROLE=secondary without HOME_REDIS_CLUSTER_NODES or HOME_REDIS_URL: visitors entering this region are not counted (the local cache is read-only)');
     }
@@ -344,11 +347,29 @@ export class Runtime {
     return app.listen({ port: this.cfg.PORT, host: this.cfg.HOST });
   }
 
+  /** Starts leaving: /readyz answers 503 and every answer closes its connection. */
+  drain(): void {
+    this.readiness.drain();
+  }
+
+  /**
+   * Stops everything: HTTP finishes the requests in flight (within SHUTDOWN_GRACE_MS) while the
+   * consumers leave their groups and the relay ends its round; then the connections close.
+   */
   async stop(): Promise<void> {
-    await this.app?.close().catch(() => undefined);
-    await Promise.all(this.consumers.map((c) => c.stop().catch(() => undefined)));
-    await this.relay?.stop();
-    await Promise.all(this.jobs.map((j) => j.stop().catch(() => undefined)));
+    this.drain();
+    const http = this.app
+      ? closeGracefully(this.app, this.cfg.SHUTDOWN_GRACE_MS).then(
+          (cut) => cut > 0 && this.log.warn({ connections: cut, graceMs: this.cfg.SHUTDOWN_GRACE_MS }, 'requests still in flight when the shutdown grace ended'),
+          () => undefined,
+        )
+      : Promise.resolve();
+    await Promise.all([
+      http,
+      ...this.consumers.map((c) => c.stop().catch(() => undefined)),
+      this.relay?.stop(),
+      ...this.jobs.map((j) => j.stop().catch(() => undefined)),
+    ]);
     for (const m of this.modules.values()) await m.stop?.().catch(() => undefined);
     if (this.producerP) await (await this.producerP.catch(() => undefined))?.disconnect().catch(() => undefined);
     await this.publisher?.stop();

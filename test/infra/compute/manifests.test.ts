@@ -3,12 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { PHASES, PHASE_NAMES, PhaseName, SERVICE_NAMES } from '../../../phases';
+import { PHASES, PHASE_NAMES, PhaseName, RegionName, SERVICE_NAMES } from '../../../phases';
+import { regionalStackName } from '../../../lib/naming';
 import { calledBy, SERVICE_ROUTES } from '../../../lib/compute/routes';
-import { CHECKOV_SKIPS, RUN_AS } from '../../../lib/k8s/services-chart';
+import { CHECKOV_SKIPS, CONFIG_HASH_ANNOTATION, READINESS_GATE_LABEL, RUN_AS, stableHash } from '../../../lib/k8s/services-chart';
+import { PRE_STOP_SECONDS, SHUTDOWN, TERMINATION_GRACE_SECONDS } from '../../../lib/compute/shutdown';
 import { MANIFEST_DIR } from '../../../lib/k8s/services-cluster';
 import { MIRROR_MAKER_CHECKOV_SKIPS } from '../../../lib/k8s/mirror-maker-chart';
-import { assemblyDir } from '../support/assembly';
+import { assemblyDir, stackNames, templateJson } from '../support/assembly';
 import { loadConfig } from '../../../services/shared/config';
 import { BUSINESS_NAMESPACE } from '../../../lib/monitoring/alarms';
 import { ROOT, requireTool } from './support/tools';
@@ -27,6 +29,23 @@ function docs(file: string): Doc[] {
 }
 
 const find = (all: Doc[], kind: string, name: string) => all.find((d) => d.kind === kind && d.metadata.name === name);
+const findJob = (all: Doc[], base: string) => all.find((d) => d.kind === 'Job' && d.metadata.name.replace(/-[0-9a-f]{10}$/, '') === base);
+
+/** CIDRs of the private subnets of a region's VPC, from its network stack's template. */
+function privateSubnetCidrs(phase: PhaseName, region: RegionName): string[] {
+  return Object.values(templateJson(phase, regionalStackName(region, 'network')).Resources ?? {})
+    .filter((r: any) => r.Type === 'AWS::EC2::Subnet' && (r.Properties.Tags ?? []).some((t: any) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Private'))
+    .map((r: any) => r.Properties.CidrBlock as string);
+}
+
+/** The deregistration delay of every IP target group (the pods') in a phase's compute stacks. */
+function ipTargetGroupDeregistrationDelays(phase: PhaseName): number[] {
+  return stackNames(phase)
+    .filter((n) => n.endsWith('-compute'))
+    .flatMap((n) => Object.values(templateJson(phase, n).Resources ?? {}))
+    .filter((r: any) => r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup' && r.Properties.TargetType === 'ip')
+    .map((r: any) => Number((r.Properties.TargetGroupAttributes ?? []).find((a: any) => a.Key === 'deregistration_delay.timeout_seconds')?.Value ?? 300));
+}
 
 describe('Kubernetes manifests written for review', () => {
   test('phases before EKS write no manifests; every EKS phase writes one file per region', () => {
@@ -83,16 +102,56 @@ describe('Kubernetes manifests written for review', () => {
       }
     });
 
-    test('a service\'s NetworkPolicy admits only the services that call it, and the VPC (load balancer, scraper)', () => {
+    test('a service\'s NetworkPolicy admits only the services that call it, and the load balancer and scraper by their subnets, on the service port only', () => {
+      for (const file of manifestFiles(phase)) {
+        const d = docs(file);
+        const region = spec.regions.find((r) => path.basename(file) === `${regionalStackName(r.region, 'compute')}.yaml`)!;
+        const privateCidrs = privateSubnetCidrs(phase, region.region);
+        expect(privateCidrs).toHaveLength(3);
+        for (const name of SERVICE_NAMES) {
+          const policy = find(d, 'NetworkPolicy', name)!;
+          const podPeers = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']));
+          expect([name, podPeers.sort()]).toEqual([name, [...SERVICE_ROUTES[name].callers].sort()]);
+          const blocks = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.ipBlock).map((p: any) => p.ipBlock.cidr));
+          // The internal load balancer's and the scraper's network interfaces are in the private subnets; never the VPC's whole CIDR.
+          expect([name, blocks.sort()]).toEqual([name, [...privateCidrs].sort()]);
+          expect(blocks).not.toContain(region.vpcCidr);
+          for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ protocol: 'TCP', port: 3000 }]);
+          for (const rule of policy.spec.ingress) for (const peer of rule.from) expect(Object.keys(peer).length).toBe(1);
+        }
+        expect(find(d, 'NetworkPolicy', 'default-deny-ingress')?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+      }
+    });
+
+    test('pods keep serving through a preStop sleep longer than their targets\' draining, then stop within their grace period', () => {
+      const delays = ipTargetGroupDeregistrationDelays(phase);
+      expect(delays.length).toBe(SERVICE_NAMES.length * spec.regions.length);
+      for (const delay of delays) expect(PRE_STOP_SECONDS).toBeGreaterThanOrEqual(delay + SHUTDOWN.propagationSeconds);
       const d = all();
       for (const name of SERVICE_NAMES) {
-        const policy = find(d, 'NetworkPolicy', name)!;
-        const podPeers = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']));
-        expect([name, podPeers.sort()]).toEqual([name, [...SERVICE_ROUTES[name].callers].sort()]);
-        const blocks = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.ipBlock).map((p: any) => p.ipBlock.cidr));
-        expect(spec.regions.map((r) => r.vpcCidr)).toEqual(expect.arrayContaining(blocks));
+        const pod = find(d, 'Deployment', name)!.spec.template.spec;
+        expect(pod.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: PRE_STOP_SECONDS } } });
+        expect(pod.terminationGracePeriodSeconds).toBe(TERMINATION_GRACE_SECONDS);
+        const grace = Number(find(d, 'ConfigMap', `${name}-config`)!.data.SHUTDOWN_GRACE_MS);
+        expect(grace).toBe(SHUTDOWN.graceSeconds * 1000);
+        expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(PRE_STOP_SECONDS + grace / 1000);
       }
-      expect(find(d, 'NetworkPolicy', 'default-deny-ingress')?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    });
+
+    test('a rollout waits for each new pod to be healthy in its target group (the ALB controller\'s readiness gate)', () => {
+      for (const file of manifestFiles(phase)) {
+        const namespace = find(docs(file), 'Namespace', 'orders')!;
+        expect(namespace.metadata).toMatchObject({ labels: READINESS_GATE_LABEL });
+        expect(docs(file).some((x) => x.kind === 'TargetGroupBinding')).toBe(true);
+      }
+    });
+
+    test('each pod template carries the hash of its ConfigMap, so a configuration change rolls the pods', () => {
+      const d = all();
+      for (const name of SERVICE_NAMES) {
+        const annotations = find(d, 'Deployment', name)!.spec.template.metadata.annotations;
+        expect(annotations[CONFIG_HASH_ANNOTATION]).toBe(stableHash(find(d, 'ConfigMap', `${name}-config`)!.data));
+      }
     });
 
     test('services that call others are told where they are', () => {
@@ -132,10 +191,12 @@ describe('Kubernetes manifests written for review', () => {
       const d = all();
       const partitions = Math.max(...spec.streaming.topics.map((t) => t.partitions));
       expect(find(d, 'ConfigMap', 'jobs-config')!.data.KAFKA_TOPIC_PARTITIONS).toBe(String(partitions));
-      expect(find(d, 'Job', 'provision-topics')!.spec.template.spec.containers[0].args).toEqual(['services/provision-topics.mjs']);
+      expect(findJob(d, 'provision-topics')!.spec.template.spec.containers[0].args).toEqual(['services/provision-topics.mjs']);
       const sharded = spec.postgres.instances.filter((i) => i.role === 'orders').length > 1;
       const roles = ['orders', 'inventory', 'users', ...(sharded ? ['order-shard'] : [])];
-      for (const role of roles) expect(find(d, 'Job', `migrate-${role}`)!.spec.template.spec.containers[0].args).toEqual(['services/migrate.mjs', role]);
+      for (const role of roles) expect(findJob(d, `migrate-${role}`)!.spec.template.spec.containers[0].args).toEqual(['services/migrate.mjs', role]);
+      // Named by the hash of their spec: a redeploy that changes them creates new Jobs (see rollouts.test.ts).
+      for (const job of d.filter((x) => x.kind === 'Job')) expect(job.metadata.name).toMatch(/^(provision-topics|migrate-[a-z-]+)-[0-9a-f]{10}$/);
     });
 
     test('pods register in the gateway\'s target groups through TargetGroupBindings', () => {
