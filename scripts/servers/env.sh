@@ -14,7 +14,9 @@ unset _servers_env_dir
 #   1. SERVERS_PORT_OFFSET from the environment (0 gives the base ports);
 #   2. the offset this checkout's servers were made with (.servers/port-offset), so they keep it;
 #   3. 0 when .servers holds servers made before port blocks existed (they run on the base ports);
-#   4. block number md5(checkout path) mod SERVERS_PORT_BLOCKS: offset FIRST + STRIDE * block.
+#   4. block number md5(checkout path) mod SERVERS_PORT_BLOCKS: offset FIRST + STRIDE * block;
+#      a block with a port that a common local service uses by default (SERVERS_PORT_AVOID, e.g.
+#      MongoDB's 27017) is passed over for the next one.
 # Blocks are 35 apart: no difference between two base ports is a multiple of 35 below 303 * 35,
 # so no port of one block equals a port of another, and every block lies within 10001-32763, below
 # Linux's ephemeral range (32768-60999) and above the usual well-known ports.
@@ -25,6 +27,13 @@ SERVERS_PORT_BLOCK_STRIDE=35
 # and kafka2 with their controllers (MirrorMaker 2 listens on none).
 # shellcheck disable=SC2034 # read by lib.sh
 SERVERS_BASE_PORTS="55432 55433 56379 57001 57002 57003 57004 57005 57006 47001 47002 47003 47004 47005 47006 57017 59092 59093 59192 59193"
+SERVERS_PORT_AVOID=" 11211 11434 15672 16686 19999 24224 25672 26379 27017 27018 27019 29092 32400 "
+# True when no port of the block with offset $1 is one to avoid.
+servers_port_block_usable() {
+  local p
+  for p in $SERVERS_BASE_PORTS; do [[ "$SERVERS_PORT_AVOID" != *" $((p + $1)) "* ]] || return 1; done
+  return 0
+}
 # SERVERS_PORT_OFFSET is only ever read here (never set), so that a shell that sourced this file
 # does not carry one checkout's block into another; the offset in use is SERVERS_PORT_BLOCK_OFFSET.
 # SERVERS_PORT_RECORDED is the offset the existing servers' data was made for (empty: none yet).
@@ -45,6 +54,9 @@ elif [[ -n "$SERVERS_PORT_RECORDED" ]]; then
 else
   _servers_hash="$(printf '%s' "$SERVERS_REPO" | md5sum)"
   SERVERS_PORT_BLOCK=$((16#${_servers_hash:0:8} % SERVERS_PORT_BLOCKS))
+  until servers_port_block_usable $((SERVERS_PORT_BLOCK_FIRST + SERVERS_PORT_BLOCK_STRIDE * SERVERS_PORT_BLOCK)); do
+    SERVERS_PORT_BLOCK=$(((SERVERS_PORT_BLOCK + 1) % SERVERS_PORT_BLOCKS))
+  done
   SERVERS_PORT_BLOCK_OFFSET=$((SERVERS_PORT_BLOCK_FIRST + SERVERS_PORT_BLOCK_STRIDE * SERVERS_PORT_BLOCK))
   SERVERS_PORT_SOURCE="block $SERVERS_PORT_BLOCK, from the checkout path"
   unset _servers_hash

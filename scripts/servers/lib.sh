@@ -310,6 +310,7 @@ free_port_offset() {
   for ((i = 1; i <= SERVERS_PORT_BLOCKS; i++)); do
     n=$(((start + i) % SERVERS_PORT_BLOCKS))
     off=$((SERVERS_PORT_BLOCK_FIRST + SERVERS_PORT_BLOCK_STRIDE * n))
+    servers_port_block_usable "$off" || continue
     busy=0
     for p in $SERVERS_BASE_PORTS; do if port_open $((p + off)); then busy=1; break; fi; done
     ((busy)) || { echo "$off"; return 0; }

@@ -6,6 +6,7 @@
  * block that nothing else uses).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -13,10 +14,12 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import {
   BASE_PORTS,
+  PORT_AVOID,
   PORT_BLOCKS,
   PORTS,
   REPO_ROOT,
   blockOffset,
+  blockUsable,
   checkoutPortOffset,
   pathBlock,
   portBlock,
@@ -119,10 +122,24 @@ describe('port blocks', () => {
     expect(Math.max(...all)).toBeLessThan(Math.min(ephemeralLow, 32768));
   });
 
+  test('no block a path can get holds a port that common local services use by default', () => {
+    const reachable = new Set(Array.from({ length: 2000 }, (_, i) => pathBlock(`/home/dev/checkout-${i}`)));
+    expect(reachable.size).toBeGreaterThan(200);
+    for (const n of reachable) expect(portBlock(blockOffset(n)).all.filter((p) => PORT_AVOID.includes(p))).toEqual([]);
+    const skipped = Array.from({ length: PORT_BLOCKS.count }, (_, n) => n).filter((n) => !blockUsable(blockOffset(n)));
+    expect(skipped.length).toBeLessThan(PORT_BLOCKS.count / 10);
+    for (const n of skipped) expect(reachable.has(n)).toBe(false);
+  });
+
   test('env.sh and servers.ts give the same ports for the same checkout path', () => {
-    const checkouts = ['a', 'b c', 'deep/er/checkout', 'x-1', 'x-2', 'x-3', 'x-4', 'x-5'].map((n) =>
-      makeCheckout(path.join(tmp, 'paths', n)),
-    );
+    const names = ['a', 'b c', 'deep/er/checkout', 'x-1', 'x-2', 'x-3', 'x-4', 'x-5'];
+    // Also a path whose first block is skipped (it holds a port to avoid), so the next one is taken.
+    const rawBlock = (p: string) => parseInt(createHash('md5').update(p).digest('hex').slice(0, 8), 16) % PORT_BLOCKS.count;
+    const base = fs.realpathSync(tmp);
+    for (let i = 0; !names.some((n) => n.startsWith('skip-')); i++) {
+      if (!blockUsable(blockOffset(rawBlock(path.join(base, 'paths', `skip-${i}`))))) names.push(`skip-${i}`);
+    }
+    const checkouts = names.map((n) => makeCheckout(path.join(tmp, 'paths', n)));
     for (const co of checkouts) {
       const expected = checkoutPortOffset(co, path.join(co, '.servers'), undefined);
       expect(expected).toBe(blockOffset(pathBlock(co)));
@@ -199,7 +216,7 @@ async function freeOffset(): Promise<number> {
   const start = (pathBlock(REPO_ROOT) + 1 + Math.floor(Math.random() * (PORT_BLOCKS.count - 2))) % PORT_BLOCKS.count;
   for (let i = 0; i < PORT_BLOCKS.count; i++) {
     const offset = blockOffset((start + i) % PORT_BLOCKS.count);
-    if (offset === PORTS.offset) continue;
+    if (offset === PORTS.offset || !blockUsable(offset)) continue;
     const free = await Promise.all(portBlock(offset).all.map(portFree));
     if (free.every(Boolean)) return offset;
   }

@@ -116,10 +116,22 @@ export function blockOffset(n: number): number {
   return PORT_BLOCKS.first + PORT_BLOCKS.stride * n;
 }
 
-/** The block number of a checkout path: md5 of the path, first 32 bits, modulo the block count. */
+/** Ports that common local services use by default (memcached, RabbitMQ, MongoDB, ...): no derived block has one. */
+export const PORT_AVOID: readonly number[] = [11211, 11434, 15672, 16686, 19999, 24224, 25672, 26379, 27017, 27018, 27019, 29092, 32400];
+
+export function blockUsable(offset: number): boolean {
+  return !portBlock(offset).all.some((p) => PORT_AVOID.includes(p));
+}
+
+/**
+ * The block number of a checkout path: md5 of the path, first 32 bits, modulo the block count;
+ * a block with a port to avoid is passed over for the next one.
+ */
 export function pathBlock(checkout: string): number {
   const hex = createHash('md5').update(checkout).digest('hex').slice(0, 8);
-  return parseInt(hex, 16) % PORT_BLOCKS.count;
+  let n = parseInt(hex, 16) % PORT_BLOCKS.count;
+  while (!blockUsable(blockOffset(n))) n = (n + 1) % PORT_BLOCKS.count;
+  return n;
 }
 
 const OFFSET_PATTERN = /^(0|-?[1-9][0-9]*)$/;
