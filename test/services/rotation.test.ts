@@ -11,6 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, type Pool } from 'pg';
@@ -392,6 +394,61 @@ describe('a connection refused for its password', () => {
       expect(reads).toBeGreaterThanOrEqual(2);
     } finally {
       await pool.end();
+      await r.close();
+    }
+  });
+});
+
+describe('a Secrets Manager secret named by ARN', () => {
+  test('is read in its own region, shared by concurrent connections, and read again at once when its password is refused', async () => {
+    const r = await rig('rot_sm', 'run-time');
+    const arn = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:orders-app-AbCdEf';
+    // Secrets Manager's JSON protocol on loopback, answering with the secret's current version.
+    const calls: { target?: string; scope?: string; secretId?: string }[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const secretId = (JSON.parse(body) as { SecretId?: string }).SecretId;
+        calls.push({ target: req.headers['x-amz-target'] as string, scope: /Credential=[^/]+\/\d+\/([^/]+\/[^/]+)\//.exec(req.headers.authorization ?? '')?.[1], secretId });
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ ARN: arn, Name: 'orders-app', SecretString: fs.readFileSync(r.secret.file, 'utf8'), VersionId: randomBytes(8).toString('hex'), VersionStages: ['AWSCURRENT'] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      AWS_ACCESS_KEY_ID: 'AKIDLOCALROTATIONTEST',
+      AWS_SECRET_ACCESS_KEY: 'local-only',
+    });
+    delete process.env.AWS_PROFILE;
+    // The URL's own user (the server's superuser here) is ignored: the secret's user logs in.
+    const pool = createPool(`${r.dbs[0].url}?credentials=${arn}`, { max: 8, statementTimeoutMs: 5000, applicationName: `${r.name}:sm` });
+    try {
+      const first = r.secret.current();
+      const users = async () => {
+        const results = await Promise.allSettled(Array.from({ length: 20 }, () => pool.query<{ u: string }>('SELECT current_user AS u, pg_sleep(0.01)')));
+        expect(results.filter((x) => x.status === 'rejected')).toEqual([]);
+        return new Set(results.map((x) => (x as PromiseFulfilledResult<{ rows: { u: string }[] }>).value.rows[0].u));
+      };
+      expect(await users()).toEqual(new Set([first.user]));
+      expect(calls).toEqual([{ target: 'secretsmanager.GetSecretValue', scope: 'eu-central-1/secretsmanager', secretId: arn }]);
+      // Two rotations: the login read five minutes ago (the cache) no longer logs in.
+      for (let i = 0; i < 2; i++) {
+        r.secret.createSecret('alternating');
+        await r.secret.setSecret(r.admin);
+        await r.secret.testSecret(r.dbs);
+        r.secret.finishSecret();
+      }
+      await r.admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle'", [`${r.name}:sm`]);
+      await sleep(50);
+      expect(await users()).toEqual(new Set([first.user]));
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await pool.end();
+      process.env = saved;
+      server.close();
       await r.close();
     }
   });
