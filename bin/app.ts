@@ -21,6 +21,9 @@ import { buildPlatform } from '../lib/platform';
  *                      optional: existing SNS topics, one per region, that the region's alarms
  *                      also notify (a pager, a chat integration)
  * With neither, synthesis warns once: the alarms would reach nobody.
+ *   -c adminRoleArn=ARN[,ARN]
+ *                      optional: IAM roles given cluster-admin access to every EKS cluster (EKS
+ *                      access entries); they reach the private endpoint from inside the VPC
  */
 function specFromContext(app: App): PhaseSpec {
   const phase = loadPhase(app.node.tryGetContext('phase'));
@@ -49,6 +52,11 @@ function listFromContext(app: App, key: string, what: string): string[] {
 const app = new App();
 const alarmEmails = listFromContext(app, 'alarmEmail', 'address');
 const alarmTopicArns = listFromContext(app, 'alarmTopicArn', 'ARN');
-buildPlatform(app, specFromContext(app), { certificateArns: listFromContext(app, 'certificateArn', 'ARN'), alarmEmails, alarmTopicArns });
+buildPlatform(app, specFromContext(app), {
+  certificateArns: listFromContext(app, 'certificateArn', 'ARN'),
+  alarmEmails,
+  alarmTopicArns,
+  adminRoleArns: listFromContext(app, 'adminRoleArn', 'ARN'),
+});
 if (alarmEmails.length === 0 && alarmTopicArns.length === 0) process.stderr.write(`${NO_RECIPIENT_WARNING}\n`);
 addSecurityChecks(app);

@@ -23,8 +23,8 @@ interface LibraryRule {
   readonly checks: Readonly<Record<string, string>>;
 }
 
-/** The custom-resource handlers aws-cdk-lib adds: AwsCustomResource, CfnUtils, the default-SG restriction, the EKS kubectl provider. */
-const HANDLER = /(AWS679f53fac002430cb0da5b7982bd2287|AWSCDKCfnUtilsProvider|Custom::VpcRestrictDefaultSGCustomResourceProvider|KubectlProvider)/;
+/** The custom-resource handlers aws-cdk-lib adds: AwsCustomResource, log retention, CfnUtils, the default-SG restriction, the EKS kubectl provider. */
+const HANDLER = /(AWS679f53fac002430cb0da5b7982bd2287|LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a|AWSCDKCfnUtilsProvider|Custom::VpcRestrictDefaultSGCustomResourceProvider|KubectlProvider)/;
 
 const LIBRARY_RULES: readonly LibraryRule[] = [
   {

@@ -35,6 +35,24 @@ export interface PlatformOptions {
    * ARN): CloudWatch notifies only topics of the alarm's own region.
    */
   readonly alarmTopicArns?: readonly string[];
+  /**
+   * IAM roles (people's or CI's) given cluster-admin access to every region's EKS cluster through
+   * EKS access entries. The endpoint is private: they reach it from inside the VPC (a bastion, a
+   * VPN or a CI runner there).
+   */
+  readonly adminRoleArns?: readonly string[];
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** The admin roles, checked: each must be an IAM role ARN, given once. */
+export function adminRoles(arns: readonly string[]): string[] {
+  for (const arn of arns) {
+    if (!ROLE_ARN.test(arn)) throw new Error(`adminRoleArn = ${arn}: must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
+  }
+  const repeated = arns.find((arn, i) => arns.indexOf(arn) !== i);
+  if (repeated) throw new Error(`adminRoleArn = ${repeated}: given twice; give each role once`);
+  return [...arns];
 }
 
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
@@ -75,6 +93,7 @@ function regionalStack(region: RegionName, layer: string, description: string) {
 export function buildPlatform(scope: Construct, spec: PhaseSpec, options: PlatformOptions = {}): Platform {
   const certificates = certificatesByRegion(spec, options.certificateArns ?? []);
   const recipients = alarmRecipients(spec, options.alarmEmails ?? [], options.alarmTopicArns ?? []);
+  const admins = adminRoles(options.adminRoleArns ?? []);
   const [primary] = spec.regions;
   if (primary?.role !== 'primary') throw new Error('buildPlatform: the primary region must come first');
   const place = (region: RegionName, layer: string, description: string) => regionalStack(region, layer, description);
@@ -112,6 +131,7 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       certificateArn: certificates.get(region.region),
       home: home ? { compute: home.compute, cache: home.data.cache } : undefined,
       remoteAppTiers: isPrimary ? remoteAppTiers : [],
+      adminRoleArns: admins,
     });
     // The services' paths to other regions (forwarded writes, MirrorMaker, replies to them) need the routes.
     const regionPeering = peering.get(region.region);

@@ -129,7 +129,11 @@ export interface NodeGroupSpec {
   readonly capacityType: 'ON_DEMAND' | 'SPOT';
   /** Nodes the group never goes below (a multiple of 3 keeps one per AZ). */
   readonly minNodes: number;
-  /** Nodes the group starts with. */
+  /**
+   * Nodes the group starts with. After that the cluster autoscaler owns the group's size: EKS
+   * resizes a group only when this value changes, so it stays the same in every phase that keeps
+   * the group (a later phase changing it would reset what the autoscaler chose).
+   */
   readonly desiredNodes: number;
   /** Nodes the cluster autoscaler may grow the group to. */
   readonly maxNodes: number;

@@ -1,9 +1,11 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DocumentDbSpec } from '../../phases';
 import { acknowledge } from '../nag';
+import { SERVICE_LOG_RETENTION } from './log-retention';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
 import { CATALOG_ENGINE_VERSION, CATALOG_PARAMETERS, DOCUMENTDB_PORT, DocumentDb } from './documentdb';
 
@@ -70,6 +72,12 @@ export class DocumentDbSecondary extends Construct {
       deletionProtection: true,
     });
     this.cluster.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+    for (const stream of ['audit', 'profiler']) {
+      new logs.LogRetention(this, `${stream.charAt(0).toUpperCase()}${stream.slice(1)}LogRetention`, {
+        logGroupName: `/aws/docdb/${this.cluster.ref}/${stream}`,
+        retention: SERVICE_LOG_RETENTION,
+      });
+    }
     acknowledge(this.cluster, 'DOC2', 'A global cluster\'s members share the primary\'s port, 27017; the cluster is reachable only from the app tier over TLS.');
     acknowledge(
       this.cluster,

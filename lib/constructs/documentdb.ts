@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DocumentDbSpec } from '../../phases';
 import { acknowledge } from '../nag';
+import { SERVICE_LOG_RETENTION } from './log-retention';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
 
 /** DocumentDB's port. Create-only. */
@@ -83,6 +84,7 @@ export class DocumentDb extends Construct {
       instanceRemovalPolicy: RemovalPolicy.DESTROY,
       securityGroupRemovalPolicy: RemovalPolicy.RETAIN,
       exportAuditLogsToCloudWatch: true,
+      cloudWatchLogsRetention: SERVICE_LOG_RETENTION,
       exportProfilerLogsToCloudWatch: true,
       copyTagsToSnapshot: true,
     });

@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PostgresInstanceSpec, PostgresSpec } from '../../phases';
 import { checkovSkip } from '../checkov';
+import { SERVICE_LOG_RETENTION } from './log-retention';
 import { acknowledge } from '../nag';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
 
@@ -97,6 +98,9 @@ export class PostgresDatabase extends Construct {
         new rds.DatabaseInstanceReadReplica(this, `Replica${n}`, {
           ...common,
           sourceDatabaseInstance: this.instance,
+          // A replica is rebuilt from its source at any time; deletion protection would only keep a
+          // failed update from rolling back (CloudFormation cannot delete a protected new replica).
+          deletionProtection: false,
           removalPolicy: RemovalPolicy.DESTROY,
         }),
     );
@@ -139,6 +143,7 @@ export function instanceDefaults(shared: PostgresShared) {
     performanceInsightEncryptionKey: shared.key,
     monitoringInterval: Duration.seconds(60),
     cloudwatchLogsExports: ['postgresql', 'upgrade'],
+    cloudwatchLogsRetention: SERVICE_LOG_RETENTION,
     autoMinorVersionUpgrade: true,
     deletionProtection: true,
     iamAuthentication: true,

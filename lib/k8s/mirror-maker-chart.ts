@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
@@ -25,6 +24,12 @@ export interface MirrorMakerBindings {
   readonly image: string;
   /** The rendered mm2.properties (renderMirrorMakerProperties). */
   readonly properties: string;
+  /**
+   * A hash of the properties as synthesis knows them (deploy-time values as their names), put in
+   * the pod template so that a changed configuration rolls the pod. Computed by the caller: the
+   * properties hold tokens whose text differs from one synthesis to the next.
+   */
+  readonly configHash: string;
 }
 
 /**
@@ -63,7 +68,6 @@ export class MirrorMakerChart extends Chart {
     });
     const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', config, { name: 'config' });
     const tmp = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(256) });
-    const hash = createHash('sha256').update(bindings.properties).digest('hex').slice(0, 16);
 
     const deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: {
@@ -75,7 +79,7 @@ export class MirrorMakerChart extends Chart {
       replicas: 1,
       // Two MirrorMaker processes on the same flow would both run the connectors: replace, never overlap.
       strategy: kplus.DeploymentStrategy.recreate(),
-      podMetadata: { labels: LABELS, annotations: { 'orders.platform/config-hash': hash } },
+      podMetadata: { labels: LABELS, annotations: { 'orders.platform/config-hash': bindings.configHash } },
       serviceAccount: account,
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
@@ -10,6 +11,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
 import { EksSpec, MirrorMakerSpec, PhaseSpec, ServiceName } from '../../phases';
@@ -20,6 +22,7 @@ import { Gateway } from '../compute/gateway';
 import { METRICS_PATH, READY_PATH, SERVICE_PORT } from '../compute/routes';
 import { Telemetry } from '../monitoring/telemetry';
 import { acknowledge } from '../nag';
+import { SERVICE_LOG_RETENTION, acknowledgeLogRetentionHandler } from '../constructs/log-retention';
 import { renderMirrorMakerProperties } from '../replication/mirror-maker';
 import { MIRROR_MAKER_ACCOUNT, MIRROR_MAKER_DIR, MIRROR_MAKER_KAFKA_VERSION, MirrorMakerBindings, MirrorMakerChart } from './mirror-maker-chart';
 import { ChartBindings, JOB_ACCOUNTS, JobsChart, NAMESPACE, SCRAPER_USER, ServicesChart } from './services-chart';
@@ -35,6 +38,9 @@ export const CLUSTER_AUTOSCALER = { chartVersion: '9.54.0', imageTag: 'v1.35.0' 
  * not ship it). The Helm chart release of kubernetes-sigs/metrics-server and the image it pins.
  */
 export const METRICS_SERVER = { chartVersion: '3.13.0', repository: 'https://kubernetes-sigs.github.io/metrics-server/' } as const;
+
+/** The EKS access policy the admin roles get. */
+export const EKS_CLUSTER_ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
 /** The AWS Load Balancer Controller, which binds pods to the internal load balancer's target groups. */
 export const ALB_CONTROLLER_VERSION = eks.AlbControllerVersion.V2_17_1;
@@ -62,6 +68,8 @@ export interface ServicesClusterProps {
    * here: the databases are read-only replicas and the topics come with the mirror.
    */
   readonly mirror?: { readonly source: AppEnvironment; readonly target: AppEnvironment };
+  /** IAM roles given cluster-admin access (EKS access entries); the endpoint stays private. */
+  readonly adminRoleArns?: readonly string[];
 }
 
 /**
@@ -166,6 +174,18 @@ export class ServicesCluster extends Construct {
     }
 
     this.clusterAutoscaler();
+    // The control-plane log group is EKS's own: its retention is set by name.
+    new logs.LogRetention(this, 'ControlPlaneLogRetention', { logGroupName: `/aws/eks/${CLUSTER_NAME}/cluster`, retention: SERVICE_LOG_RETENTION });
+    acknowledgeLogRetentionHandler(this);
+    for (const arn of props.adminRoleArns ?? []) {
+      // The ID comes from the role, so that adding or removing another role never replaces this entry.
+      new eksl1.CfnAccessEntry(this, `Admin${createHash('sha256').update(arn).digest('hex').slice(0, 12)}`, {
+        clusterName: this.cluster.clusterName,
+        principalArn: arn,
+        type: 'STANDARD',
+        accessPolicies: [{ policyArn: EKS_CLUSTER_ADMIN_POLICY, accessScope: { type: 'cluster' } }],
+      });
+    }
     // Without resource metrics every CPU-based HPA stays at <unknown> and never scales.
     this.cluster.addHelmChart('MetricsServer', {
       chart: 'metrics-server',
@@ -327,7 +347,8 @@ export class ServicesCluster extends Construct {
       roleArn: role.roleArn,
     });
     for (const nodegroup of this.nodegroups) image.repository.grantPull(nodegroup.role);
-    return { spec: mm, bindings: { image: image.imageUri, properties } };
+    const configHash = createHash('sha256').update(placeholders(stack, properties)).digest('hex').slice(0, 16);
+    return { spec: mm, bindings: { image: image.imageUri, properties, configHash } };
   }
 
   /** An IAM role a Kubernetes service account assumes through EKS Pod Identity. */

@@ -32,6 +32,8 @@ export interface ComputeStackProps extends StackProps {
   readonly home?: { readonly compute: ComputeStack; readonly cache: Cache };
   /** For the primary region of a multi-region phase: the secondary regions' networks, whose services forward writes here. */
   readonly remoteAppTiers?: readonly Network[];
+  /** IAM roles given cluster-admin access to the EKS cluster. */
+  readonly adminRoleArns?: readonly string[];
 }
 
 /**
@@ -96,6 +98,7 @@ export class ComputeStack extends Stack {
           spec,
           vpcCidr: props.region.vpcCidr,
           gateway: this.gateway,
+          adminRoleArns: props.adminRoleArns ?? [],
           mirror: home ? { source: home.compute.appEnvironment, target: this.appEnvironment } : undefined,
         })
       : undefined;

@@ -6,6 +6,7 @@ import { Cache, CACHE_PORT, CacheMembership } from '../constructs/cache';
 import { DocumentDb } from '../constructs/documentdb';
 import { DocumentDbSecondary } from '../constructs/documentdb-secondary';
 import { oneAtATime } from '../constructs/data-store';
+import { acknowledgeLogRetentionHandler } from '../constructs/log-retention';
 import { DataKeys } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { admitRemoteAppTier } from '../constructs/peering';
@@ -106,6 +107,8 @@ export class DataStack extends Stack {
     if (this.postgresReplicas) oneAtATime([...this.postgresReplicas.replicas.values()].map((r) => r.replica));
     if (this.documentDb) oneAtATime(this.documentDb.cluster.node.findAll().filter((c) => c instanceof docdb.CfnDBInstance));
     if (this.documentDbSecondary) oneAtATime(this.documentDbSecondary.instances);
+
+    acknowledgeLogRetentionHandler(this);
 
     const remotes = props.remoteAppTiers ?? [];
     if (remotes.length > 0) {
