@@ -38,10 +38,17 @@ stale_only() {
   done
 }
 case "$action" in
-  start) ports_adopt; for n in "${names[@]}"; do server_start "$n"; done ;;
+  start)
+    # shellcheck disable=SC2046
+    for n in "${names[@]}"; do claim_ports start $(server_ports "$n"); done
+    ports_adopt
+    for n in "${names[@]}"; do server_start "$n"; done
+    ;;
   stop) for n in "${names[@]}"; do server_stop "$n"; done; stale_only ;;
   kill) for n in "${names[@]}"; do server_kill "$n"; done; stale_only ;;
   restart)
+    # shellcheck disable=SC2046
+    for n in "${names[@]}"; do claim_ports start $(server_ports "$n"); done
     ports_adopt
     for n in "${names[@]}"; do server_stop "$n"; done
     for n in "${names[@]}"; do server_start "$n"; done

@@ -8,9 +8,10 @@ set -euo pipefail
 start_time=$SECONDS
 take_lock
 log "ports: offset $SERVERS_PORT_BLOCK_OFFSET ($SERVERS_PORT_SOURCE): PostgreSQL $PG_PRIMARY_PORT, Kafka $KAFKA_PORT, Redis $REDIS_STANDALONE_PORT"
-ports_adopt
-# Servers that a deleted checkout left on this block's ports are stopped; other holders are errors.
+# Servers that a deleted checkout left on this block's ports are stopped; other holders are errors
+# (before the offset is recorded, so that a failed try with SERVERS_PORT_OFFSET leaves no trace).
 claim_block start
+ports_adopt
 
 ensure_system_packages
 
