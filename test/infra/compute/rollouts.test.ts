@@ -4,7 +4,8 @@
  * and shutdown timings that fit inside each other.
  */
 import * as cdk8s from 'cdk8s';
-import { PHASES } from '../../../phases';
+import { PHASES, PHASE_NAMES } from '../../../phases';
+import { stackNames, templateJson } from '../support/assembly';
 import { ChartBindings, CONFIG_HASH_ANNOTATION, JobsChart, ServicesChart, stableHash } from '../../../lib/k8s/services-chart';
 import { PRE_STOP_SECONDS, PROCESS_STOP_SECONDS, SHUTDOWN, SYSTEMD_STOP_TIMEOUT_SECONDS, TERMINATION_GRACE_SECONDS } from '../../../lib/compute/shutdown';
 import { NGINX_DRAIN_DROP_IN, renderAppServerScript } from '../../../lib/compute/user-data';
@@ -115,6 +116,23 @@ describe('shutdown timings fit inside each other', () => {
   test('systemd waits for the supervisor, which waits for its workers', () => {
     expect(SYSTEMD_STOP_TIMEOUT_SECONDS * 1000).toBeGreaterThan(SHUTDOWN.graceSeconds * 1000 + STOP_OVERHEAD_MS + SUPERVISOR_MARGIN_MS);
   });
+
+  test.each(PHASE_NAMES.filter((p) => PHASES[p].compute.monolith || PHASES[p].compute.ec2Services))(
+    'phase %s: app servers are drained for longer than Nginx holds a request before the Auto Scaling group shuts them down',
+    (phase) => {
+      const groups = stackNames(phase)
+        .filter((n) => n.endsWith('-compute'))
+        .flatMap((n) => Object.values(templateJson(phase, n).Resources ?? {}))
+        .filter((r: any) => r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup' && r.Properties.TargetType === 'instance');
+      expect(groups.length).toBeGreaterThan(0);
+      const longest = PHASES[phase].compute.monolith?.nginx.upstreamTimeoutSeconds ?? 0;
+      for (const g of groups as any[]) {
+        const delay = Number(g.Properties.TargetGroupAttributes.find((a: any) => a.Key === 'deregistration_delay.timeout_seconds').Value);
+        expect([delay, g.Properties.HealthCheckPath]).toEqual([SHUTDOWN.deregistrationDelaySeconds, '/readyz']);
+        expect(delay).toBeGreaterThanOrEqual(longest);
+      }
+    },
+  );
 
   test('the app servers stop Nginx first and gracefully, then the service, within the planned timeouts', () => {
     const script = renderAppServerScript({
