@@ -289,7 +289,7 @@ stale_reason() {
   if [[ ! -d "$OWN_CHECKOUT" ]]; then echo "its checkout $OWN_CHECKOUT no longer exists"
   elif [[ ! -d "$OWN_CHECKOUT/.servers" ]]; then echo "its checkout's $OWN_CHECKOUT/.servers no longer exists"
   elif [[ "$OWN_CHECKOUT" == "$SERVERS_REPO" ]] && ((!OWN_CURRENT)); then
-    echo "an earlier copy of this checkout ($SERVERS_REPO) started it: no pid file under .servers names it"
+    echo "no pid file under this checkout's .servers names it (an earlier copy of the checkout at this path started it, or its files were deleted)"
   fi
 }
 
