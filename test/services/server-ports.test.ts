@@ -299,6 +299,9 @@ describe('servers of a deleted checkout', () => {
       }
     }
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    // PostgreSQL's data of a checkout below a directory its OS user cannot enter (see pg_prepare_root).
+    const pgElsewhere = `/var/tmp/servers-pg-${createHash('md5').update(checkout).digest('hex').slice(0, 12)}`;
+    if (!fs.existsSync(checkout)) fs.rmSync(pgElsewhere, { recursive: true, force: true });
   });
 
   const start = (co: string) => bash(START, scriptEnv({ CHECKOUT: co, SERVERS_PORT_OFFSET: String(offset) }));
@@ -387,5 +390,20 @@ describe('servers of a deleted checkout', () => {
     );
     expect(r.stdout.trim()).toBe('gone');
     expect(r.stderr).toMatch(/a stubborn server \(pid \d+\) did not stop within 1s of SIGTERM; killed it \(SIGKILL\)/);
+  });
+
+  test('servers of a deleted checkout at another path are stopped by the next checkout on their block', async () => {
+    const again = start(checkout);
+    expect(again.status).toBe(0);
+    const oldPg = pidOf(path.join(checkout, '.servers', 'pg', 'primary', 'postmaster.pid'));
+    pids.push(oldPg);
+    fs.rmSync(checkout, { recursive: true, force: true });
+    const r = start(other!);
+    expect(r.stderr).not.toMatch(/ERROR/);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`stopping stale postgres on port ${block.pgPrimary} (pid ${oldPg}): its checkout ${checkout} no longer exists`);
+    expect(alive(oldPg)).toBe(false);
+    pids.push(pidOf(path.join(other!, '.servers', 'pg', 'primary', 'postmaster.pid')));
+    await expect(pgAnswers(block.pgPrimary)).resolves.toBe(true);
   });
 });
