@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { loadPhase } from '../phases';
 import { analyzeReachability } from '../lib/review/reachability';
+import { deployOrder, restartsOf } from '../lib/review/restarts';
 import { reviewUpgrade, summarize } from '../lib/review/upgrade-review';
 import { synthesizePhases } from '../lib/synthesize';
 import { cdkJsonContext } from './cdk-context';
@@ -31,8 +32,11 @@ const program = new Command()
     const templates = (name: string) => ({ phase: name, stacks: new Map(assemblies.get(name)!.stacks.map((s) => [s.stackName, s.template])) });
     const review = reviewUpgrade(templates(from.name), templates(to.name));
     const reachability = analyzeReachability(assemblies.get(to.name)!);
+    const restarts = restartsOf(templates(from.name), templates(to.name));
+    const target = assemblies.get(to.name)!;
+    const order = deployOrder(templates(to.name), new Map(target.stacks.map((s) => [s.stackName, s.dependencies.map((d) => d.id)])));
     if (options.json) {
-      process.stdout.write(JSON.stringify({ ...review, reachability }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ...review, restarts, deployOrder: order, reachability }, null, 2) + '\n');
     } else {
       const counts = summarize(review);
       console.log(`${from.name} → ${to.name}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
@@ -43,6 +47,14 @@ const program = new Command()
       }
       for (const error of review.errors) console.error(`ERROR ${error}`);
       console.log(review.errors.length ? 'UNSAFE: the move would lose stateful resources.' : 'SAFE: no stateful resource is replaced, deleted or orphaned.');
+      if (restarts.length) {
+        console.log(`restarts (${restarts.filter((r) => r.outage).length} with an outage):`);
+        for (const r of restarts) {
+          console.log(`  ${r.outage ? 'OUTAGE ' : 'rolling'} ${r.stack}/${r.logicalId}: ${r.change}: ${r.impact}`);
+          if (r.avoid) console.log(`          to avoid it: ${r.avoid}`);
+        }
+      }
+      console.log(`deploy order (cdk deploy --all; database instances of a stack change one at a time): ${order.join(' → ')}`);
       for (const problem of reachability.problems) console.error(`UNREACHABLE ${problem.message}`);
       const ok = reachability.paths.filter((p) => p.ok).length;
       console.log(
