@@ -97,7 +97,8 @@ describe.each(PHASE_NAMES)('phase %s is secure by default', (phase) => {
     t.hasResourceProperties('AWS::DocDB::DBClusterParameterGroup', { Parameters: Match.objectLike({ tls: 'enabled' }) });
     t.hasResource('AWS::MSK::Cluster', { DeletionPolicy: 'Retain' });
     t.hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Retain' });
-    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', PHASES[phase].postgres.instances.length + 1);
+    // Per PostgreSQL instance the master's rotation and the services' user's; and DocumentDB's.
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2 * PHASES[phase].postgres.instances.length + 1);
   });
 
   test('only the app tier reaches a data store, and only on its port', () => {

@@ -79,7 +79,8 @@ describe('PostgresFleet', () => {
       Port: '5432',
     });
     t.hasResourceProperties('AWS::RDS::DBInstance', { DBName: 'orders', MultiAZ: false });
-    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+    // Per instance: the master user's rotation and the services' user's (alternating users).
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 4);
     t.hasResourceProperties('AWS::RDS::DBParameterGroup', { Family: 'postgres15', Parameters: Match.objectLike({ 'rds.force_ssl': '1' }) });
   });
 
