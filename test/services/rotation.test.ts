@@ -31,7 +31,7 @@ import { PG_PRIMARY, createTestDatabase, pgUrl, uniqueName, waitForServers, type
 const LOAD_CLIENTS = 6;
 /** Bounds of every load run: whichever comes first. */
 const MAX_CHECKOUTS = 6000;
-const MAX_LOAD_MS = 30000;
+const MAX_LOAD_MS = 90000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -254,7 +254,7 @@ async function dropConnections(r: Rig): Promise<number> {
 }
 
 /** Pause, drop every connection, resume, and let `count` checkouts open new ones. */
-async function churn(r: Rig, load: CheckoutLoad, count = 150): Promise<number> {
+async function churn(r: Rig, load: CheckoutLoad, count = 100): Promise<number> {
   await load.pause();
   const dropped = await dropConnections(r);
   load.resume();
@@ -292,7 +292,7 @@ describe('database credentials rotated under checkout load', () => {
         await r.secret.testSecret(r.dbs);
         await churn(r, load);
         r.secret.finishSecret();
-        const dropped = await churn(r, load, 300);
+        const dropped = await churn(r, load, 200);
         expect(dropped).toBeGreaterThan(0);
         // Every connection opened since finishSecret logged in as the new current user.
         const now = await connectedUsers(r);
