@@ -9,12 +9,14 @@
  * atomically). Between steps the load pauses, every idle connection of the service is
  * terminated, and the load resumes, so that the next checkouts need new connections.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Client, type Pool } from 'pg';
 import { createRuntime } from '../../services/main';
 import { MODULES } from '../../services/modules';
@@ -455,6 +457,41 @@ describe('a Secrets Manager secret named by ARN', () => {
 });
 
 describe("the services' database user", () => {
+  test('is created by the migrate CLI from the credential source each URL names, and left alone on the next run', async () => {
+    const dbs = await Promise.all(['orders', 'inv', 'users'].map((d) => createTestDatabase(`rot_cli_${d}`)));
+    const user = uniqueName('rot_cli_app').slice(0, 50);
+    const secret = LocalSecret.create(path.join(dir, `${user}.json`), { user, password: randomBytes(18).toString('base64url') });
+    const admin = new Client({ connectionString: pgUrl('postgres') });
+    await admin.connect();
+    try {
+      const root = path.resolve(__dirname, '..', '..');
+      const url = (db: TestDatabase) => `${db.url}?credentials=${encodeURIComponent(secret.file)}`;
+      const run = () =>
+        promisify(execFile)(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'services/tools/migrate.ts'], {
+          cwd: root,
+          env: { ...process.env, ORDERS_DB_URL: url(dbs[0]), INVENTORY_DB_URL: url(dbs[1]), USERS_DB_URL: url(dbs[2]) },
+        });
+      const first = await run();
+      expect(first.stdout.trim().split('\n')).toEqual([
+        `orders: applied 001_outbox_and_processed_events, 002_order_data, 003_payments_shipments_directory; services log in as ${user}`,
+        `inventory: applied 001_outbox_and_processed_events, 002_catalogue_and_stock, 003_catalog_intents; services log in as ${user}`,
+        `users: applied 001_outbox_and_processed_events, 002_users_notifications_analytics; services log in as ${user}`,
+      ]);
+      const login = secret.current();
+      for (const db of dbs) {
+        const c = new Client({ host: PG_PRIMARY.host, port: PG_PRIMARY.port, database: db.name, user: login.user, password: login.password });
+        await c.connect();
+        expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe(user);
+        await c.end();
+      }
+      expect((await run()).stdout).toContain(`orders: up to date; services log in as ${user}`);
+    } finally {
+      for (const db of dbs) await db.drop().catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS "${user}"`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   test('has DML on its tables and no DDL, and the schema tool leaves its password to the rotation', async () => {
     const r = await rig('rot_priv', 'run-time');
     try {
