@@ -1,4 +1,5 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { CfnResource, Stack, StackProps } from 'aws-cdk-lib';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
@@ -13,6 +14,11 @@ import { admitRemoteAppTier } from '../constructs/peering';
 import { PostgresFleet } from '../constructs/postgres';
 import { PostgresRegionalReplicas } from '../constructs/postgres-replicas';
 import { MSK_IAM_TLS_PORT, Streaming } from '../constructs/streaming';
+
+/** The instance resource itself: a dependency on the construct would also wait for its secret rotation. */
+function resourceOf(instance: rds.IDatabaseInstance): CfnResource {
+  return instance.node.defaultChild as CfnResource;
+}
 
 /** The DocumentDB global cluster's identifier. Create-only. */
 export const CATALOG_GLOBAL_CLUSTER = 'orders-catalog';
@@ -101,10 +107,10 @@ export class DataStack extends Stack {
     // Instance changes of one kind roll through the fleet one instance at a time.
     if (this.postgres) {
       const databases = [...this.postgres.databases.values()];
-      oneAtATime(databases.map((db) => db.instance));
-      oneAtATime(databases.flatMap((db) => db.replicas));
+      oneAtATime(databases.map((db) => resourceOf(db.instance)));
+      oneAtATime(databases.flatMap((db) => db.replicas.map(resourceOf)));
     }
-    if (this.postgresReplicas) oneAtATime([...this.postgresReplicas.replicas.values()].map((r) => r.replica));
+    if (this.postgresReplicas) oneAtATime([...this.postgresReplicas.replicas.values()].map((r) => resourceOf(r.replica)));
     if (this.documentDb) oneAtATime(this.documentDb.cluster.node.findAll().filter((c) => c instanceof docdb.CfnDBInstance));
     if (this.documentDbSecondary) oneAtATime(this.documentDbSecondary.instances);
 

@@ -120,8 +120,8 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
           continue;
         }
         expect(rule.CidrIpv6).toBeUndefined();
-        // The app tier, or a secret-rotation function that changes the master password.
-        expect(JSON.stringify(rule.SourceSecurityGroupId)).toMatch(/AppTier|RotationSingleUserSecurityGroup/);
+        // The app tier, or a secret-rotation function that changes the master's or the services' password.
+        expect(JSON.stringify(rule.SourceSecurityGroupId)).toMatch(/AppTier|RotationSingleUserSecurityGroup|AppRotationSecurityGroup/);
       }
     }
   });
