@@ -34,9 +34,12 @@ describe('EKS access for people and CI', () => {
     }
   });
 
-  test('without admin roles, only the Prometheus scraper has an access entry', () => {
+  test('without admin roles, only the platform\'s own principals have access entries: the kubectl provider and the Prometheus scraper', () => {
     const t = Template.fromJSON(phaseAssembly('50k').getStackByName('orders-use1-compute').template);
-    expect(Object.values(t.findResources('AWS::EKS::AccessEntry')).map((e: any) => e.Properties.Username)).toEqual(['aps-collector-user']);
+    const principals = Object.values(t.findResources('AWS::EKS::AccessEntry')).map((e: any) => JSON.stringify(e.Properties.PrincipalArn));
+    expect(principals).toHaveLength(2);
+    expect(principals.every((p) => p.includes('Fn::GetAtt'))).toBe(true);
+    expect(principals.some((p) => p.includes('KubectlProvider') || p.includes('Kubectl'))).toBe(true);
   });
 
   test('a value that is not an IAM role ARN, or a role given twice, fails naming it', () => {
