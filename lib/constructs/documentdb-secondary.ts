@@ -7,7 +7,7 @@ import { DocumentDbSpec } from '../../phases';
 import { acknowledge } from '../nag';
 import { SERVICE_LOG_RETENTION } from './log-retention';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
-import { CATALOG_ENGINE_VERSION, CATALOG_PARAMETERS, DOCUMENTDB_PORT, DocumentDb } from './documentdb';
+import { CATALOG_ENGINE_VERSION, CATALOG_PARAMETERS, DOCUMENTDB_PORT, DocumentDb, acknowledgeAuditStreams } from './documentdb';
 
 /** Props for {@link DocumentDbSecondary}. */
 export interface DocumentDbSecondaryProps extends DataStoreProps {
@@ -84,13 +84,7 @@ export class DocumentDbSecondary extends Construct {
       'DOC3',
       'A global-cluster secondary has no master user of its own: users and their passwords replicate from the primary cluster, whose secret is rotated there.',
     );
-    for (const logType of ['authenticate', 'createIndex', 'dropCollection']) {
-      acknowledge(
-        this.cluster,
-        `DOC5[LogExport::${logType}]`,
-        `DocumentDB exports only the audit and profiler streams; with audit_logs enabled the audit stream records ${logType} events.`,
-      );
-    }
+    acknowledgeAuditStreams(this.cluster);
 
     for (let n = 0; n < props.spec.instanceCluster.instances; n++) {
       const instance = new docdb.CfnDBInstance(this, `Instance${n + 1}`, {

@@ -3,7 +3,7 @@ import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as docdbelastic from 'aws-cdk-lib/aws-docdbelastic';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DocumentDbSpec } from '../../phases';
 import { acknowledge } from '../nag';
 import { SERVICE_LOG_RETENTION } from './log-retention';
@@ -29,6 +29,17 @@ export interface DocumentDbProps extends DataStoreProps {
 
 /** The catalogue's parameters in every region: TLS required, audit and profiler logs. */
 export const CATALOG_PARAMETERS = { tls: 'enabled', audit_logs: 'enabled', profiler: 'enabled', profiler_threshold_ms: '200' } as const;
+
+/** Acknowledges, on a catalogue cluster, the log streams it does not export: the audit stream holds those events. */
+export function acknowledgeAuditStreams(cluster: IConstruct): void {
+  for (const logType of ['authenticate', 'createIndex', 'dropCollection']) {
+    acknowledge(
+      cluster,
+      `DOC5[LogExport::${logType}]`,
+      `DocumentDB exports only the audit and profiler streams; with audit_logs enabled the audit stream records ${logType} events.`,
+    );
+  }
+}
 
 /** The engine version of every catalogue cluster; a global cluster's members share it. */
 export const CATALOG_ENGINE_VERSION = '5.0.0';
@@ -99,13 +110,7 @@ export class DocumentDb extends Construct {
       'DOC3',
       'The master credentials are a generated Secrets Manager secret with scheduled rotation; the rule cannot read the secret through its dynamic reference.',
     );
-    for (const logType of ['authenticate', 'createIndex', 'dropCollection']) {
-      acknowledge(
-        this.cluster,
-        `DOC5[LogExport::${logType}]`,
-        `DocumentDB exports only the audit and profiler streams; with audit_logs enabled the audit stream records ${logType} events.`,
-      );
-    }
+    acknowledgeAuditStreams(this.cluster);
 
     if (props.globalClusterIdentifier) {
       // Joining a global cluster leaves the cluster in place; its secondaries replicate storage-level,

@@ -4,7 +4,7 @@ import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
 import { MirrorMakerSpec } from '../../phases';
 import { MIRROR_MAKER_PROPERTIES_PATH } from '../replication/mirror-maker';
-import { CHECKOV_SKIPS, NAMESPACE, RUN_AS } from './services-chart';
+import { CHECKOV_SKIPS, NAMESPACE, RUN_AS, containerSecurity } from './services-chart';
 
 /** The image's build context: lib/replication/mirror-maker (Dockerfile and the jars' pom.xml). */
 export const MIRROR_MAKER_DIR = path.join(__dirname, '..', 'replication', 'mirror-maker');
@@ -89,14 +89,7 @@ export class MirrorMakerChart extends Chart {
           name: 'mirror-maker',
           image: bindings.image,
           imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-          securityContext: {
-            ensureNonRoot: true,
-            readOnlyRootFilesystem: true,
-            privileged: false,
-            allowPrivilegeEscalation: false,
-            user: RUN_AS,
-            group: RUN_AS,
-          },
+          securityContext: containerSecurity,
           resources: {
             cpu: { request: kplus.Cpu.millis(spec.cpuMillis), limit: kplus.Cpu.millis(spec.cpuMillis * 2) },
             memory: { request: Size.mebibytes(spec.memoryMiB), limit: Size.mebibytes(spec.memoryMiB) },

@@ -118,7 +118,8 @@ function harden(workload: Construct, podSpecPath: string, containers: number): v
   }
 }
 
-const containerSecurity: kplus.ContainerSecurityContextProps = {
+/** Every container's security context: non-root, read-only root filesystem, no privilege escalation. */
+export const containerSecurity: kplus.ContainerSecurityContextProps = {
   ensureNonRoot: true,
   readOnlyRootFilesystem: true,
   privileged: false,
