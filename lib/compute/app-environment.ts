@@ -110,7 +110,7 @@ export class AppEnvironment extends Construct {
       }
       const replica = data.postgresReplicas?.replicas.get(instance.id);
       if (!replica) throw new Error(`AppEnvironment: this secondary region has no replica of ${instance.id}`);
-      return { spec: instance, address: replica.replica.dbInstanceEndpointAddress, replicaAddresses: [], secret: db.instance.secret, appSecret: db.appSecret };
+      return { spec: instance, address: replica.dbInstanceEndpointAddress, replicaAddresses: [], secret: db.instance.secret, appSecret: db.appSecret };
     };
     // The URL's user and password (the master's, filled at start) are the schema tool's; the
     // services log in with the `credentials` secret, read at run time (services/shared/credentials.ts).

@@ -15,14 +15,6 @@ export interface PostgresRegionalReplicasProps extends DataStoreProps {
   readonly sources: PostgresFleet;
 }
 
-/** One cross-region replica and the primary instance it follows. */
-export interface RegionalReplica {
-  /** The replica in this region. */
-  readonly replica: rds.DatabaseInstanceReadReplica;
-  /** The source instance's ARN, as the replica names it. */
-  readonly sourceArn: string;
-}
-
 /**
  * "RDS Multi-Region": in a secondary region, a cross-region read replica of every PostgreSQL
  * primary of the phase (users, inventory and every order shard). Each is encrypted with this
@@ -35,7 +27,7 @@ export interface RegionalReplica {
  */
 export class PostgresRegionalReplicas extends Construct {
   /** Replicas by their source's spec ID. */
-  readonly replicas: ReadonlyMap<string, RegionalReplica>;
+  readonly replicas: ReadonlyMap<string, rds.DatabaseInstanceReadReplica>;
   readonly securityGroup: ec2.ISecurityGroup;
 
   constructor(scope: Construct, id: string, props: PostgresRegionalReplicasProps) {
@@ -43,7 +35,7 @@ export class PostgresRegionalReplicas extends Construct {
     const shared = regionalParts(this, { ...props, rotationDays: props.spec.secretRotationDays });
     this.securityGroup = shared.securityGroup;
     const sourceRegion = Stack.of(props.sources).region;
-    const replicas = new Map<string, RegionalReplica>();
+    const replicas = new Map<string, rds.DatabaseInstanceReadReplica>();
     for (const spec of props.spec.instances) {
       const source = props.sources.databases.get(spec.id);
       if (!source) throw new Error(`PostgresRegionalReplicas: the primary region has no instance ${spec.id} to replicate`);
@@ -97,7 +89,7 @@ export class PostgresRegionalReplicas extends Construct {
         'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
         'Enhanced Monitoring requires this AWS-managed service role policy; it grants only CloudWatch Logs writes for RDS OS metrics.',
       );
-      replicas.set(spec.id, { replica, sourceArn });
+      replicas.set(spec.id, replica);
     }
     this.replicas = replicas;
   }

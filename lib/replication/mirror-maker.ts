@@ -16,7 +16,6 @@
  *   and the primary cluster is only read (its access policy needs no write or create rights).
  * - Topic ACLs are not synced: MSK IAM access control has no Kafka ACLs to copy.
  */
-import * as path from 'node:path';
 
 export interface KafkaClusterEndpoint {
   /** The MirrorMaker cluster alias, e.g. 'us-east-1'. */
@@ -51,12 +50,6 @@ export interface MirrorMakerOptions {
 
 /** Where the image reads the rendered properties (a ConfigMap mounted at its directory). */
 export const MIRROR_MAKER_PROPERTIES_PATH = '/etc/mirror-maker/mm2.properties';
-
-/**
- * The Maven project that lists the jars MirrorMaker runs with (connect-mirror, log4j2, MSK IAM auth).
- * The image and the local test both resolve it with `-Dkafka.version=<MSK version>`.
- */
-export const MIRROR_MAKER_POM = path.join(__dirname, 'mirror-maker', 'pom.xml');
 
 export const DEFAULT_SYNC_INTERVAL_SECONDS = 10;
 export const DEFAULT_REFRESH_INTERVAL_SECONDS = 60;

@@ -110,7 +110,7 @@ export class DataStack extends Stack {
       oneAtATime(databases.map((db) => resourceOf(db.instance)));
       oneAtATime(databases.flatMap((db) => db.replicas.map(resourceOf)));
     }
-    if (this.postgresReplicas) oneAtATime([...this.postgresReplicas.replicas.values()].map((r) => resourceOf(r.replica)));
+    if (this.postgresReplicas) oneAtATime([...this.postgresReplicas.replicas.values()].map(resourceOf));
     if (this.documentDb) oneAtATime(this.documentDb.cluster.node.findAll().filter((c) => c instanceof docdb.CfnDBInstance));
     if (this.documentDbSecondary) oneAtATime(this.documentDbSecondary.instances);
 

@@ -50,7 +50,7 @@ export class MonitoringStack extends Stack {
       api: compute.gateway?.api,
       targetGroups: compute.watchedTargetGroups,
       databases,
-      crossRegionReplicas: new Map([...(data.postgresReplicas?.replicas ?? [])].map(([dbId, r]) => [dbId, r.replica] as const)),
+      crossRegionReplicas: new Map(data.postgresReplicas?.replicas ?? []),
     };
     this.alarms = new RoadmapAlarms(this, 'Alarms', {
       spec: spec.monitoring,
@@ -84,7 +84,7 @@ function watchedDataStores(spec: PhaseSpec, data: DataStack): WatchedDataStores 
     db.replicas.forEach((replica, n) => postgres.push({ id: `${dbId}Replica${n}`, label: `PostgreSQL read replica ${n} of ${dbId}`, instance: replica, spec: instanceSpec(dbId) }));
   }
   for (const [dbId, r] of data.postgresReplicas?.replicas ?? []) {
-    postgres.push({ id: `${dbId}Replica`, label: `PostgreSQL cross-region replica of ${dbId}`, instance: r.replica, spec: instanceSpec(dbId) });
+    postgres.push({ id: `${dbId}Replica`, label: `PostgreSQL cross-region replica of ${dbId}`, instance: r, spec: instanceSpec(dbId) });
   }
   const instanceClass = spec.documentDb.instanceCluster.instanceClass;
   const catalog = data.documentDb

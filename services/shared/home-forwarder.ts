@@ -15,24 +15,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import CircuitBreaker from 'opossum';
 import { AppError } from './errors';
 import { rawBodyOf } from './http';
-import type { Metrics } from './metrics';
+import { Resilience, backoff } from './service-client';
 import { FORWARDED_FROM_HEADER, SERVED_BY_HEADER } from './region';
 import { INTERNAL_CALL_HEADER } from './visitors';
 
-export interface HomeForwarderOptions {
+export interface HomeForwarderOptions extends Resilience {
   /** HOME_API_URL: scheme, host and an optional path prefix. */
   baseUrl: string;
   /** This (secondary) region's name, sent in {@link FORWARDED_FROM_HEADER}. */
   fromRegion: string;
-  timeoutMs: number;
-  retries: number;
-  backoffMs: number;
-  errorThresholdPercent: number;
-  resetTimeoutMs: number;
-  volumeThreshold: number;
   /** Connections kept per process (requests beyond this wait for a free one). */
   maxSockets?: number;
-  metrics?: Metrics;
 }
 
 /** Request headers that carry meaning to the services; others (cookies, auth of the public edge) stay here. */
@@ -85,10 +78,7 @@ export class HomeForwarder {
     const tries = retriable ? this.o.retries + 1 : 1;
     let last: unknown;
     for (let i = 0; i < tries; i++) {
-      if (i > 0) {
-        const base = this.o.backoffMs * 2 ** (i - 1);
-        await new Promise((r) => setTimeout(r, base / 2 + Math.random() * base));
-      }
+      if (i > 0) await backoff(this.o.backoffMs, i);
       try {
         const a = await this.breaker.fire(out);
         this.o.metrics?.homeForwards.inc({ method: out.method, route, outcome: String(a.status) });

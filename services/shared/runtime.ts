@@ -22,7 +22,7 @@ import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboxRelay } from './outbox-relay';
 import { Readiness } from './readiness';
-import { ServiceClient } from './service-client';
+import { ServiceClient, resilienceOf } from './service-client';
 import { SecondaryOrderStore, ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
 import { HomeForwarder } from './home-forwarder';
 import { RecentWriters } from './recent-writers';
@@ -206,18 +206,7 @@ export class Runtime {
     if (!cl) {
       const url = this.cfg.SERVICE_URLS[d];
       if (!url) throw new Error(`SERVICE_URLS=(no ${d}=...): ${this.service} calls the ${d} service, which this process does not host`);
-      const c = this.cfg;
-      cl = new ServiceClient({
-        baseUrl: url,
-        target: d,
-        timeoutMs: c.HTTP_CLIENT_TIMEOUT_MS,
-        retries: c.HTTP_CLIENT_RETRIES,
-        backoffMs: c.HTTP_CLIENT_BACKOFF_MS,
-        errorThresholdPercent: c.BREAKER_ERROR_PERCENT,
-        resetTimeoutMs: c.BREAKER_RESET_MS,
-        volumeThreshold: c.BREAKER_VOLUME_THRESHOLD,
-        metrics: this.metrics,
-      });
+      cl = new ServiceClient({ baseUrl: url, target: d, ...resilienceOf(this.cfg, this.metrics) });
       this.clients.set(d, cl);
     }
     return cl;
@@ -249,18 +238,7 @@ export class Runtime {
 
   /** Forwards requests to the primary region (secondary only). */
   private home(): HomeForwarder {
-    const c = this.cfg;
-    this.forwarder ??= new HomeForwarder({
-      baseUrl: c.HOME_API_URL!,
-      fromRegion: this.region.name,
-      timeoutMs: c.HTTP_CLIENT_TIMEOUT_MS,
-      retries: c.HTTP_CLIENT_RETRIES,
-      backoffMs: c.HTTP_CLIENT_BACKOFF_MS,
-      errorThresholdPercent: c.BREAKER_ERROR_PERCENT,
-      resetTimeoutMs: c.BREAKER_RESET_MS,
-      volumeThreshold: c.BREAKER_VOLUME_THRESHOLD,
-      metrics: this.metrics,
-    });
+    this.forwarder ??= new HomeForwarder({ baseUrl: this.cfg.HOME_API_URL!, fromRegion: this.region.name, ...resilienceOf(this.cfg, this.metrics) });
     return this.forwarder;
   }
 

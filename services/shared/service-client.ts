@@ -8,9 +8,8 @@ import { AppError } from './errors';
 import type { Metrics } from './metrics';
 import { INTERNAL_CALL_HEADER } from './visitors';
 
-export interface ClientOptions {
-  baseUrl: string;
-  target: string;
+/** How a call to another service (or to the primary region) times out, retries and breaks. */
+export interface Resilience {
   timeoutMs: number;
   retries: number;
   backoffMs: number;
@@ -18,6 +17,37 @@ export interface ClientOptions {
   resetTimeoutMs: number;
   volumeThreshold: number;
   metrics?: Metrics;
+}
+
+/** The {@link Resilience} settings of a process, from its configuration. */
+export function resilienceOf(c: {
+  HTTP_CLIENT_TIMEOUT_MS: number;
+  HTTP_CLIENT_RETRIES: number;
+  HTTP_CLIENT_BACKOFF_MS: number;
+  BREAKER_ERROR_PERCENT: number;
+  BREAKER_RESET_MS: number;
+  BREAKER_VOLUME_THRESHOLD: number;
+}, metrics?: Metrics): Resilience {
+  return {
+    timeoutMs: c.HTTP_CLIENT_TIMEOUT_MS,
+    retries: c.HTTP_CLIENT_RETRIES,
+    backoffMs: c.HTTP_CLIENT_BACKOFF_MS,
+    errorThresholdPercent: c.BREAKER_ERROR_PERCENT,
+    resetTimeoutMs: c.BREAKER_RESET_MS,
+    volumeThreshold: c.BREAKER_VOLUME_THRESHOLD,
+    metrics,
+  };
+}
+
+/** Waits before retry `attempt` (1, 2, ...): exponential backoff from `backoffMs`, with jitter. */
+export function backoff(backoffMs: number, attempt: number): Promise<void> {
+  const base = backoffMs * 2 ** (attempt - 1);
+  return new Promise((r) => setTimeout(r, base / 2 + Math.random() * base));
+}
+
+export interface ClientOptions extends Resilience {
+  baseUrl: string;
+  target: string;
 }
 
 interface Call {
@@ -70,10 +100,7 @@ export class ServiceClient {
     const tries = retriable ? this.o.retries + 1 : 1;
     let last: unknown;
     for (let i = 0; i < tries; i++) {
-      if (i > 0) {
-        const base = this.o.backoffMs * 2 ** (i - 1);
-        await new Promise((r) => setTimeout(r, base / 2 + Math.random() * base));
-      }
+      if (i > 0) await backoff(this.o.backoffMs, i);
       try {
         const answer = await this.breaker.fire(c);
         if (answer.status >= 400) throw toAppError(answer);
