@@ -61,6 +61,22 @@ const serviceUrls = z
     return out;
   });
 
+/** Region API URLs: `us-east-1=https://api.internal.us-east-1.example.com,us-west-2=...`. */
+const regionUrls = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const out: Record<string, string> = {};
+    for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      const url = part.slice(eq + 1);
+      if (eq < 1 || !/^[a-z0-9-]+$/.test(part.slice(0, eq))) ctx.addIssue({ code: 'custom', message: `entry "${part}" must be <region>=<url> with a region name of a-z, 0-9 and -` });
+      else if (!/^https?:\/\/[^\s?#]+$/.test(url)) ctx.addIssue({ code: 'custom', message: `entry "${part}" must have an http(s):// base URL` });
+      else out[part.slice(0, eq)] = url.replace(/\/+$/, '');
+    }
+    return out;
+  });
+
 /**
  * The schema. Keys are the environment variable names. Each `describe` is the documentation
  * that docs/services.md repeats.
@@ -149,6 +165,13 @@ export const configSchema = z
     RELAY_POLL_MS: int(50, 1, 60000).describe('Relay idle poll interval.'),
     CONSUMERS: bool(true).describe('Run this process\'s Kafka consumers (default off when REGION_ROLE=secondary, and may not be turned on there).'),
     HTTP: bool(true).describe('Serve HTTP (false for a worker-only process).'),
+    HOME_REGION_SOURCE: z
+      .string()
+      .regex(/^(ssm:[A-Za-z0-9_.\-/]+|file:.+)$/, { message: 'must be ssm:<parameter name> or file:<path>' })
+      .optional()
+      .describe('Where the name of the home (primary) region is read: ssm:<parameter> (SSM Parameter Store in AWS_REGION) or file:<path>. Set: the role is derived from it at start (home = AWS_REGION: primary; otherwise secondary, forwarding to REGION_API_URLS[home]), and when it changes the process drains and exits 0 to start again in its new role. Unset: REGION_ROLE and HOME_API_URL as given.'),
+    REGION_API_URLS: regionUrls.describe('Internal API base URL of each region this region may forward writes to: us-east-1=https://...,us-west-2=https://... (with HOME_REGION_SOURCE).'),
+    HOME_REGION_POLL_MS: int(10000, 100, 3600000).describe('How often HOME_REGION_SOURCE is read again; a failed read keeps the current role.'),
     SHUTDOWN_GRACE_MS: int(20000, 0, 600000).describe('On SIGTERM, how long in-flight requests may take to finish (each answered with Connection: close) before the remaining connections are closed; the relay and consumers stop meanwhile.'),
     READINESS_TOLERANCE_MS: int(120000, 0, 3600000).describe('/readyz stays 200 while a dependency (PostgreSQL, Redis) has failed for less than this without a success, so that a database failover does not make every instance unready at once; a dependency never reached since start makes the instance unready at once.'),
 
@@ -190,6 +213,9 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+    if (c.HOME_REGION_SOURCE && !c.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when HOME_REGION_SOURCE is set: the role is this region compared with the home region' });
+    }
 
 /** Names of every variable, for infrastructure code that sets them. */
 export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as (keyof Config)[];
