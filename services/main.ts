@@ -4,7 +4,8 @@
  */
 import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
-import { ConfigError, loadConfig, type Config } from './shared/config';
+import { ConfigError, type Config } from './shared/config';
+import { HomeWatcher, resolveRegion, type ResolvedRegion } from './shared/home-region';
 import { createLogger } from './shared/logger';
 import { Runtime, type ModuleDef } from './shared/runtime';
 import { stopBoundMs } from './shared/shutdown';
@@ -18,21 +19,21 @@ export function createRuntime(service: string, modules: readonly ModuleDef[], cf
 
 export async function main(service: string, modules: readonly ModuleDef[]): Promise<void> {
   const started = process.hrtime.bigint();
-  let cfg: Config;
+  let region: ResolvedRegion;
   try {
-    cfg = loadConfig();
+    region = await resolveRegion();
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${service}: ${e.message}\n`);
-      process.exit(78);
-    }
-    throw e;
+    process.stderr.write(`${service}: ${e instanceof ConfigError ? e.message : `cannot read the home region: ${(e as Error).message}`}\n`);
+    process.exit(e instanceof ConfigError ? 78 : 1);
   }
+  const cfg = region.cfg;
   if (cfg.PROCESSES !== 1 && cluster.isPrimary) {
-    supervise(service, cfg);
+    supervise(service, region);
     return;
   }
   const rt = createRuntime(service, modules, cfg);
+  if (region.home) rt.log.info({ home: region.home, role: cfg.REGION_ROLE }, 'home region read');
+  for (const w of region.warnings) rt.log.warn(w);
   if (cluster.isWorker) {
     // The supervisor (services/supervisor.ts) sums the workers' metrics: constructing an
     // AggregatorRegistry is what makes prom-client answer its requests in a worker.
@@ -58,6 +59,11 @@ export async function main(service: string, modules: readonly ModuleDef[]): Prom
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Under a supervisor, the supervisor watches the home region and stops every worker.
+  if (region.reader && region.home && !cluster.isWorker) {
+    const watcher = new HomeWatcher({ reader: region.reader, home: region.home, cfg, log: rt.log, registry: rt.metrics.registry, onChange: () => void stop('home region changed') });
+    watcher.start();
+  }
   process.on('unhandledRejection', (err) => rt.log.error({ err }, 'unhandled rejection'));
   if (cfg.HTTP) {
     const address = await rt.listen();

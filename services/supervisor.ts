@@ -10,12 +10,17 @@
  * The first worker is a whole process (HTTP, the outbox relay and the Kafka consumers); the
  * others serve HTTP only. A server thus adds one member to each consumer group, as the
  * partition counts are planned for (phases/capacity.ts), and one relay.
+ *
+ * With HOME_REGION_SOURCE the supervisor watches the home region (home-region.ts): when it
+ * changes, every worker drains and the whole process tree exits 0, to be started again in its
+ * new role by what runs it.
  */
 import cluster from 'node:cluster';
 import * as http from 'node:http';
 import { availableParallelism } from 'node:os';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, Registry } from 'prom-client';
 import type { Config } from './shared/config';
+import { HomeWatcher, type ResolvedRegion } from './shared/home-region';
 import { createLogger } from './shared/logger';
 import { stopBoundMs, SUPERVISOR_MARGIN_MS } from './shared/shutdown';
 
@@ -32,8 +37,11 @@ export function workerCount(cfg: Config): number {
   return cfg.PROCESSES === 'auto' ? availableParallelism() : cfg.PROCESSES;
 }
 
-export function supervise(service: string, cfg: Config): void {
+export function supervise(service: string, region: ResolvedRegion): void {
+  const cfg = region.cfg;
   const log = createLogger(service, cfg.LOG_LEVEL).child({ role: 'supervisor' });
+  /** The supervisor's own metrics, served with the workers' sums. */
+  const own = new Registry();
   const count = workerCount(cfg);
   const aggregator = new AggregatorRegistry();
   const started = new Map<number, { at: number; role: Role }>();
@@ -65,8 +73,8 @@ export function supervise(service: string, cfg: Config): void {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'ROUTE_NOT_FOUND', message: 'Only GET /metrics is served here' } }));
       return;
     }
-    aggregator.clusterMetrics().then(
-      (body) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(body),
+    Promise.all([aggregator.clusterMetrics(), own.metrics()]).then(
+      ([body, mine]) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(`${body}\n${mine}`),
       (err: Error) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${err.message}\n`),
     );
   });
@@ -95,4 +103,7 @@ export function supervise(service: string, cfg: Config): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (region.reader && region.home) {
+    new HomeWatcher({ reader: region.reader, home: region.home, cfg, log, registry: own, onChange: () => stop('home region changed') }).start();
+  }
 }

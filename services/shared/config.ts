@@ -140,6 +140,14 @@ export const configSchema = z
     MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must be a mongodb:// URL' }).optional().describe('MongoDB / DocumentDB URL (CATALOG_STORE=mongo).'),
     MONGO_DB: z.string().default('catalog').describe('MongoDB database name.'),
 
+    ORDER_ACTIVITY: bool(false).describe('Keep every order event the analytics service consumes as one document of the order_activity collection in ANALYTICS_MONGO_URL (its id the event id), and serve GET /analytics/customers/:customerId/activity from it.'),
+    ANALYTICS_MONGO_URL: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must be a mongodb:// URL' })
+      .optional()
+      .describe('MongoDB / DocumentDB (elastic cluster) URL of the order-activity collection (ORDER_ACTIVITY). A `credentials` parameter names where the password is read at run time: a Secrets Manager ARN or a JSON file, as for the PostgreSQL URLs; a secret holding only a password logs in as the URL\'s user.'),
+    ANALYTICS_MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, { message: 'must be 1-63 letters, digits, _ or -' }).default('analytics').describe('Database of the order-activity collection.'),
+    ANALYTICS_MONGO_SHARDED: bool(false).describe('The schema tool shards the order-activity collection by a hashed customerId (the server must shard: a DocumentDB elastic cluster or mongos).'),
     EVENT_SOURCING: bool(false).describe('Append every order change to an event log and serve order reads from its projection (CQRS).'),
 
     SERVICE_URLS: serviceUrls.describe('Where other services are: product=http://...,inventory=http://...; a domain not hosted in this process must be listed when it is called.'),
@@ -195,6 +203,9 @@ export const configSchema = z
     }
     if (c.CATALOG_STORE === 'mongo' && !c.MONGO_URL) {
       ctx.addIssue({ code: 'custom', path: ['MONGO_URL'], message: 'must be set when CATALOG_STORE=mongo' });
+    }
+    if (c.ORDER_ACTIVITY && !c.ANALYTICS_MONGO_URL) {
+      ctx.addIssue({ code: 'custom', path: ['ANALYTICS_MONGO_URL'], message: 'must be set when ORDER_ACTIVITY is on' });
     }
     if (c.CLOUDWATCH_NAMESPACE && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when CLOUDWATCH_NAMESPACE is set' });

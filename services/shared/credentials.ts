@@ -38,14 +38,20 @@ export const CREDENTIALS_PARAMETER = 'credentials';
  */
 export const SECRETS_MANAGER_MAX_AGE_MS = 300_000;
 
-/** Parses a secret's JSON document (Secrets Manager's RDS format: `username`, `password`, ...). */
-export function parseCredentials(text: string, description: string): DbCredentials {
+/**
+ * Parses a secret's JSON document (Secrets Manager's RDS format: `username`, `password`, ...).
+ * With `user`, a secret that is not a JSON document is a bare password for that user (the
+ * DocumentDB elastic cluster's admin secret: AuthType SECRET_ARN takes a plain-string secret).
+ */
+export function parseCredentials(text: string, description: string, user?: string): DbCredentials {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
+    if (user !== undefined) return { user, password: text };
     throw new Error(`${description}: not a JSON document`);
   }
+  if (user !== undefined && (typeof doc !== 'object' || doc === null)) return { user, password: text };
   const { username, password } = (doc ?? {}) as { username?: unknown; password?: unknown };
   if (typeof username !== 'string' || username === '') throw new Error(`${description}: no "username" field`);
   if (typeof password !== 'string') throw new Error(`${description}: no "password" field`);
@@ -94,15 +100,15 @@ export class CachedCredentials implements CredentialSource {
 }
 
 /** A JSON file with `username` and `password`, read for every new connection (a local file read is cheap beside a TLS handshake). */
-export function fileCredentials(file: string): CredentialSource {
+export function fileCredentials(file: string, user?: string): CredentialSource {
   const description = `credentials file ${file}`;
-  return new CachedCredentials(description, async () => parseCredentials(await readFile(file, 'utf8'), description), 0);
+  return new CachedCredentials(description, async () => parseCredentials((await readFile(file, 'utf8')).replace(/\n$/, ''), description, user), 0);
 }
 
 const clients = new Map<string, SecretsManagerClient>();
 
-/** A Secrets Manager secret's current version (AWSCURRENT), in the ARN's own region. */
-export function secretsManagerCredentials(arn: string, maxAgeMs = SECRETS_MANAGER_MAX_AGE_MS): CredentialSource {
+/** A Secrets Manager secret's current version (AWSCURRENT), in the ARN's own region; `user` logs in with a bare-password secret. */
+export function secretsManagerCredentials(arn: string, maxAgeMs = SECRETS_MANAGER_MAX_AGE_MS, user?: string): CredentialSource {
   const region = arn.split(':')[3];
   if (!region) throw new Error(`credentials=${arn}: not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`);
   const description = `secret ${arn}`;
@@ -116,15 +122,15 @@ export function secretsManagerCredentials(arn: string, maxAgeMs = SECRETS_MANAGE
       }
       const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
       if (out.SecretString === undefined) throw new Error(`${description}: has no secret string`);
-      return parseCredentials(out.SecretString, description);
+      return parseCredentials(out.SecretString, description, user);
     },
     maxAgeMs,
   );
 }
 
-/** The source a `credentials` value names: an ARN (Secrets Manager) or a file path. */
-export function credentialSource(value: string): CredentialSource {
-  return value.startsWith('arn:') ? secretsManagerCredentials(value) : fileCredentials(value);
+/** The source a `credentials` value names: an ARN (Secrets Manager) or a file path; `user` is the login of a bare-password secret. */
+export function credentialSource(value: string, user?: string): CredentialSource {
+  return value.startsWith('arn:') ? secretsManagerCredentials(value, SECRETS_MANAGER_MAX_AGE_MS, user) : fileCredentials(value, user);
 }
 
 /** A PostgreSQL URL split into the connection string pg receives and the credential source it names, if any. */

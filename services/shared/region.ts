@@ -47,6 +47,9 @@ export const ROUTE_PLACES: Readonly<Record<string, Place>> = {
   'GET /shipments/:orderId': 'local',
   'GET /notifications': 'local',
   'GET /analytics/daily': 'local',
+  // The order activity lives in the primary's DocumentDB elastic cluster, which has no global
+  // clusters and so no copy here: one cross-region round trip per read.
+  'GET /analytics/customers/:customerId/activity': 'home',
 };
 
 export function placeOf(method: string, route: string): Place {

@@ -2,7 +2,9 @@
 import { Client } from 'pg';
 import { MIGRATIONS, type DbRole } from '../migrations';
 import { APP_PRIVILEGES_SQL, ensureAppUser } from '../migrations/app-users';
+import { setUpActivityCollection } from '../migrations/order-activity';
 import { splitCredentials, type DbCredentials } from '../shared/credentials';
+import { MongoConnection, splitMongoUrl } from '../shared/mongo';
 
 /** Initial bucket placement: the directory's map, or which buckets a shard owns. */
 export type BucketSeed = { kind: 'directory'; buckets: number; shards: number } | { kind: 'shard'; buckets: number; owned: number[] };
@@ -63,5 +65,19 @@ export async function bucketsOf(directoryUrl: string, shard: number): Promise<nu
     return (await c.query<{ bucket: number }>('SELECT bucket FROM shard_map WHERE shard = $1 ORDER BY bucket', [shard])).rows.map((r) => r.bucket);
   } finally {
     await c.end();
+  }
+}
+
+/**
+ * Sets up the order-activity collection in the MongoDB / DocumentDB database at `url` (its
+ * `credentials` source read as the services read it); `sharded` shards it by hashed customer id.
+ */
+export async function migrateActivity(url: string, dbName: string, sharded: boolean, connection?: MongoConnection): Promise<string[]> {
+  const mongo = connection ?? new MongoConnection(url, dbName, { maxPoolSize: 2, serverSelectionTimeoutMS: 30000 });
+  const where = splitMongoUrl(url).url.replace(/^mongodb(\+srv)?:\/\//, '').replace(/[/?].*$/, '');
+  try {
+    return await mongo.run((db, client) => setUpActivityCollection(db, client.db('admin'), { sharded, where }));
+  } finally {
+    if (!connection) await mongo.close();
   }
 }

@@ -44,6 +44,8 @@ test.each([
   [{ SHARDING: 'true' }, 'ORDER_SHARD_URLS=(unset): must list at least one shard when SHARDING is on'],
   [{ CACHE: 'true' }, 'REDIS_CLUSTER_NODES=(unset): REDIS_CLUSTER_NODES or REDIS_URL must be set when CACHE is on'],
   [{ CATALOG_STORE: 'mongo' }, 'MONGO_URL=(unset): must be set when CATALOG_STORE=mongo'],
+  [{ ORDER_ACTIVITY: 'true' }, 'ANALYTICS_MONGO_URL=(unset): must be set when ORDER_ACTIVITY is on'],
+  [{ ANALYTICS_MONGO_URL: 'http://elastic' }, 'ANALYTICS_MONGO_URL="http://elastic": must be a mongodb:// URL'],
   [{ SERVICE_URLS: 'basket=http://x' }, 'SERVICE_URLS="basket=http://x": entry "basket=http://x" must be <service>=<url> with service one of user, product, order, inventory, payment, shipping, notification, analytics'],
   [{ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 'secret' }, 'KAFKA_SASL_USERNAME=(unset): must be set when KAFKA_SASL_MECHANISM=scram-sha-512'],
   [{ CLOUDWATCH_NAMESPACE: 'AWS/EC2', AWS_REGION: 'us-east-1' }, 'CLOUDWATCH_NAMESPACE="AWS/EC2": must be 1-255 of letters, digits . _ - / # : and not start with AWS/'],
