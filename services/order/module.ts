@@ -16,6 +16,7 @@ import type { PaymentApi } from '../payment/module';
 import { productHttp } from '../product/client';
 import type { ProductApi } from '../product/module';
 import { placeOrder, type CheckoutDeps } from './checkout';
+import { CheckoutHealth, checkoutChecks } from './checkout-health';
 import { loadFromLog, Projector, readView } from './event-log';
 import { STATUS, type Order, type OrderStatus } from './model';
 import { advanceStatus, appendLog, findOrder, listByCustomer } from './repository';
@@ -111,6 +112,11 @@ export const orderModule: ModuleDef = {
         },
       ],
       routes(app: FastifyInstance) {
+        const health = new CheckoutHealth(checkoutChecks(rt), { role: cfg.REGION_ROLE, region: rt.region.name });
+        app.get('/health/checkout', async (_req, reply) => {
+          const r = await health.report();
+          return reply.status(r.ok ? 200 : 503).header('cache-control', 'no-store').send(r);
+        });
         app.post('/orders', async (req, reply) => {
           const key = req.headers['idempotency-key'];
           const { order, replayed } = await placeOrder(deps, req.body, Array.isArray(key) ? key[0] : key);

@@ -67,7 +67,7 @@ export function createServer(o: ServerOptions): FastifyInstance {
 
   const onVisitor = o.onVisitor;
   if (onVisitor) {
-    const probes = new Set(['/healthz', '/readyz', '/metrics']);
+    const probes = new Set(['/healthz', '/readyz', '/health/checkout', '/metrics']);
     app.addHook('onRequest', (req, _reply, done) => {
       // A forwarded request was counted (or not) by the region it entered.
       if (!probes.has(req.url) && req.headers[INTERNAL_CALL_HEADER] === undefined && req.headers[FORWARDED_FROM_HEADER] === undefined) onVisitor(visitorOf(req.headers, req.socket.remoteAddress ?? 'unknown'));

@@ -29,6 +29,8 @@ export type Place = 'local' | 'home';
 export const ROUTE_PLACES: Readonly<Record<string, Place>> = {
   'GET /healthz': 'local',
   'GET /readyz': 'local',
+  // Whether this region can take a checkout: a secondary asks home itself (order/checkout-health.ts).
+  'GET /health/checkout': 'local',
   'GET /metrics': 'local',
   'POST /users': 'home',
   'GET /users/:id': 'local',
