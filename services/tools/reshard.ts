@@ -1,14 +1,21 @@
 /**
  * CLI: re-shards orders online to N shards (bucket b goes to shard b mod N), bucket by bucket.
- * ORDER_SHARD_URLS must already list the new shards, migrated (they own no bucket yet).
+ * ORDER_SHARD_URLS lists every shard, the new ones included (they own no bucket until moved).
  *
  *   ORDER_SHARD_URLS=...6 urls... tsx services/tools/reshard.ts --to 6
  *   tsx services/tools/reshard.ts --bucket 7 --shard 4     # move one bucket
+ *   tsx services/tools/reshard.ts --to 6 --wait-seconds 900
+ *
+ * Safe to start before the new shards are migrated (the Kubernetes Jobs start together): it
+ * waits up to --wait-seconds (default 600) for the directory and every shard to be migrated, then
+ * fails naming what is missing (the Job's retries start it again). Safe to repeat: buckets already
+ * where N puts them are left alone, a move interrupted by a crash is finished, and one run at a
+ * time holds the directory's advisory lock.
  */
 import { loadConfig } from '../shared/config';
 import { createPool } from '../shared/db';
 import { refuseInSecondary } from '../shared/region';
-import { moveBucket, reshard } from './reshard-lib';
+import { moveBucket, reshard, waitForShardSchema, withReshardLock } from './reshard-lib';
 
 async function run(): Promise<void> {
   const cfg = loadConfig();
@@ -24,13 +31,17 @@ async function run(): Promise<void> {
   try {
     const to = arg('--to');
     const bucket = arg('--bucket');
+    const waitSeconds = arg('--wait-seconds') ?? 600;
+    const ready = () => waitForShardSchema({ directory, shards, timeoutMs: waitSeconds * 1000, log });
     if (to !== undefined && Number.isInteger(to) && to > 0) {
-      const moved = await reshard({ directory, shards, to, log });
+      await ready();
+      const moved = await withReshardLock(directory, () => reshard({ directory, shards, to, log }), log);
       log(`moved ${moved.length} buckets; longest write pause ${Math.max(0, ...moved.map((m) => m.pauseMs))} ms`);
     } else if (bucket !== undefined && arg('--shard') !== undefined) {
-      await moveBucket({ directory, shards, bucket, to: arg('--shard')!, log });
+      await ready();
+      await withReshardLock(directory, () => moveBucket({ directory, shards, bucket, to: arg('--shard')!, log }), log);
     } else {
-      throw new Error('usage: reshard --to <shards> | --bucket <b> --shard <s>');
+      throw new Error('usage: reshard --to <shards> | --bucket <b> --shard <s> [--wait-seconds <s>]');
     }
   } finally {
     await Promise.all([directory.end(), ...shards.map((s) => s.end())]);

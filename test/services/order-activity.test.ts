@@ -6,7 +6,7 @@
 jest.setTimeout(120000);
 import { MongoClient, MongoServerError, type Db, type Document } from 'mongodb';
 import { ActivityStore } from '../../services/analytics/activity';
-import { ACTIVITY_COLLECTION, setUpActivityCollection } from '../../services/migrations/order-activity';
+import { ACTIVITY_COLLECTION, setUpActivityCollection, type ActivityDoc } from '../../services/migrations/order-activity';
 import { parseCredentials } from '../../services/shared/credentials';
 import { event } from '../../services/shared/events';
 import { MongoConnection, splitMongoUrl } from '../../services/shared/mongo';
@@ -89,7 +89,7 @@ test('a customer\'s activity is read in bounded pages that together hold every e
     // Pairs share a time: ties are broken by id.
     occurredAt: new Date(Date.UTC(2030, 0, 1, 0, 0, Math.floor(i / 2))),
   }));
-  await mongo.db(dbName).collection<Document>(ACTIVITY_COLLECTION).insertMany(docs);
+  await mongo.db(dbName).collection<ActivityDoc>(ACTIVITY_COLLECTION).insertMany(docs);
   const seen: string[] = [];
   const sizes: number[] = [];
   let query = '?limit=10';

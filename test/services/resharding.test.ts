@@ -2,7 +2,9 @@
 jest.setTimeout(300000);
 import { Pool } from 'pg';
 import { bucketOf } from '../../services/shared/ids';
-import { reshard } from '../../services/tools/reshard-lib';
+import { migrate } from '../../services/tools/migrate-lib';
+import { moveBucket, reshard, waitForShardSchema, withReshardLock } from '../../services/tools/reshard-lib';
+import { createTestDatabase } from '../support/servers';
 import { checkout, eventually, seed, startSystem, type TestSystem } from './harness';
 
 const BUCKETS = 12;
@@ -99,4 +101,87 @@ test('re-sharding 3 -> 6 under writes loses and duplicates no order, and the sag
   const charges = await s.orders.query("SELECT count(*)::int AS n FROM sandbox_ledger WHERE kind = 'charge'");
   expect(charges.rows[0].n).toBe(all.length);
   process.stdout.write(`re-sharding: ${accepted.size} orders during the run, ${retried} retried requests; ${log.filter((l) => l.includes('->')).join('; ')}\n`);
+});
+
+describe('repeating and recovering', () => {
+  const ownedBy = async (bucket: number) => {
+    const owners: number[] = [];
+    for (const [i, p] of shards.entries()) if ((await p.query('SELECT 1 FROM bucket_ownership WHERE bucket = $1 AND owned', [bucket])).rowCount) owners.push(i);
+    return owners;
+  };
+  const rowsOf = async (bucket: number) => Promise.all(shards.map(async (p) => (await p.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE bucket = $1', [bucket])).rows[0].n));
+  const directoryOf = async (bucket: number) => (await s.orders.query<{ shard: number }>('SELECT shard FROM shard_map WHERE bucket = $1', [bucket])).rows[0].shard;
+
+  test('a second run to the same shard count moves nothing', async () => {
+    expect(await reshard({ directory: s.orders, shards, to: 6 })).toEqual([]);
+  });
+
+  test('a move that stopped after the target took the bucket and before the directory changed is finished by a rerun', async () => {
+    const bucket = 0;
+    const before = await rowsOf(bucket);
+    expect(before[0]).toBeGreaterThan(0);
+    // The process "dies" at the directory update: that statement never returns.
+    const dying = new Proxy(s.orders, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+        return (text: string, values?: unknown[]) => (/^UPDATE shard_map/.test(text) ? new Promise(() => undefined) : target.query(text, values));
+      },
+    });
+    void moveBucket({ directory: dying, shards, bucket, to: 5 });
+    await eventually(async () => (await ownedBy(bucket)).join() === '5', 30000, 'the target to own the bucket');
+    expect(await directoryOf(bucket)).toBe(0);
+
+    // Refused while the source still owns it too: not a state a move leaves.
+    await shards[0].query('UPDATE bucket_ownership SET owned = true WHERE bucket = $1', [bucket]);
+    await expect(moveBucket({ directory: s.orders, shards, bucket, to: 5 })).rejects.toThrow(
+      'shard 5 already owns bucket 0 but the directory says shard 0, and shard 0 owns it too: fix the directory first',
+    );
+    await shards[0].query('UPDATE bucket_ownership SET owned = false WHERE bucket = $1', [bucket]);
+
+    const log: string[] = [];
+    const done = await moveBucket({ directory: s.orders, shards, bucket, to: 5, log: (m) => log.push(m) });
+    expect(done).toMatchObject({ bucket, from: 0, to: 5, orders: before[0] });
+    expect(log.join('\n')).toContain('finished an interrupted move');
+    expect(await directoryOf(bucket)).toBe(5);
+    expect(await ownedBy(bucket)).toEqual([5]);
+    expect(await rowsOf(bucket)).toEqual([0, 0, 0, 0, 0, before[0]]);
+
+    // Re-sharding to 6 again puts it back, once.
+    expect((await reshard({ directory: s.orders, shards, to: 6 })).map((m) => [m.bucket, m.from, m.to])).toEqual([[0, 5, 0]]);
+    expect(await reshard({ directory: s.orders, shards, to: 6 })).toEqual([]);
+    expect(await rowsOf(bucket)).toEqual([before[0], 0, 0, 0, 0, 0]);
+  });
+
+  test('a run started before a new shard is migrated waits for its schema, and says what is missing when it gives up', async () => {
+    const fresh = await createTestDatabase('reshard_new');
+    const pool = new Pool({ connectionString: fresh.url, max: 2 });
+    try {
+      await expect(waitForShardSchema({ directory: s.orders, shards: [...shards, pool], timeoutMs: 200, pollMs: 50 })).rejects.toThrow(
+        'not re-sharding: shard 6 has no order schema yet: the migrate-order-shard Job makes them (waited 0 s)',
+      );
+      const log: string[] = [];
+      const waiting = waitForShardSchema({ directory: s.orders, shards: [...shards, pool], timeoutMs: 60000, pollMs: 50, log: (m) => log.push(m) });
+      await eventually(() => Promise.resolve(log.length > 0), 10000, 'the run to report what it waits for');
+      await migrate(fresh.url, 'order-shard', { seed: { kind: 'shard', buckets: BUCKETS, owned: [] } });
+      await waiting;
+      expect(log).toEqual(['waiting: shard 6 has no order schema yet: the migrate-order-shard Job makes them']);
+    } finally {
+      await pool.end();
+      await fresh.drop();
+    }
+  });
+
+  test('one run at a time: a second run waits for the first to release the directory', async () => {
+    let release: () => void = () => undefined;
+    const first = withReshardLock(s.orders, () => new Promise<string>((r) => (release = () => r('first'))));
+    const log: string[] = [];
+    let secondRan = false;
+    const second = withReshardLock(s.orders, () => Promise.resolve((secondRan = true)), (m) => log.push(m));
+    await eventually(() => Promise.resolve(log.length > 0), 10000, 'the second run to wait');
+    expect(secondRan).toBe(false);
+    release();
+    expect(await first).toBe('first');
+    expect(await second).toBe(true);
+    expect(log).toEqual(['another re-shard run holds the directory; waiting for it to end']);
+  });
 });
