@@ -95,7 +95,9 @@ describe('npm run preflight, against recorded responses', () => {
 
   test('a type missing in one AZ fails with the AZs it has, the group that needs it and the command that lists alternatives', async () => {
     ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({
-      InstanceTypeOfferings: Object.keys(VCPUS).flatMap((InstanceType) => AZS.filter((az) => InstanceType !== 'c6g.xlarge' || az !== 'us-east-1c').map((Location) => ({ InstanceType, Location }))),
+      InstanceTypeOfferings: Object.keys(VCPUS).flatMap((InstanceType) =>
+        AZS.filter((az) => InstanceType !== 'c6g.xlarge' || az !== 'us-east-1c').map((Location) => ({ InstanceType: InstanceType as never, Location })),
+      ),
     });
     const report = await preflight();
     expect(report.exitCode).toBe(1);
@@ -151,7 +153,10 @@ describe('npm run preflight, against recorded responses', () => {
 
   test('without credentials nothing can run: exit 2 with what to set', async () => {
     const missing = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
-    for (const mock of [ec2, quotas, rds, docdb]) mock.onAnyCommand().rejects(missing);
+    ec2.onAnyCommand().rejects(missing);
+    quotas.onAnyCommand().rejects(missing);
+    rds.onAnyCommand().rejects(missing);
+    docdb.onAnyCommand().rejects(missing);
     const report = await preflight();
     expect(report.exitCode).toBe(2);
     expect(report.regions[0].checks.every((c) => c.status === 'error')).toBe(true);
