@@ -38,6 +38,6 @@ export const PHASE_30K: PhaseSpec = {
   monitoring: roadmapMonitoring(1_000),
   deviations: [
     'Kafka: 6 brokers, not the roadmap\'s 5: MSK needs a broker count that is a multiple of its 3 AZs.',
-    'MongoDB: sharded collections live in a DocumentDB elastic cluster added beside the instance-based one.',
+    'MongoDB: the sharded collection, the analytics service\'s order activity (shard key: hashed customerId), lives in a DocumentDB elastic cluster added beside the instance-based one.',
   ],
 };

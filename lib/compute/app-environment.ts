@@ -5,6 +5,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { PhaseSpec, PostgresInstanceSpec, ServiceName } from '../../phases';
 import { Cache } from '../constructs/cache';
+import { ADMIN_USERNAME as DOCDB_ADMIN_USERNAME, DOCUMENTDB_PORT } from '../constructs/documentdb';
 import { POSTGRES_PORT } from '../constructs/postgres';
 import { acknowledge } from '../nag';
 import { DataStack } from '../stacks/data-stack';
@@ -161,6 +162,18 @@ export class AppEnvironment extends Construct {
         `mongodb://${placeholder('docdb', 'username')}:${placeholder('docdb', 'password')}@${address}` +
         '/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false';
       env.MONGO_DB = 'catalog';
+    }
+    // The order activity, sharded in the elastic cluster; only the primary region has one (no
+    // global clusters), so a secondary forwards its reads home. The password is read at run time.
+    const elastic = docdb?.elasticCluster;
+    if (elastic && docdb.elasticAdminSecret && !secondary) {
+      logins.push({ name: 'docdb-elastic', secret: docdb.elasticAdminSecret });
+      env.ORDER_ACTIVITY = 'true';
+      env.ANALYTICS_MONGO_URL =
+        `mongodb://${DOCDB_ADMIN_USERNAME}@${elastic.attrClusterEndpoint}:${DOCUMENTDB_PORT}` +
+        `/?tls=true&retryWrites=false&credentials=${docdb.elasticAdminSecret.secretArn}`;
+      env.ANALYTICS_MONGO_DB = 'analytics';
+      env.ANALYTICS_MONGO_SHARDED = 'true';
     }
 
     const cache = data.cache.replicationGroup;

@@ -22,10 +22,10 @@ export interface DocumentDbSecondaryProps extends DataStoreProps {
  * reads are served locally. It has no users of its own (they replicate with the data), and a
  * global-cluster failover makes it the writer.
  *
- * The elastic cluster has no global clusters: it holds no service data yet (the catalogue and
- * its indexes live in the instance-based cluster), so nothing of it is served here. When sharded
- * collections move there, a secondary region reads them from the primary region over the
- * regions' peering, at one round trip per read.
+ * The elastic cluster has no global clusters, so nothing of it is served here: its one
+ * collection, the analytics service's order activity (sharded by hashed customer id), is read in
+ * the primary region: a secondary forwards `GET /analytics/customers/:customerId/activity` home
+ * (services/shared/region.ts), one cross-region round trip per read.
  */
 export class DocumentDbSecondary extends Construct {
   readonly cluster: docdb.CfnDBCluster;

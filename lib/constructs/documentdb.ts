@@ -13,7 +13,7 @@ import { DataStoreProps, storeSecurityGroup } from './data-store';
 export const DOCUMENTDB_PORT = 27017;
 
 /** Admin user of both clusters. Create-only. */
-const ADMIN_USERNAME = 'catalog_admin';
+export const ADMIN_USERNAME = 'catalog_admin';
 
 /** Props for {@link DocumentDb}. */
 export interface DocumentDbProps extends DataStoreProps {
@@ -52,8 +52,13 @@ export const CATALOG_ENGINE_VERSION = '5.0.0';
 export class DocumentDb extends Construct {
   /** The instance-based cluster. */
   readonly cluster: docdb.DatabaseCluster;
-  /** The elastic (sharded) cluster, when the phase shards collections. */
+  /** The elastic (sharded) cluster, when the phase shards collections: it holds the order-activity collection. */
   readonly elasticCluster?: docdbelastic.CfnCluster;
+  /**
+   * The elastic cluster's admin password (AuthType SECRET_ARN: a plain-string secret, no JSON),
+   * which the schema tool and the analytics service read at run time.
+   */
+  readonly elasticAdminSecret?: secretsmanager.ISecret;
   /** The group both clusters are in; it admits only the clients, only on the DocumentDB port. */
   readonly securityGroup: ec2.SecurityGroup;
   /** The global cluster the instance-based cluster is the primary of, in multi-region phases. */
@@ -135,6 +140,7 @@ export class DocumentDb extends Construct {
         generateSecretString: { passwordLength: 32, excludePunctuation: true },
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      this.elasticAdminSecret = admin;
       acknowledge(
         admin,
         'SMG4',

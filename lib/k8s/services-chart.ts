@@ -143,6 +143,8 @@ function secretsInit(scope: Construct, id: string, bindings: ChartBindings): { i
       envVariables: {
         SECRET_ARNS: kplus.EnvValue.fromValue(bindings.secretArns),
         SECRETS_DIR: kplus.EnvValue.fromValue(SECRETS_DIR),
+        // A secondary region reads its own replicas of the primary region's secrets.
+        ...(bindings.environment.SECRETS_REGION ? { SECRETS_REGION: kplus.EnvValue.fromValue(bindings.environment.SECRETS_REGION) } : {}),
         HOME: kplus.EnvValue.fromValue('/tmp'),
       },
       securityContext: containerSecurity,
@@ -353,16 +355,31 @@ export function jobName(base: string, hash: string): string {
   return `${base}-${hash}`;
 }
 
-/** Migration targets: each database role the schema tool knows, one Job each. */
-function migrationRoles(spec: PhaseSpec): string[] {
-  const shards = spec.postgres.instances.filter((i) => i.role === 'orders').length;
-  return ['orders', 'inventory', 'users', ...(shards > 1 ? ['order-shard'] : [])];
+/** Order shards of a phase (1: orders are not sharded). */
+function orderShards(spec: PhaseSpec): number {
+  return spec.postgres.instances.filter((i) => i.role === 'orders').length;
 }
 
 /**
+ * Migration targets, one Job each: each database role the schema tool knows, and the
+ * order-activity collection where the phase has a DocumentDB elastic cluster to hold it.
+ */
+function migrationRoles(spec: PhaseSpec): string[] {
+  return ['orders', 'inventory', 'users', ...(orderShards(spec) > 1 ? ['order-shard'] : []), ...(spec.documentDb.elasticCluster ? ['order-activity'] : [])];
+}
+
+/**
+ * How long the re-shard Job may run: moving every bucket of a grown phase takes far longer than a
+ * schema migration, and a Job stopped at its deadline is not started again until the next deploy.
+ */
+export const RESHARD_DEADLINE = Duration.hours(12);
+
+/**
  * One-off work, apart from the services so that a Job's immutable spec never blocks a service
- * update: a Job that creates or grows every Kafka topic to the phase's partition count, and a
- * schema Job per database role (users, inventory, orders, and every order shard when sharded).
+ * update: a Job that creates or grows every Kafka topic to the phase's partition count, a schema
+ * Job per database role (users, inventory, orders, and every order shard when sharded) and for the
+ * order-activity collection (with an elastic cluster), and, when orders are sharded, a Job that
+ * moves buckets to the phase's shard count (services/tools/reshard.ts, idempotent by target).
  *
  * A Job's pod template cannot be changed, so a Job's name carries a hash of its whole spec (image,
  * arguments, configuration): a deploy that changes anything creates a new Job, which runs the
@@ -388,6 +405,13 @@ export class JobsChart extends Chart {
     for (const role of migrationRoles(spec)) {
       this.job(`Migrate${role.split('-').map(capitalize).join('')}`, `migrate-${role}`, ['services/migrate.mjs', role], migrationsAccount, config, configHash, bindings, {});
     }
+    // Buckets move to the shards the phase has (b mod N): nothing to do when they are already
+    // there, the new shards filled online when the phase added some. Started with the schema
+    // Jobs, it waits for the new shards' schema; a run that fails is retried by the Job.
+    const shards = orderShards(spec);
+    if (shards > 1) {
+      this.job('Reshard', 'reshard', ['services/reshard.mjs', '--to', String(shards), '--wait-seconds', '900'], migrationsAccount, config, configHash, bindings, { 'orders.platform/order-shards': String(shards) }, RESHARD_DEADLINE);
+    }
   }
 
   private job(
@@ -399,6 +423,7 @@ export class JobsChart extends Chart {
     configHash: string,
     bindings: ChartBindings,
     annotations: Record<string, string>,
+    deadline: Duration = Duration.minutes(30),
   ): void {
     const { init, secrets, tmp } = secretsInit(this, id, bindings);
     const job = new kplus.Job(this, id, {
@@ -408,7 +433,7 @@ export class JobsChart extends Chart {
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
       backoffLimit: 6,
-      activeDeadline: Duration.minutes(30),
+      activeDeadline: deadline,
       ttlAfterFinished: Duration.minutes(10),
       initContainers: [init],
       volumes: [secrets, tmp],

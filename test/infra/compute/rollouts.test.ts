@@ -75,7 +75,7 @@ describe('Jobs a redeploy can replace', () => {
   test('a Job is named by its role and the hash of its spec', () => {
     const names = jobNames(synth(bindings()));
     const sharded = spec.postgres.instances.filter((i) => i.role === 'orders').length > 1;
-    const roles = ['provision-topics', 'migrate-orders', 'migrate-inventory', 'migrate-users', ...(sharded ? ['migrate-order-shard'] : [])];
+    const roles = ['provision-topics', 'migrate-orders', 'migrate-inventory', 'migrate-users', ...(sharded ? ['migrate-order-shard', 'reshard'] : []), ...(spec.documentDb.elasticCluster ? ['migrate-order-activity'] : [])];
     expect(names.map((n) => n.replace(/-[0-9a-f]{10}$/, '')).sort()).toEqual(roles.sort());
     for (const n of names) expect(n.length).toBeLessThanOrEqual(63);
   });
