@@ -124,7 +124,17 @@ export function diagramOf(phase: string, assembly: CloudAssembly): Diagram {
       if (has(region, 'kafka')) add({ from: nodeId(primary, 'kafka'), to: nodeId(region, 'kafka'), kind: 'replication', label: 'MirrorMaker 2' });
     }
   }
-  return { phase, regions, stacks: assembly.stacks.map((s) => ({ name: s.stackName, region: s.environment.region })), nodes, edges };
+  // Sorted, so that the picture does not depend on the order the stacks and paths were read in.
+  const kinds = Object.keys(NAMES);
+  const byKind = (a: DiagramNode, b: DiagramNode) => a.region.localeCompare(b.region) || kinds.indexOf(a.kind) - kinds.indexOf(b.kind);
+  const byEnds = (a: DiagramEdge, b: DiagramEdge) => a.kind.localeCompare(b.kind) || a.from.localeCompare(b.from) || a.to.localeCompare(b.to);
+  return {
+    phase,
+    regions,
+    stacks: assembly.stacks.map((s) => ({ name: s.stackName, region: s.environment.region })),
+    nodes: nodes.sort(byKind),
+    edges: edges.sort(byEnds),
+  };
 }
 
 const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
