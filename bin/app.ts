@@ -4,6 +4,7 @@ import { PHASES, PhaseSpec, loadPhase, previousPhase } from '../phases';
 import { sideBySide } from '../lib/compute/migration';
 import { addSecurityChecks } from '../lib/nag';
 import { NO_RECIPIENT_WARNING } from '../lib/monitoring/notifications';
+import { NO_DOMAIN_WARNING, shopDomain } from '../lib/dns/names';
 import { buildPlatform } from '../lib/platform';
 
 /**
@@ -21,6 +22,10 @@ import { buildPlatform } from '../lib/platform';
  *                      optional: existing SNS topics, one per region, that the region's alarms
  *                      also notify (a pager, a chat integration)
  * With neither, synthesis warns once: the alarms would reach nobody.
+ *   -c domainName=shop.example.com -c hostedZoneId=Z...
+ *                      optional: the shop's domain and the public hosted zone holding it; each
+ *                      region's front door gets <region>.api.<domain>, and api.<domain> is
+ *                      routed by Route 53 to a healthy region (without both, synthesis warns once)
  *   -c adminRoleArn=ARN[,ARN]
  *                      optional: IAM roles given cluster-admin access to every EKS cluster (EKS
  *                      access entries); they reach the private endpoint from inside the VPC
@@ -49,7 +54,16 @@ function listFromContext(app: App, key: string, what: string): string[] {
   return given.split(',').map((item) => item.trim()).filter(Boolean);
 }
 
+/** A single-valued context string, or undefined when absent. */
+function stringFromContext(app: App, key: string): string | undefined {
+  const given: unknown = app.node.tryGetContext(key);
+  if (given === undefined || given === '') return undefined;
+  if (typeof given !== 'string') throw new Error(`-c ${key}=${JSON.stringify(given)}: must be a string`);
+  return given.trim();
+}
+
 const app = new App();
+const domain = shopDomain(stringFromContext(app, 'domainName'), stringFromContext(app, 'hostedZoneId'));
 const alarmEmails = listFromContext(app, 'alarmEmail', 'address');
 const alarmTopicArns = listFromContext(app, 'alarmTopicArn', 'ARN');
 buildPlatform(app, specFromContext(app), {
@@ -57,6 +71,8 @@ buildPlatform(app, specFromContext(app), {
   alarmEmails,
   alarmTopicArns,
   adminRoleArns: listFromContext(app, 'adminRoleArn', 'ARN'),
+  domain,
 });
+if (!domain) process.stderr.write(`${NO_DOMAIN_WARNING}\n`);
 if (alarmEmails.length === 0 && alarmTopicArns.length === 0) process.stderr.write(`${NO_RECIPIENT_WARNING}\n`);
 addSecurityChecks(app);

@@ -1,10 +1,14 @@
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionName, RegionSpec } from '../phases';
 import { Network } from './constructs/network';
+import { ShopDomain } from './dns/names';
+import { AliasTarget } from './dns/regional-entry';
 import { alarmRecipients } from './monitoring/notifications';
 import { regionalStackName } from './naming';
 import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
+import { DnsStack, ROUTE53_METRICS_REGION } from './stacks/dns-stack';
+import { FailoverStack } from './stacks/failover-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { PeeringStack } from './stacks/peering-stack';
@@ -19,6 +23,8 @@ export interface RegionalStacks {
   readonly telemetry: TelemetryStack;
   readonly compute: ComputeStack;
   readonly monitoring: MonitoringStack;
+  /** In a secondary region: the failover orchestration (lib/failover). */
+  readonly failover?: FailoverStack;
 }
 
 /** Deployment choices that are not part of a phase: they belong to one AWS account. */
@@ -41,6 +47,8 @@ export interface PlatformOptions {
    * VPN or a CI runner there).
    */
   readonly adminRoleArns?: readonly string[];
+  /** The shop's domain and public hosted zone: regional names, GeoDNS and health checks (lib/dns). */
+  readonly domain?: ShopDomain;
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -75,6 +83,8 @@ export function certificatesByRegion(spec: PhaseSpec, arns: readonly string[]): 
 export interface Platform {
   readonly spec: PhaseSpec;
   readonly regions: ReadonlyMap<RegionName, RegionalStacks>;
+  /** GeoDNS over the regions, when the shop's domain is given. */
+  readonly dns?: DnsStack;
 }
 
 /**
@@ -129,7 +139,9 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       databases,
       telemetry: telemetry.telemetry,
       certificateArn: certificates.get(region.region),
+      domain: options.domain,
       home: home ? { compute: home.compute, cache: home.data.cache } : undefined,
+      earlier: [...regions.values()].map((r) => r.compute),
       remoteAppTiers: isPrimary ? remoteAppTiers : [],
       adminRoleArns: admins,
     });
@@ -146,10 +158,41 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       telemetry: telemetry.telemetry,
       alarmTopicArn: recipients.topicArns.get(region.region),
     });
-    regions.set(region.region, { network: networks.get(region.region)!, peering: peering.get(region.region), data, telemetry, compute, monitoring });
+    let failover: FailoverStack | undefined;
+    if (!isPrimary) {
+      const f = place(region.region, 'failover', 'Order platform failover orchestration');
+      failover = new FailoverStack(scope, f.id, { ...f.props, spec, region, data });
+    }
+    regions.set(region.region, { network: networks.get(region.region)!, peering: peering.get(region.region), data, telemetry, compute, monitoring, failover });
     home ??= { data, compute };
   }
-  return { spec, regions };
+  return { spec, regions, dns: options.domain ? globalDns(scope, spec, options.domain, regions, recipients.topicArns.get(ROUTE53_METRICS_REGION)) : undefined };
+}
+
+/**
+ * The GeoDNS stack, in us-east-1 where Route 53 publishes health-check metrics; it deploys after
+ * every region's compute stack, whose front doors its records point to.
+ */
+function globalDns(scope: Construct, spec: PhaseSpec, domain: ShopDomain, regions: ReadonlyMap<RegionName, RegionalStacks>, externalTopicArn: string | undefined): DnsStack {
+  const metricsRegion = regions.get(ROUTE53_METRICS_REGION);
+  if (!metricsRegion) throw new Error(`GeoDNS: the health checks' alarms live in ${ROUTE53_METRICS_REGION}, which phase ${spec.name} does not use`);
+  const entries = new Map<RegionName, AliasTarget>();
+  for (const [region, stacks] of regions) {
+    if (!stacks.compute.entry) throw new Error(`GeoDNS: ${region} has no public names`);
+    entries.set(region, stacks.compute.entry.apiTarget);
+  }
+  const d = regionalStack(ROUTE53_METRICS_REGION, 'dns', 'Order platform GeoDNS and health checks');
+  const dns = new DnsStack(scope, d.id, {
+    ...d.props,
+    description: 'Order platform GeoDNS (api name by latency or location) and the regions\' health checks',
+    spec,
+    domain,
+    entries,
+    alarmTopic: metricsRegion.telemetry.telemetry.topic,
+    externalAlarmTopicArn: externalTopicArn,
+  });
+  for (const stacks of regions.values()) dns.addStackDependency(stacks.compute);
+  return dns;
 }
 
 /**

@@ -158,6 +158,12 @@ const MONOTONIC_FIELDS: readonly MonotonicField[] = [
     why: 'shards never shrink',
   },
   {
+    field: 'dns.routing.policy',
+    read: (s) => [['dns', s.dns.routing.policy]],
+    kind: 'fixed',
+    why: 'Route 53 cannot hold latency and geolocation records for one name: a change would take api.<domain> out of DNS between the deletes and the creates',
+  },
+  {
     field: 'cache.engine',
     read: (s) => [['cache', s.cache.engine]],
     kind: 'fixed',
@@ -517,6 +523,33 @@ export const RULES: readonly ValidationRule[] = [
         ...(e.shardInstanceCount >= 1 && e.shardInstanceCount <= DOCDB_ELASTIC.maxShardInstances
           ? []
           : [violation('documentDb.elasticCluster.shardInstanceCount', e.shardInstanceCount, `must be from 1 to ${DOCDB_ELASTIC.maxShardInstances}`)]),
+      ];
+    },
+  },
+  {
+    id: 'dns-health-check',
+    check: (s) => {
+      const h = s.dns.healthCheck;
+      return [
+        ...([10, 30].includes(h.intervalSeconds) ? [] : [violation('dns.healthCheck.intervalSeconds', h.intervalSeconds, 'must be 10 or 30: the intervals Route 53 health checks offer')]),
+        ...(Number.isInteger(h.failureThreshold) && h.failureThreshold >= 1 && h.failureThreshold <= 10
+          ? []
+          : [violation('dns.healthCheck.failureThreshold', h.failureThreshold, 'must be a whole number from 1 to 10 (Route 53)')]),
+      ];
+    },
+  },
+  {
+    id: 'dns-geolocation-regions',
+    check: (s) => {
+      const r = s.dns.routing;
+      if (r.policy !== 'geolocation') return [];
+      const regions = s.regions.map((x) => x.region as string);
+      const rule = `must be one of the phase's regions (${regions.join(', ')})`;
+      return [
+        ...Object.entries(r.continents)
+          .filter(([, region]) => !regions.includes(region as string))
+          .map(([continent, region]) => violation(`dns.routing.continents.${continent}`, region, rule)),
+        ...(regions.includes(r.defaultRegion) ? [] : [violation('dns.routing.defaultRegion', r.defaultRegion, rule)]),
       ];
     },
   },

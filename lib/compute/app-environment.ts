@@ -3,7 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { PhaseSpec, PostgresInstanceSpec, ServiceName } from '../../phases';
+import { PhaseSpec, PostgresInstanceSpec, RegionName, ServiceName } from '../../phases';
+import { readReplicasStatement } from '../constructs/secret-replicas';
+import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER } from '../failover/plan';
 import { Cache } from '../constructs/cache';
 import { ADMIN_USERNAME as DOCDB_ADMIN_USERNAME, DOCUMENTDB_PORT } from '../constructs/documentdb';
 import { POSTGRES_PORT } from '../constructs/postgres';
@@ -24,6 +26,11 @@ export interface AppEnvironmentProps {
    * balancer) and count visitors (the primary region's cache). Reads stay in this region.
    */
   readonly home?: HomeRegion;
+  /**
+   * In a multi-region phase, the internal API of every region listed before this one: where its
+   * services send writes if a failover makes one of them the home region (lib/failover).
+   */
+  readonly earlierRegions?: ReadonlyArray<{ readonly region: RegionName; readonly apiUrl: string }>;
 }
 
 /** What a secondary region's services reach in the primary region. */
@@ -83,6 +90,10 @@ export class AppEnvironment extends Construct {
   /** The region's MSK bootstrap brokers (TLS, IAM), read at deploy time. */
   readonly kafkaBootstrapBrokers: string;
   private readonly common: Record<string, string>;
+  /** In a secondary region, the stack whose secrets the services read as replicas here. */
+  private readonly replicasOf?: string;
+  /** The home-region parameter the services poll, in a multi-region phase. */
+  readonly homeParameterArn?: string;
 
   constructor(scope: Construct, id: string, props: AppEnvironmentProps) {
     super(scope, id);
@@ -111,7 +122,13 @@ export class AppEnvironment extends Construct {
       }
       const replica = data.postgresReplicas?.replicas.get(instance.id);
       if (!replica) throw new Error(`AppEnvironment: this secondary region has no replica of ${instance.id}`);
-      return { spec: instance, address: replica.dbInstanceEndpointAddress, replicaAddresses: [], secret: db.instance.secret, appSecret: db.appSecret };
+      return {
+        spec: instance,
+        address: replica.dbInstanceEndpointAddress,
+        replicaAddresses: [],
+        secret: db.instance.secret,
+        appSecret: db.appSecret,
+      };
     };
     // The URL's user and password (the master's, filled at start) are the schema tool's; the
     // services log in with the `credentials` secret, read at run time (services/shared/credentials.ts).
@@ -218,6 +235,12 @@ export class AppEnvironment extends Construct {
 
     if (spec.regions.length > 1) {
       env.REGION_ROLE = secondary ? 'secondary' : 'primary';
+      // The home region as deployed, until a failover names another in this region's parameter.
+      env.HOME_REGION_SOURCE = `ssm:${HOME_REGION_PARAMETER}`;
+      env.HOME_REGION_POLL_MS = String(HOME_POLL_SECONDS * 1000);
+      const earlier = props.earlierRegions ?? [];
+      if (earlier.length > 0) env.REGION_API_URLS = earlier.map((r) => `${r.region}=${r.apiUrl}`).join(',');
+      this.homeParameterArn = Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: HOME_REGION_PARAMETER.slice(1) });
     }
     if (props.home) {
       // Writes and visitor counts go home; the outbox relay and the saga run only where orders are written.
@@ -226,7 +249,11 @@ export class AppEnvironment extends Construct {
       env.HOME_REDIS_CLUSTER_NODES = `${homeCache.attrConfigurationEndPointAddress}:${homeCache.attrConfigurationEndPointPort}`;
       env.RELAY = 'false';
       env.CONSUMERS = 'false';
+      // The secrets live in the primary region and are replicated here: read this region's replicas,
+      // so that credentials keep working, and processes keep starting, while the primary is lost.
+      env.SECRETS_REGION = Stack.of(this).region;
     }
+    this.replicasOf = props.home ? databases.stackName : undefined;
 
     this.secrets = secrets;
     this.databaseLogins = logins;
@@ -264,6 +291,7 @@ export class AppEnvironment extends Construct {
         resources: readable.map((s) => s.secret.secretArn),
       }),
     );
+    if (this.replicasOf) role.addToPrincipalPolicy(readReplicasStatement(this, this.replicasOf));
     const keys = [...new Set(readable.map((s) => s.secret.encryptionKey?.keyArn).filter((k): k is string => k !== undefined))];
     if (keys.length > 0) {
       role.addToPrincipalPolicy(
@@ -274,6 +302,9 @@ export class AppEnvironment extends Construct {
           conditions: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
         }),
       );
+    }
+    if (this.homeParameterArn) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.homeParameterArn] }));
     }
     const [topics, groups] = kafkaWildcards(stack);
     role.addToPrincipalPolicy(
@@ -323,5 +354,11 @@ export class AppEnvironment extends Construct {
         'The services own every domain topic and consumer group of the region\'s one orders-events cluster; topics are created by the provisioning job, so their ARNs are not known when the policy is written.',
       );
     }
+    // In a secondary region only (elsewhere the finding never arises): the replicas of the primary's secrets.
+    acknowledge(
+      role,
+      `IAM5[Resource::${readReplicasStatement(role, '').resources[0].replace(Stack.of(role).account, '<AWS::AccountId>')}]`,
+      'A replica secret\'s ARN is not known when the policy is written (its suffix is the primary\'s, chosen at creation); the condition limits the grant to the secrets the primary region\'s data stack replicates, by their replicated tag.',
+    );
   }
 }

@@ -17,6 +17,11 @@ export const SERVICE_PORT = 3000;
 export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
 export const METRICS_PATH = '/metrics';
+/**
+ * Whether this region can take a checkout now (its write path answers, or in a secondary region
+ * the primary's does): what Route 53 checks through the public API to take a region out of DNS.
+ */
+export const CHECKOUT_HEALTH_PATH = '/health/checkout';
 
 /**
  * Each service's public paths, as the services register them (services/<domain>/module.ts), and
@@ -26,8 +31,8 @@ export const SERVICE_ROUTES: Readonly<Record<ServiceName, ServiceRoutes>> = {
   user: { pathPatterns: ['/users', '/users/*'], apiRoutes: ['/users', '/users/{proxy+}'], callers: [] },
   product: { pathPatterns: ['/products', '/products/*'], apiRoutes: ['/products', '/products/{proxy+}'], callers: ['order'] },
   order: {
-    pathPatterns: ['/orders', '/orders/*', '/customers/*/orders'],
-    apiRoutes: ['/orders', '/orders/{proxy+}', '/customers/{customerId}/orders'],
+    pathPatterns: ['/orders', '/orders/*', '/customers/*/orders', CHECKOUT_HEALTH_PATH],
+    apiRoutes: ['/orders', '/orders/{proxy+}', '/customers/{customerId}/orders', CHECKOUT_HEALTH_PATH],
     callers: [],
   },
   inventory: { pathPatterns: ['/stock', '/stock/*'], apiRoutes: ['/stock', '/stock/{proxy+}'], callers: ['order'] },

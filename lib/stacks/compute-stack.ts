@@ -1,7 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
-import { PhaseSpec, RegionSpec } from '../../phases';
+import { PhaseSpec, RegionName, RegionSpec } from '../../phases';
 import { AccessLogBucket } from '../compute/access-logs';
 import { AppEnvironment } from '../compute/app-environment';
 import { ServiceBundle } from '../compute/delivery';
@@ -9,12 +9,17 @@ import { Ec2Services, serviceId } from '../compute/ec2-services';
 import { GATEWAY_PORT, Gateway, ServiceBackends } from '../compute/gateway';
 import { Monolith } from '../compute/monolith';
 import { Cache } from '../constructs/cache';
+import { ShopDomain } from '../dns/names';
+import { RegionalEntry, regionalCertificate } from '../dns/regional-entry';
 import { Network } from '../constructs/network';
 import { admitRemoteAppTier } from '../constructs/peering';
 import { ServicesCluster } from '../k8s/services-cluster';
 import { WatchedTargetGroup } from '../monitoring/alarms';
 import { Telemetry } from '../monitoring/telemetry';
 import { DataStack } from './data-stack';
+
+/** A region's internal API entry, where other regions' services send their writes. */
+const internalApiUrl = (gateway: Gateway): string => `http://${gateway.loadBalancer.loadBalancerDnsName}`;
 
 /** Props for {@link ComputeStack}. */
 export interface ComputeStackProps extends StackProps {
@@ -28,8 +33,12 @@ export interface ComputeStackProps extends StackProps {
   readonly telemetry: Telemetry;
   /** The ACM certificate of the public front door in this region, if any. */
   readonly certificateArn?: string;
+  /** The shop's domain and hosted zone: the front door gets its regional names (lib/dns). */
+  readonly domain?: ShopDomain;
   /** For a secondary region: the primary region's compute (its internal load balancer takes the writes) and cache. */
   readonly home?: { readonly compute: ComputeStack; readonly cache: Cache };
+  /** In a multi-region phase, the compute of every region listed before this one (a failover may make one of them home). */
+  readonly earlier?: readonly ComputeStack[];
   /** For the primary region of a multi-region phase: the secondary regions' networks, whose services forward writes here. */
   readonly remoteAppTiers?: readonly Network[];
   /** IAM roles given cluster-admin access to the EKS cluster. */
@@ -50,6 +59,8 @@ export class ComputeStack extends Stack {
   readonly eks?: ServicesCluster;
   /** Target groups that must never be empty, for the unavailability alarms. */
   readonly watchedTargetGroups: WatchedTargetGroup[] = [];
+  /** The front door's public names, when the shop's domain is given. */
+  readonly entry?: RegionalEntry;
   /** Every EC2 group, by a literal ID, for dashboards. */
   readonly fleets = new Map<string, autoscaling.AutoScalingGroup>();
 
@@ -71,13 +82,16 @@ export class ComputeStack extends Stack {
       spec,
       data: props.data,
       databases: props.databases,
-      home: home && homeGateway ? { apiUrl: `http://${homeGateway.loadBalancer.loadBalancerDnsName}`, cache: home.cache } : undefined,
+      home: home && homeGateway ? { apiUrl: internalApiUrl(homeGateway), cache: home.cache } : undefined,
+      earlierRegions: (props.earlier ?? []).flatMap((c) => (c.gateway ? [{ region: c.region as RegionName, apiUrl: internalApiUrl(c.gateway) }] : [])),
     });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs');
+    const certificate = props.domain ? regionalCertificate(this, props.domain, props.region.region, props.certificateArn) : undefined;
+    const certificateArn = certificate?.certificateArn ?? props.certificateArn;
     const common = { vpc, appTier, bundle: this.bundle, environment: this.appEnvironment, telemetry };
 
     this.monolith = compute.monolith
-      ? new Monolith(this, 'Monolith', { ...common, spec: compute.monolith, vpcCidr: props.region.vpcCidr, accessLogs, certificateArn: props.certificateArn })
+      ? new Monolith(this, 'Monolith', { ...common, spec: compute.monolith, vpcCidr: props.region.vpcCidr, accessLogs, certificateArn })
       : undefined;
 
     if (this.monolith) {
@@ -116,6 +130,16 @@ export class ComputeStack extends Stack {
       for (const [name, group] of this.eks?.targetGroups ?? []) {
         this.watchedTargetGroups.push({ id: `${serviceId(name)}Eks`, targetGroup: group, loadBalancer: this.gateway.loadBalancer });
       }
+    }
+    if (props.domain && certificate) {
+      // API Gateway is the front door wherever it exists (also beside the monolith in a side-by-side step).
+      const frontDoor = this.gateway
+        ? ({ kind: 'api', api: this.gateway.api, stage: this.gateway.stage } as const)
+        : this.monolith
+          ? ({ kind: 'load-balancer', loadBalancer: this.monolith.loadBalancer } as const)
+          : undefined;
+      if (!frontDoor) throw new Error(`ComputeStack ${id}: the phase has no public front door to name`);
+      this.entry = new RegionalEntry(this, 'PublicNames', { domain: props.domain, region: props.region.region, certificate, frontDoor });
     }
   }
 }

@@ -2,6 +2,8 @@ import { CfnResource, Stack, StackProps } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import { Construct } from 'constructs';
+import { FailoverTargets, publishFailoverTargets } from '../failover/targets';
+import { replicateSecrets } from '../constructs/secret-replicas';
 import { PhaseSpec, RegionSpec } from '../../phases';
 import { Cache, CACHE_PORT, CacheMembership } from '../constructs/cache';
 import { DocumentDb } from '../constructs/documentdb';
@@ -56,6 +58,8 @@ export class DataStack extends Stack {
   readonly documentDbSecondary?: DocumentDbSecondary;
   readonly cache: Cache;
   readonly streaming: Streaming;
+  /** In a secondary region: what a failover to it promotes (lib/failover). */
+  readonly failoverTargets?: FailoverTargets;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -115,6 +119,19 @@ export class DataStack extends Stack {
     if (this.documentDbSecondary) oneAtATime(this.documentDbSecondary.instances);
 
     acknowledgeLogRetentionHandler(this);
+    if (props.region.role === 'secondary') this.failoverTargets = publishFailoverTargets(this, this);
+    // The secrets the services read, replicated to every secondary region (lib/constructs/secret-replicas.ts).
+    if (props.region.role === 'primary') {
+      const secondaries = spec.regions.filter((r) => r.role === 'secondary').map((r) => r.region);
+      replicateSecrets(
+        [
+          ...[...(this.postgres?.databases.values() ?? [])].flatMap((db) => (db.instance.secret ? [db.instance.secret, db.appSecret] : [db.appSecret])),
+          ...(this.documentDb?.cluster.secret ? [this.documentDb.cluster.secret] : []),
+          this.cache.authToken,
+        ],
+        secondaries,
+      );
+    }
 
     const remotes = props.remoteAppTiers ?? [];
     if (remotes.length > 0) {

@@ -283,8 +283,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillFigures> {
 
     // Redis A and its replica B.
     const [redisA, redisB] = [await freePort(), await freePort()];
-    const redisProcA = start('redis-a', 'redis-server', ['--port', String(redisA), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], path.join(logs, 'redis-a.log'));
-    start('redis-b', 'redis-server', ['--port', String(redisB), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', String(redisA)], path.join(logs, 'redis-b.log'));
+    const redisProcA = start('redis-a', 'redis-server', ['--port', String(redisA), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', base], path.join(logs, 'redis-a.log'));
+    start('redis-b', 'redis-server', ['--port', String(redisB), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', base, '--dbfilename', 'redis-b.rdb', '--replicaof', '127.0.0.1', String(redisA)], path.join(logs, 'redis-b.log'));
     await until('Redis B to replicate A', () => Promise.resolve(/connected/.test(redisRole(redisB))), 30000);
 
     // Two Kafka clusters, the same topics (one partition), MirrorMaker 2 from A to B.

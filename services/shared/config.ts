@@ -117,6 +117,11 @@ export const configSchema = z
     KAFKA_REPLICATION_FACTOR: int(1, 1, 32).describe('Replication factor of created topics.'),
     KAFKA_SSL: bool(false).describe('Use TLS to the brokers (MSK: true).'),
     KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam']).default('none').describe('SASL mechanism. aws-iam: MSK IAM over OAUTHBEARER, signed with the process\'s AWS credentials (needs AWS_REGION).'),
+    SECRETS_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region such as us-west-2' })
+      .optional()
+      .describe('Where Secrets Manager secrets (credentials=ARN, fetch-secrets.sh) are read: their replicas in this region instead of the region in their ARN. Set in a secondary region, whose secrets are replicas of the primary\'s.'),
     AWS_REGION: z.string().default('').describe('AWS region of the MSK cluster and of CloudWatch, for signing requests (aws-iam, CLOUDWATCH_NAMESPACE).'),
     KAFKA_SASL_USERNAME: z.string().default('').describe('SASL username (plain, scram).'),
     KAFKA_SASL_PASSWORD: z.string().default('').describe('SASL password (plain, scram).'),
@@ -165,6 +170,13 @@ export const configSchema = z
       .transform((u) => u.replace(/\/+$/, ''))
       .optional()
       .describe('Base URL of the primary region\'s internal API entry (the public API\'s paths); a secondary forwards writes there. Required when REGION_ROLE=secondary; unused in a primary.'),
+    HOME_REGION_SOURCE: z
+      .string()
+      .regex(/^(ssm:[A-Za-z0-9_.\-/]+|file:.+)$/, { message: 'must be ssm:<parameter name> or file:<path>' })
+      .optional()
+      .describe('Where the name of the home (primary) region is read: ssm:<parameter> (SSM Parameter Store in AWS_REGION) or file:<path>. Set: the role is derived from it at start (home = AWS_REGION: primary; otherwise secondary, forwarding to REGION_API_URLS[home]), and when it changes the process drains and exits 0 to start again in its new role. Unset: REGION_ROLE and HOME_API_URL as given.'),
+    REGION_API_URLS: regionUrls.describe('Internal API base URL of each region this region may forward writes to: us-east-1=https://...,us-west-2=https://... (with HOME_REGION_SOURCE).'),
+    HOME_REGION_POLL_MS: int(10000, 100, 3600000).describe('How often HOME_REGION_SOURCE is read again; a failed read keeps the current role.'),
     HOME_REDIS_CLUSTER_NODES: csv(hostPort).describe('Comma-separated host:port seeds of the primary region\'s cache; a secondary sends its daily-visitor counts there, batched (REDIS_TLS and REDIS_PASSWORD apply). Unset in a secondary: visitors are not counted there.'),
     HOME_REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' }).optional().describe('Standalone Redis of the primary region (used when HOME_REDIS_CLUSTER_NODES is empty), for a secondary\'s daily-visitor counts.'),
 
@@ -173,13 +185,6 @@ export const configSchema = z
     RELAY_POLL_MS: int(50, 1, 60000).describe('Relay idle poll interval.'),
     CONSUMERS: bool(true).describe('Run this process\'s Kafka consumers (default off when REGION_ROLE=secondary, and may not be turned on there).'),
     HTTP: bool(true).describe('Serve HTTP (false for a worker-only process).'),
-    HOME_REGION_SOURCE: z
-      .string()
-      .regex(/^(ssm:[A-Za-z0-9_.\-/]+|file:.+)$/, { message: 'must be ssm:<parameter name> or file:<path>' })
-      .optional()
-      .describe('Where the name of the home (primary) region is read: ssm:<parameter> (SSM Parameter Store in AWS_REGION) or file:<path>. Set: the role is derived from it at start (home = AWS_REGION: primary; otherwise secondary, forwarding to REGION_API_URLS[home]), and when it changes the process drains and exits 0 to start again in its new role. Unset: REGION_ROLE and HOME_API_URL as given.'),
-    REGION_API_URLS: regionUrls.describe('Internal API base URL of each region this region may forward writes to: us-east-1=https://...,us-west-2=https://... (with HOME_REGION_SOURCE).'),
-    HOME_REGION_POLL_MS: int(10000, 100, 3600000).describe('How often HOME_REGION_SOURCE is read again; a failed read keeps the current role.'),
     SHUTDOWN_GRACE_MS: int(20000, 0, 600000).describe('On SIGTERM, how long in-flight requests may take to finish (each answered with Connection: close) before the remaining connections are closed; the relay and consumers stop meanwhile.'),
     READINESS_TOLERANCE_MS: int(120000, 0, 3600000).describe('/readyz stays 200 while a dependency (PostgreSQL, Redis) has failed for less than this without a success, so that a database failover does not make every instance unready at once; a dependency never reached since start makes the instance unready at once.'),
 
@@ -213,6 +218,9 @@ export const configSchema = z
     if (c.KAFKA_SASL_MECHANISM === 'aws-iam' && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when KAFKA_SASL_MECHANISM=aws-iam' });
     }
+    if (c.HOME_REGION_SOURCE && !c.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when HOME_REGION_SOURCE is set: the role is this region compared with the home region' });
+    }
     if (c.REGION_ROLE === 'secondary') {
       if (!c.HOME_API_URL) ctx.addIssue({ code: 'custom', path: ['HOME_API_URL'], message: 'must be set when REGION_ROLE=secondary: writes are forwarded to the primary region' });
       if (c.RELAY) ctx.addIssue({ code: 'custom', path: ['RELAY'], message: 'must be off when REGION_ROLE=secondary: the outbox relay runs only in the primary region' });
@@ -224,9 +232,6 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
-    if (c.HOME_REGION_SOURCE && !c.AWS_REGION) {
-      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when HOME_REGION_SOURCE is set: the role is this region compared with the home region' });
-    }
 
 /** Names of every variable, for infrastructure code that sets them. */
 export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as (keyof Config)[];

@@ -107,10 +107,23 @@ export function fileCredentials(file: string, user?: string): CredentialSource {
 
 const clients = new Map<string, SecretsManagerClient>();
 
-/** A Secrets Manager secret's current version (AWSCURRENT), in the ARN's own region; `user` logs in with a bare-password secret. */
-export function secretsManagerCredentials(arn: string, maxAgeMs = SECRETS_MANAGER_MAX_AGE_MS, user?: string): CredentialSource {
+/**
+ * The ARN of a secret as read here: in SECRETS_REGION when set (a secondary region reads its own
+ * replica of the primary region's secret, which outlives the primary region), else as given.
+ */
+export function secretInRegion(arn: string, region: string | undefined = process.env.SECRETS_REGION): string {
+  const parts = arn.split(':');
+  if (parts.length < 7 || parts[0] !== 'arn' || parts[2] !== 'secretsmanager' || !parts[3]) {
+    throw new Error(`credentials=${arn}: not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`);
+  }
+  if (region) parts[3] = region;
+  return parts.join(':');
+}
+
+/** A Secrets Manager secret's current version (AWSCURRENT), in the ARN's region or SECRETS_REGION; `user` logs in with a bare-password secret. */
+export function secretsManagerCredentials(given: string, maxAgeMs = SECRETS_MANAGER_MAX_AGE_MS, user?: string): CredentialSource {
+  const arn = secretInRegion(given);
   const region = arn.split(':')[3];
-  if (!region) throw new Error(`credentials=${arn}: not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`);
   const description = `secret ${arn}`;
   return new CachedCredentials(
     description,

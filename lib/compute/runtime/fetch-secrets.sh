@@ -9,8 +9,10 @@ mkdir -p "$dir"
 for pair in ${SECRET_ARNS:-}; do
   name="${pair%%=*}"
   arn="${pair#*=}"
-  # The secret's own region (a secondary region reads the primary region's database secrets).
-  region="$(echo "$arn" | cut -d: -f4)"
+  # The secret's own region, or SECRETS_REGION: a secondary region reads its replica of the
+  # primary region's secret (same ARN, its own region), which it can still read if the primary is lost.
+  region="${SECRETS_REGION:-$(echo "$arn" | cut -d: -f4)}"
+  arn="$(echo "$arn" | awk -F: -v r="$region" 'BEGIN { OFS = ":" } { $4 = r; print }')"
   aws secretsmanager get-secret-value --region "$region" --secret-id "$arn" --query SecretString --output text > "$dir/$name.json.tmp"
   mv "$dir/$name.json.tmp" "$dir/$name.json"
 done

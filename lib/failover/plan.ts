@@ -1,0 +1,105 @@
+import { PhaseSpec, RegionName, RegionSpec } from '../../phases';
+
+/**
+ * A regional failover, step by step: what the `npm run failover` command does, what the Step
+ * Functions promotion machine does, and what the failover budget adds up. One list, so the three
+ * cannot disagree.
+ */
+
+/** The SSM parameter, in every region, that names the home (primary) region; the services poll it (HOME_REGION_SOURCE). */
+export const HOME_REGION_PARAMETER = '/orders/platform/home-region';
+
+/** Seconds between the services' reads of the home parameter (HOME_REGION_POLL_MS). */
+export const HOME_POLL_SECONDS = 10;
+
+/** What one step does. */
+export type StepKind = 'promote-postgres' | 'failover-documentdb' | 'failover-cache' | 'wait-stores' | 'point-home';
+
+/** One step of a failover to a region. */
+export interface FailoverStep {
+  /** Stable ID: `--from-step` names it. */
+  readonly id: string;
+  readonly kind: StepKind;
+  /** The region whose APIs the step calls. */
+  readonly region: RegionName;
+  /** What the command prints before it acts. */
+  readonly title: string;
+}
+
+/**
+ * How long each part takes, in seconds, from AWS's documentation (planning figures: the drill,
+ * `npm run drill:region-loss`, measures the local equivalent). Store promotions run in parallel.
+ */
+export const DURATIONS = {
+  /** RDS: "the promotion process can take several minutes or longer, depending on the size of the read replica"; a replica that keeps up with its source is small in backlog. */
+  postgresPromotion: { seconds: 180, source: 'RDS user guide, promoting a read replica: several minutes (planning figure 3 min)' },
+  /** DocumentDB global clusters: "a typical Recovery Time Objective (RTO) of under a minute". */
+  documentDbFailover: { seconds: 60, source: 'DocumentDB developer guide, global clusters: typical RTO under a minute' },
+  /** ElastiCache Global Datastore: promoting a secondary cluster to primary takes about a minute. */
+  cacheFailover: { seconds: 60, source: 'ElastiCache user guide, Global Datastore failover: about a minute' },
+  /** Route 53 alias records to load balancers and API Gateway carry the target's 60 s TTL. */
+  dnsTtl: { seconds: 60, source: 'Route 53: alias records take the target\'s TTL, 60 s for ELB and API Gateway' },
+  /** A service process drains in-flight requests, exits, and its container starts again in the new role. */
+  serviceRestart: { seconds: 30, source: 'services/shared/shutdown.ts drain plus a container start (measured by the drill)' },
+} as const;
+
+/** The phase's regions other than `lost`, in spec order. */
+export function survivors(spec: PhaseSpec, lost: RegionName): RegionSpec[] {
+  return spec.regions.filter((r) => r.region !== lost);
+}
+
+/**
+ * Checks the target of a failover: a secondary region of the phase, and the first of them in the
+ * spec's order, which is the failover order. A region's services know the internal addresses of
+ * the regions listed before it only (a region deploys after the ones before it), so the first
+ * secondary is the one every other survivor can send its writes to.
+ */
+export function checkTarget(spec: PhaseSpec, to: string): RegionSpec {
+  const target = spec.regions.find((r) => r.region === to);
+  const regions = spec.regions.map((r) => r.region).join(', ');
+  if (!target) throw new Error(`--to ${to}: not a region of phase ${spec.name} (${regions})`);
+  if (target.role === 'primary') throw new Error(`--to ${to}: it is already the primary region of phase ${spec.name}`);
+  const first = spec.regions.find((r) => r.role === 'secondary')!;
+  if (first.region !== target.region) {
+    throw new Error(`--to ${to}: the failover order is the spec's region order (${regions}); fail over to ${first.region}, the first secondary, which every other region can reach`);
+  }
+  return target;
+}
+
+/**
+ * The steps of a failover of `spec` to region `to` (its primary region lost), in order. With
+ * `fence`, the lost primary's own parameter is set too: run it once that region answers again.
+ */
+export function failoverPlan(spec: PhaseSpec, to: string, options: { fence?: boolean } = {}): FailoverStep[] {
+  const target = checkTarget(spec, to).region;
+  const primary = spec.regions[0].region;
+  const databases = spec.postgres.instances.map((i) => i.id).join(', ');
+  const steps: FailoverStep[] = [
+    { id: 'promote-postgres', kind: 'promote-postgres', region: target, title: `Promote the PostgreSQL replicas in ${target} (${databases}) to standalone, writable instances` },
+    { id: 'failover-documentdb', kind: 'failover-documentdb', region: target, title: `Fail the DocumentDB global cluster over to ${target}'s cluster (allowing the loss of what ${primary} had not replicated)` },
+    { id: 'failover-cache', kind: 'failover-cache', region: target, title: `Fail the cache's Global Datastore over to ${target}'s member` },
+    { id: 'wait-stores', kind: 'wait-stores', region: target, title: `Wait until ${target}'s PostgreSQL instances are standalone and available, its DocumentDB cluster is the writer and its cache the primary` },
+  ];
+  for (const region of options.fence ? [...survivors(spec, primary), spec.regions[0]] : survivors(spec, primary)) {
+    steps.push({
+      id: `point-home-${region.region}`,
+      kind: 'point-home',
+      region: region.region,
+      title:
+        `Set ${HOME_REGION_PARAMETER} in ${region.region} to ${target}: its services restart ` +
+        (region.region === target ? 'as the primary (relay and saga on)' : region.role === 'primary' ? 'as a secondary that serves no one (fenced)' : `forwarding writes to ${target}`),
+    });
+  }
+  return steps;
+}
+
+/** What is left once the lost region returns: not run by the command, printed after it. */
+export function afterReturn(spec: PhaseSpec, to: string): string[] {
+  const primary = spec.regions[0].region;
+  return [
+    `When ${primary} answers again, fence it before anything else: npm run failover -- --phase ${spec.name} --to ${to} --fence --from-step point-home-${primary}. ` +
+      `Its services restart as a secondary; its own databases are still writable, so they must never take traffic again: its health check fails (no home it can reach), and DNS sends it nobody.`,
+    `Its PostgreSQL instances, DocumentDB cluster and cache hold the writes ${to} never received (the RPO): snapshot them for reconciliation before they are rebuilt.`,
+    `Rebuilding ${primary} as a secondary of ${to} (new replicas, MirrorMaker from ${to}'s Kafka) means deploying the phase with ${to} listed first; the phase rules refuse a change of role today, so that rebuild is a planned change of its own.`,
+  ];
+}
