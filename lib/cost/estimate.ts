@@ -202,14 +202,21 @@ function priceResource(r: Resource, resources: Record<string, Resource>, where: 
       const azs = Array.isArray(p.SubnetIds) ? p.SubnetIds.length : 0;
       return { category: 'network', what: `interface endpoint in ${azs} AZs`, monthlyUsd: azs * hourly(HOURLY.interfaceEndpointPerAz) };
     }
-    case 'AWS::Route53::HealthCheck':
-      return { category: 'network', what: 'health check', monthlyUsd: MONTHLY.route53HealthCheck };
+    case 'AWS::Route53::HealthCheck': {
+      // An endpoint in AWS; HTTPS and the 10 s interval are optional features, each billed on top.
+      const c = (p.HealthCheckConfig ?? {}) as { Type?: string; RequestInterval?: number };
+      const features = (String(c.Type ?? '').startsWith('HTTPS') ? 1 : 0) + (c.RequestInterval === 10 ? 1 : 0);
+      return { category: 'network', what: `health check${features > 0 ? ` (+${features} optional features)` : ''}`, monthlyUsd: MONTHLY.route53HealthCheck + features * MONTHLY.route53HealthCheckFeature };
+    }
     case 'AWS::Route53::HostedZone':
       return { category: 'network', what: 'hosted zone', monthlyUsd: MONTHLY.route53HostedZone };
     case 'AWS::KMS::Key':
       return { category: 'security', what: 'KMS key', monthlyUsd: MONTHLY.kmsKey };
-    case 'AWS::SecretsManager::Secret':
-      return { category: 'security', what: 'secret', monthlyUsd: MONTHLY.secret };
+    case 'AWS::SecretsManager::Secret': {
+      // A replica in another region is billed as a secret of its own.
+      const replicas = Array.isArray(p.ReplicaRegions) ? p.ReplicaRegions.length : 0;
+      return { category: 'security', what: replicas > 0 ? `secret and ${replicas} replicas` : 'secret', monthlyUsd: (1 + replicas) * MONTHLY.secret };
+    }
     default:
       return undefined;
   }

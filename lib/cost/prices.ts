@@ -91,6 +91,8 @@ export const MONTHLY = {
   kmsKey: 1,
   secret: 0.4,
   route53HealthCheck: 0.5,
+  /** Each optional feature of a health check of an AWS endpoint (HTTPS, 10 s interval, string matching, latency). */
+  route53HealthCheckFeature: 1,
   route53HostedZone: 0.5,
 } as const;
 
