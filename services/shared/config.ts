@@ -183,6 +183,7 @@ export const configSchema = z
     RELAY: bool(true).describe('Run the outbox relay for this process\'s databases (default off when REGION_ROLE=secondary, and may not be turned on there).'),
     RELAY_BATCH_SIZE: int(200, 1, 10000).describe('Outbox rows published per relay round.'),
     RELAY_POLL_MS: int(50, 1, 60000).describe('Relay idle poll interval.'),
+    OUTBOX_REPUBLISH_WINDOW_MS: int(600000, 0, 86400000).describe('When the home region moved here (deployed with REGION_ROLE=secondary, HOME_REGION_SOURCE now naming AWS_REGION), the relay first publishes again the outbox rows published in this window before the last publish its promoted database holds: events the lost primary published that MirrorMaker 2 may not have copied. Once per promotion across instances and restarts (recorded in home_region_changes); consumers are idempotent. 0: nothing is published again.'),
     CONSUMERS: bool(true).describe('Run this process\'s Kafka consumers (default off when REGION_ROLE=secondary, and may not be turned on there).'),
     HTTP: bool(true).describe('Serve HTTP (false for a worker-only process).'),
     SHUTDOWN_GRACE_MS: int(20000, 0, 600000).describe('On SIGTERM, how long in-flight requests may take to finish (each answered with Connection: close) before the remaining connections are closed; the relay and consumers stop meanwhile.'),
