@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import type { ServiceVariable } from '../../services/shared/config';
 import { PhaseSpec, PostgresInstanceSpec, RegionName, ServiceName } from '../../phases';
 import { readReplicasStatement } from '../constructs/secret-replicas';
 import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER } from '../failover/plan';
@@ -13,6 +14,12 @@ import { acknowledge } from '../nag';
 import { DataStack } from '../stacks/data-stack';
 import { BUSINESS_NAMESPACE } from '../monitoring/alarms';
 import { SERVICE_PORT } from './routes';
+
+/**
+ * The services' environment, typed by their configuration schema (services/shared/config.ts):
+ * a misspelt or unknown variable fails the type check.
+ */
+export type ServiceEnvironment = { [K in ServiceVariable]?: string };
 
 /** Props for {@link AppEnvironment}. */
 export interface AppEnvironmentProps {
@@ -89,7 +96,7 @@ export class AppEnvironment extends Construct {
   readonly kafkaClusterArn: string;
   /** The region's MSK bootstrap brokers (TLS, IAM), read at deploy time. */
   readonly kafkaBootstrapBrokers: string;
-  private readonly common: Record<string, string>;
+  private readonly common: ServiceEnvironment;
   /** In a secondary region, the stack whose secrets the services read as replicas here. */
   private readonly replicasOf?: string;
   /** The home-region parameter the services poll, in a multi-region phase. */
@@ -99,7 +106,7 @@ export class AppEnvironment extends Construct {
     super(scope, id);
     const { spec, data, databases } = props;
     const secrets: NamedSecret[] = [];
-    const env: Record<string, string> = {
+    const env: ServiceEnvironment = {
       PORT: String(SERVICE_PORT),
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
@@ -264,7 +271,7 @@ export class AppEnvironment extends Construct {
    * The environment of one process. `serviceUrls` tells a service where the services it calls
    * are; `overrides` sets process-specific values (HOST behind Nginx, RELAY, CONSUMERS).
    */
-  variables(serviceUrls: Partial<Record<ServiceName, string>> = {}, overrides: Record<string, string> = {}): Record<string, string> {
+  variables(serviceUrls: Partial<Record<ServiceName, string>> = {}, overrides: ServiceEnvironment = {}): ServiceEnvironment {
     const urls = Object.entries(serviceUrls)
       .map(([name, url]) => `${name}=${url}`)
       .join(',');

@@ -1,4 +1,5 @@
 import { SHUTDOWN, shutdownEnvironment, SYSTEMD_STOP_TIMEOUT_SECONDS } from './shutdown';
+import type { ServiceEnvironment } from './app-environment';
 
 /** Prometheus release the app servers run in agent mode (scrape locally, remote-write to Amazon Managed Prometheus). */
 export const PROMETHEUS_VERSION = '3.5.0';
@@ -21,7 +22,7 @@ export interface AppServerScript {
   /** The zip of the bundles in S3. */
   readonly bundleUrl: string;
   /** The process's environment. Values may hold CloudFormation tokens; none may hold a newline. */
-  readonly environment: Readonly<Record<string, string>>;
+  readonly environment: Readonly<ServiceEnvironment>;
   /** `name=arn ...` pairs fetch-secrets.sh writes before each start. */
   readonly secretArns: string;
   /** nginx.conf, when Nginx fronts the Node process on this host. */

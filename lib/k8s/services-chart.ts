@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { EksSpec, PhaseSpec, PodServiceSpec, ServiceName } from '../../phases';
 import { calledBy, HEALTH_PATH, METRICS_PATH, READY_PATH, SERVICE_PORT, SERVICE_ROUTES } from '../compute/routes';
 import { PRE_STOP_SECONDS, shutdownEnvironment, TERMINATION_GRACE_SECONDS } from '../compute/shutdown';
+import type { ServiceEnvironment } from '../compute/app-environment';
 
 /** The namespace every service, job and config lives in. */
 export const NAMESPACE = 'orders';
@@ -52,7 +53,7 @@ export interface ChartBindings {
   /** The services' image (bundles and launcher). */
   readonly image: string;
   /** The shared environment (services/shared/config.ts names; secrets as placeholders). */
-  readonly environment: Readonly<Record<string, string>>;
+  readonly environment: Readonly<ServiceEnvironment>;
   /** `name=arn ...` of the secrets the init container fetches. */
   readonly secretArns: string;
   /** The VPC's CIDR. */

@@ -235,7 +235,10 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 
 /** Names of every variable, for infrastructure code that sets them. */
-export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as (keyof Config)[];
+/** The name of one variable of the services' environment. */
+export type ServiceVariable = keyof Config;
+
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as ServiceVariable[];
 
 /** Variables with their descriptions and defaults, in schema order (docs/services.md lists the same). */
 export function describeVariables(): { name: string; description: string; required: boolean; default?: string }[] {
