@@ -1,5 +1,6 @@
 import { US_EAST_1 } from './regions';
 import { databases, topics } from './builders';
+import { FLAGS } from './flags';
 import { NGINX_DEFAULTS, PhaseSpec, roadmapMonitoring } from './types';
 
 /** Phase 1 (Foundation): Nginx, two Node servers, three PostgreSQL databases, MongoDB, Redis, Kafka. */
@@ -59,6 +60,7 @@ export const PHASE_1K: PhaseSpec = {
   // One latency record per region from the first phase on, so that adding a region adds a record
   // and changes none; 10 s x 3 detects a failed region in 30 s (the failover budget, docs in README).
   dns: { routing: { policy: 'latency' }, healthCheck: { intervalSeconds: 10, failureThreshold: 3 } },
+  flags: FLAGS,
   deviations: [
     'Kafka: 3 brokers, not 1: an MSK cluster spread over 3 AZs needs at least one broker per AZ.',
     'Redis: 3 nodes (1 shard, 2 replicas) from the start: replicas per shard cannot change in place, so growth is by shards.',

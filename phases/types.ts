@@ -6,8 +6,10 @@
  */
 
 import type { ComputeSpec, MonitoringSpec } from './compute-types';
+import type { FlagsSpec } from './flag-types';
 
 export * from './compute-types';
+export * from './flag-types';
 
 /** The roadmap's phases, in upgrade order. */
 export const PHASE_NAMES = ['1k', '10k', '30k', '50k', '70k', '1m'] as const;
@@ -252,6 +254,8 @@ export interface PhaseSpec {
   readonly monitoring: MonitoringSpec;
   /** GeoDNS over the regions' front doors and its health checks. */
   readonly dns: DnsSpec;
+  /** Feature flags, served to the services by AWS AppConfig in every region. */
+  readonly flags: FlagsSpec;
   /**
    * Why a number differs from the roadmap's (for example an MSK broker count AWS cannot build).
    * Shown in the phase table.

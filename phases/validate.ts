@@ -10,6 +10,7 @@ import {
 } from './limits';
 import { PhaseSpec } from './types';
 import { COMPUTE_RULES } from './compute-types';
+import { FLAG_RULES } from './flag-types';
 
 /** One broken rule: which field, what value it had, and what the rule wants. */
 export interface Violation {
@@ -554,6 +555,7 @@ export const RULES: readonly ValidationRule[] = [
     },
   },
   ...COMPUTE_RULES,
+  ...FLAG_RULES,
   {
     id: 'no-shrink-or-downgrade',
     check: (s, previous) => (previous ? checkMonotonic(s, previous) : []),
