@@ -7,9 +7,6 @@ export const REGION_CODES: Readonly<Record<RegionName, string>> = {
   'eu-central-1': 'euc1',
 };
 
-/** The stateful layers of every region; other layers (compute, monitoring) add their own names. */
-export type RegionalLayer = 'network' | 'data';
-
 /**
  * A regional stack's name. It never contains the phase: deploying one phase over another
  * updates the same stacks.

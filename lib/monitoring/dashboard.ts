@@ -18,9 +18,6 @@ export interface PlatformDashboardProps {
   readonly regionCode: string;
 }
 
-/** Business metrics the services publish to CloudWatch beside the users count. */
-export const BUSINESS_METRICS = ['OrdersPlaced', 'CheckoutAttempts', 'RevenueCents'] as const;
-
 /**
  * One CloudWatch dashboard per region with the roadmap's four groups of metrics: application
  * (request rate, error rate, p50/p95/p99), database (CPU, connections, replication lag,
