@@ -140,6 +140,12 @@ export const configSchema = z
       .optional()
       .describe('Publish the business metrics (OrdersPlaced, CheckoutAttempts, RevenueCents, DailyActiveUsers) to this CloudWatch namespace; unset: not published.'),
     BUSINESS_METRICS_INTERVAL_MS: int(60000, 1000, 3600000).describe('How often the business metrics are published to CloudWatch.'),
+    FLAGS_SOURCE: z
+      .string()
+      .regex(/^(appconfig:[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+|file:.+)$/, { message: 'must be appconfig:<application>/<environment>/<profile> or file:<path>' })
+      .optional()
+      .describe('Where the feature flags (phases/flags.ts) are read: appconfig:<application>/<environment>/<profile> (AppConfigData in AWS_REGION, by name or ID) or file:<path> (the JSON AppConfig returns: {"<flag>": {"enabled": true}}). Read again every FLAGS_POLL_MS; until a read succeeds, and when one fails, the last values read or else the definitions\' own. Unset: the definitions\' values.'),
+    FLAGS_POLL_MS: int(30000, 1000, 86400000).describe('How often FLAGS_SOURCE is read again (AppConfig asks for at least 15000).'),
 
     CATALOG_STORE: z.enum(['postgres', 'mongo']).default('postgres').describe('Where the product catalogue lives.'),
     MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must be a mongodb:// URL' }).optional().describe('MongoDB / DocumentDB URL (CATALOG_STORE=mongo).'),
@@ -218,6 +224,9 @@ export const configSchema = z
     }
     if (c.KAFKA_SASL_MECHANISM === 'aws-iam' && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when KAFKA_SASL_MECHANISM=aws-iam' });
+    }
+    if (c.FLAGS_SOURCE?.startsWith('appconfig:') && !c.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when FLAGS_SOURCE is appconfig:...' });
     }
     if (c.HOME_REGION_SOURCE && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'must be set when HOME_REGION_SOURCE is set: the role is this region compared with the home region' });
