@@ -5,6 +5,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import { AppError, isAppError } from './errors';
+import { registerHttpCaching } from './http-caching';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { Readiness, type ReadinessCheck } from './readiness';
@@ -82,6 +83,8 @@ export function createServer(o: ServerOptions): FastifyInstance {
     if (readiness.isDraining) void reply.header('connection', 'close');
     done();
   });
+
+  registerHttpCaching(app);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

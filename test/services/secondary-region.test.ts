@@ -9,14 +9,12 @@ import { Redis } from 'ioredis';
 import { createRuntime } from '../../services/main';
 import { MODULES } from '../../services/modules';
 import { ConfigError, DOMAINS, loadConfig } from '../../services/shared/config';
-import { createServer } from '../../services/shared/http';
-import { createLogger } from '../../services/shared/logger';
-import { Metrics } from '../../services/shared/metrics';
 import { ROUTE_PLACES, SERVED_BY_HEADER } from '../../services/shared/region';
 import { Runtime } from '../../services/shared/runtime';
 import { KAFKA_BROKERS, PG_REPLICA, REDIS_STANDALONE, REDIS_URL, pgUrl, uniqueName, waitForReplicaCatchUp } from '../support/servers';
 import { checkout, eventually, httpInject, seed, startSystem, waitForConsumersIdle, waitForStatus, type Inject, type TestSystem } from './harness';
 import { startRedisReplica, type RedisReplica } from './support/redis-replica';
+import { allRoutes } from './support/routes';
 
 const MASTER = `${REDIS_STANDALONE.host}:${REDIS_STANDALONE.port}`;
 
@@ -157,21 +155,9 @@ describe('configuration', () => {
 });
 
 test('every route of the services has its place in a secondary region in one table', async () => {
-  const rt = new Runtime('routes', loadConfig({ ORDERS_DB_URL: 'postgres://u@127.0.0.1:1/o', INVENTORY_DB_URL: 'postgres://u@127.0.0.1:1/i', USERS_DB_URL: 'postgres://u@127.0.0.1:1/u' }), createLogger('routes', 'silent'), new Metrics('routes', false));
-  const app = createServer({ log: rt.log, metrics: rt.metrics, readiness: [] });
-  const routes: string[] = [];
-  app.addHook('onRoute', (r) => {
-    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
-  });
-  for (const d of DOMAINS) MODULES[d].create(rt).routes?.(app);
-  await app.ready();
-  try {
-    expect(routes.filter((r) => !(r in ROUTE_PLACES))).toEqual([]);
-    for (const r of routes) expect([r, ROUTE_PLACES[r]]).toEqual([r, r.startsWith('GET ') ? 'local' : 'home']);
-  } finally {
-    await app.close();
-    await rt.stop();
-  }
+  const routes = await allRoutes();
+  expect(routes.filter((r) => !(r in ROUTE_PLACES))).toEqual([]);
+  for (const r of routes) expect([r, ROUTE_PLACES[r]]).toEqual([r, r.startsWith('GET ') ? 'local' : 'home']);
 });
 
 test('catalogue, stock and user reads entering the secondary are served by its own replica and cache', async () => {
