@@ -11,8 +11,8 @@ import { Runtime, type ModuleDef } from './shared/runtime';
 import { stopBoundMs } from './shared/shutdown';
 import { supervise } from './supervisor';
 
-export function createRuntime(service: string, modules: readonly ModuleDef[], cfg: Config): Runtime {
-  const rt = new Runtime(service, cfg, createLogger(service, cfg.LOG_LEVEL));
+export function createRuntime(service: string, modules: readonly ModuleDef[], cfg: Config, region?: Pick<ResolvedRegion, 'home' | 'promoted'>): Runtime {
+  const rt = new Runtime(service, cfg, createLogger(service, cfg.LOG_LEVEL), undefined, region);
   rt.load([...modules]);
   return rt;
 }
@@ -31,8 +31,8 @@ export async function main(service: string, modules: readonly ModuleDef[]): Prom
     supervise(service, region);
     return;
   }
-  const rt = createRuntime(service, modules, cfg);
-  if (region.home) rt.log.info({ home: region.home, role: cfg.REGION_ROLE }, 'home region read');
+  const rt = createRuntime(service, modules, cfg, region);
+  if (region.home) rt.log.info({ home: region.home, role: cfg.REGION_ROLE, ...(region.promoted ? { promoted: true } : {}) }, 'home region read');
   for (const w of region.warnings) rt.log.warn(w);
   if (cluster.isWorker) {
     // The supervisor (services/supervisor.ts) sums the workers' metrics: constructing an

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { checkovSkip } from '../checkov';
 import { Construct } from 'constructs';
 import { GatewaySpec, SERVICE_NAMES, ServiceName, TrafficWeights } from '../../phases';
+import { SUBNET_GROUPS } from '../constructs/network';
 import { acknowledge } from '../nag';
 import { AccessLogBucket } from './access-logs';
 import { SERVICE_ROUTES } from './routes';
@@ -75,7 +76,8 @@ export class Gateway extends Construct {
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc,
       internetFacing: false,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      // Subnets of its own (with the scraper): pods' NetworkPolicies admit these CIDRs, which hold no pod.
+      vpcSubnets: { subnetGroupName: SUBNET_GROUPS.ingress },
       securityGroup: this.securityGroup,
       dropInvalidHeaderFields: true,
     });
@@ -118,9 +120,11 @@ export class Gateway extends Construct {
       allowAllOutbound: false,
     });
     linkSecurityGroup.addEgressRule(ec2.Peer.securityGroupId(this.securityGroup.securityGroupId), ec2.Port.tcp(GATEWAY_PORT), 'To the internal load balancer');
+    // Its network interfaces talk only to the load balancer (the group above), never to pods, so
+    // they stay where they are: a VPC link's subnets cannot change without replacing it.
     const vpcLink = new apigw.VpcLink(this, 'VpcLink', {
       vpc,
-      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      subnets: { subnetGroupName: SUBNET_GROUPS.private },
       securityGroups: [linkSecurityGroup],
     });
     const integration = new HttpAlbIntegration('Services', this.listener, { vpcLink });

@@ -9,6 +9,7 @@ import { CacheSpec } from '../../phases';
 import { checkovSkip } from '../checkov';
 import { acknowledge } from '../nag';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
+import { SUBNET_GROUPS } from './network';
 
 /** The cache port. Create-only on a replication group. */
 export const CACHE_PORT = 6379;
@@ -73,7 +74,7 @@ export class Cache extends Construct {
 
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
       description: 'Cache nodes in the isolated subnets',
-      subnetIds: props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds,
+      subnetIds: props.vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.isolated }).subnetIds,
     });
     subnetGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
 

@@ -7,6 +7,7 @@ import { DocumentDbSpec } from '../../phases';
 import { acknowledge } from '../nag';
 import { SERVICE_LOG_RETENTION } from './log-retention';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
+import { SUBNET_GROUPS } from './network';
 import { CATALOG_ENGINE_VERSION, CATALOG_PARAMETERS, DOCUMENTDB_PORT, DocumentDb, acknowledgeAuditStreams } from './documentdb';
 
 /** Props for {@link DocumentDbSecondary}. */
@@ -46,7 +47,7 @@ export class DocumentDbSecondary extends Construct {
     });
     const subnets = new docdb.CfnDBSubnetGroup(this, 'SubnetGroup', {
       dbSubnetGroupDescription: 'DocumentDB secondary in the isolated subnets',
-      subnetIds: props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds,
+      subnetIds: props.vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.isolated }).subnetIds,
     });
     subnets.applyRemovalPolicy(RemovalPolicy.RETAIN);
     const parameters = new docdb.CfnDBClusterParameterGroup(this, 'Parameters', {

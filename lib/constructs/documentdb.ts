@@ -8,6 +8,7 @@ import { DocumentDbSpec } from '../../phases';
 import { acknowledge } from '../nag';
 import { SERVICE_LOG_RETENTION } from './log-retention';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
+import { SUBNET_GROUPS } from './network';
 
 /** DocumentDB's port. Create-only. */
 export const DOCUMENTDB_PORT = 27017;
@@ -88,7 +89,7 @@ export class DocumentDb extends Construct {
       instanceType: new ec2.InstanceType(spec.instanceCluster.instanceClass),
       instances: spec.instanceCluster.instances,
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      vpcSubnets: { subnetGroupName: SUBNET_GROUPS.isolated },
       securityGroup: this.securityGroup,
       parameterGroup,
       port: DOCUMENTDB_PORT,
@@ -158,7 +159,7 @@ export class DocumentDb extends Construct {
         preferredBackupWindow: '03:00-04:00',
         preferredMaintenanceWindow: 'sun:05:00-sun:06:00',
         kmsKeyId: props.key.keyArn,
-        subnetIds: props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds,
+        subnetIds: props.vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.isolated }).subnetIds,
         vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
       });
       this.elasticCluster.applyRemovalPolicy(RemovalPolicy.RETAIN);

@@ -7,8 +7,30 @@ import { Construct } from 'constructs';
 import { RegionName, RegionSpec } from '../../phases';
 import { acknowledge } from '../nag';
 
-/** Subnet sizes. Create-only: fixed for the life of the VPC. */
-const SUBNET_MASKS = { public: 24, private: 19, isolated: 22 } as const;
+/**
+ * The VPC's subnet groups, by name. Select isolated subnets by name, never by type: two groups
+ * share that type, and a selection by type would take both.
+ */
+export const SUBNET_GROUPS = {
+  /** The monolith's Nginx and the NAT gateways. */
+  public: 'Public',
+  /** EC2 app servers, EKS nodes and, with the VPC CNI, every pod: egress through NAT. */
+  private: 'Private',
+  /** Data stores: no route out of the VPC. */
+  isolated: 'Isolated',
+  /**
+   * The internal load balancer and the Prometheus scraper, the only callers that reach pods by
+   * address: no route out of the VPC and nothing else in them, so a NetworkPolicy can admit their
+   * CIDRs without admitting any pod.
+   */
+  ingress: 'Ingress',
+} as const;
+
+/**
+ * Subnet sizes. Create-only: fixed for the life of the VPC. CIDRs are handed out in this order,
+ * so a group added later goes last and leaves the earlier groups' CIDRs as they are.
+ */
+const SUBNET_MASKS = { public: 24, private: 19, isolated: 22, ingress: 24 } as const;
 
 /** Props for {@link Network}. */
 export interface NetworkProps {
@@ -17,8 +39,9 @@ export interface NetworkProps {
 }
 
 /**
- * A region's VPC: public, private (egress through NAT) and isolated subnets in three AZs, flow
- * logs, and the app tier's security group, the only group data stores admit.
+ * A region's VPC: public, private (egress through NAT), isolated and ingress subnets in three AZs
+ * (see {@link SUBNET_GROUPS}), flow logs, and the app tier's security group, the only group data
+ * stores admit.
  */
 export class Network extends Construct {
   /** The VPC. */
@@ -41,9 +64,11 @@ export class Network extends Construct {
       availabilityZones: [...region.availabilityZones],
       natGateways: region.natGateways,
       subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_MASKS.public, mapPublicIpOnLaunch: false },
-        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: SUBNET_MASKS.private },
-        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: SUBNET_MASKS.isolated },
+        { name: SUBNET_GROUPS.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_MASKS.public, mapPublicIpOnLaunch: false },
+        { name: SUBNET_GROUPS.private, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: SUBNET_MASKS.private },
+        { name: SUBNET_GROUPS.isolated, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: SUBNET_MASKS.isolated },
+        // Added after the VPC was first deployed: last, so that no existing subnet moves.
+        { name: SUBNET_GROUPS.ingress, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: SUBNET_MASKS.ingress },
       ],
       restrictDefaultSecurityGroup: true,
       createInternetGateway: true,
@@ -72,13 +97,13 @@ export class Network extends Construct {
     // gateways: a gateway endpoint costs nothing and NAT charges per GB processed.
     this.vpc.addGatewayEndpoint('S3Endpoint', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
-      subnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      subnets: [{ subnetGroupName: SUBNET_GROUPS.private }, { subnetGroupName: SUBNET_GROUPS.isolated }],
     });
 
     // Rotation functions and services in subnets without a NAT route reach Secrets Manager privately.
     const secretsEndpoint = this.vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      subnets: { subnetGroupName: SUBNET_GROUPS.isolated },
       privateDnsEnabled: true,
     });
 

@@ -2,7 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { RegionName } from '../../phases';
 import { REGION_CODES } from '../naming';
-import { Network } from './network';
+import { Network, SUBNET_GROUPS } from './network';
 
 /**
  * The private network between a phase's regions: one inter-region VPC peering connection per pair
@@ -31,16 +31,22 @@ export class PeeringConnection extends Construct {
 }
 
 /**
- * Routes from every private and isolated subnet of a region to another region's VPC CIDR through
- * their peering connection: outbound for this region's workloads, and the return path for the
- * other region's.
+ * Routes from every private, isolated and ingress subnet of a region to another region's VPC CIDR
+ * through their peering connection: outbound for this region's workloads, and the return path for
+ * the other region's (to the data stores, and to the internal load balancer that takes forwarded
+ * writes).
  */
 export class PeerRoutes extends Construct {
   readonly routes: ec2.CfnRoute[] = [];
 
   constructor(scope: Construct, id: string, props: { readonly network: Network; readonly remoteCidr: string; readonly connectionId: string }) {
     super(scope, id);
-    const tiers = { Private: props.network.vpc.privateSubnets, Isolated: props.network.vpc.isolatedSubnets };
+    const { vpc } = props.network;
+    const tiers = {
+      Private: vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.private }).subnets,
+      Isolated: vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.isolated }).subnets,
+      Ingress: vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.ingress }).subnets,
+    };
     for (const [tier, subnets] of Object.entries(tiers)) {
       subnets.forEach((subnet, n) => {
         this.routes.push(
@@ -62,7 +68,7 @@ export class PeerRoutes extends Construct {
  */
 export function admitRemoteAppTier(group: ec2.SecurityGroup, remotes: readonly Network[], port: number, what: string): void {
   for (const remote of remotes) {
-    remote.vpc.privateSubnets.forEach((subnet, n) => {
+    remote.vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.private }).subnets.forEach((subnet, n) => {
       group.addIngressRule(ec2.Peer.ipv4(subnet.ipv4CidrBlock), ec2.Port.tcp(port), `${what} from ${remote.regionName} app tier (private subnet ${n + 1})`);
     });
   }

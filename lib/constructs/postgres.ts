@@ -9,6 +9,7 @@ import { checkovSkip } from '../checkov';
 import { SERVICE_LOG_RETENTION } from './log-retention';
 import { acknowledge } from '../nag';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
+import { SUBNET_GROUPS } from './network';
 
 /** The master user. Create-only (MasterUsername): never changes. */
 const MASTER_USERNAME = 'orders_admin';
@@ -174,7 +175,7 @@ export function regionalParts(scope: Construct, props: DataStoreProps & { readon
   const subnetGroup = new rds.SubnetGroup(scope, 'SubnetGroup', {
     vpc: props.vpc,
     description: 'PostgreSQL instances in the isolated subnets',
-    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    vpcSubnets: { subnetGroupName: SUBNET_GROUPS.isolated },
     removalPolicy: RemovalPolicy.RETAIN,
   });
   const parameterGroup = new rds.ParameterGroup(scope, 'Parameters', {

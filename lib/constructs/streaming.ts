@@ -6,6 +6,7 @@ import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
 import { StreamingSpec } from '../../phases';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
+import { SUBNET_GROUPS } from './network';
 
 /** The port MSK serves TLS clients with IAM authentication on. */
 export const MSK_IAM_TLS_PORT = 9098;
@@ -66,7 +67,7 @@ export class Streaming extends Construct {
       numberOfBrokerNodes: spec.brokersPerRegion,
       brokerNodeGroupInfo: {
         instanceType: spec.brokerType,
-        clientSubnets: props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds,
+        clientSubnets: props.vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.isolated }).subnetIds,
         securityGroups: [this.securityGroup.securityGroupId],
         storageInfo: { ebsStorageInfo: { volumeSize: spec.storagePerBrokerGiB } },
         connectivityInfo: { publicAccess: { type: 'DISABLED' } },

@@ -23,6 +23,7 @@ import { METRICS_PATH, READY_PATH, SERVICE_PORT } from '../compute/routes';
 import { Telemetry } from '../monitoring/telemetry';
 import { acknowledge } from '../nag';
 import { SERVICE_LOG_RETENTION, acknowledgeLogRetentionHandler } from '../constructs/log-retention';
+import { SUBNET_GROUPS } from '../constructs/network';
 import { renderMirrorMakerProperties } from '../replication/mirror-maker';
 import { MIRROR_MAKER_ACCOUNT, MIRROR_MAKER_DIR, MIRROR_MAKER_KAFKA_VERSION, MirrorMakerBindings, MirrorMakerChart } from './mirror-maker-chart';
 import { ChartBindings, JOB_ACCOUNTS, JobsChart, NAMESPACE, SCRAPER_USER, ServicesChart } from './services-chart';
@@ -239,14 +240,15 @@ export class ServicesCluster extends Construct {
         'ecr:GetAuthorizationToken has no resource ARN; image pulls themselves are limited to the CDK assets repository.',
       );
     }
-    // The internal load balancer (lib/compute/gateway.ts) and the scraper (below) are in the private subnets.
-    const privateCidrs = props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets.map((subnet) => subnet.ipv4CidrBlock);
+    // The internal load balancer (lib/compute/gateway.ts) and the scraper (below) have the ingress
+    // subnets to themselves; the pods are in the private subnets, so admitting these admits no pod.
+    const ingressCidrs = props.vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.ingress }).subnets.map((subnet) => subnet.ipv4CidrBlock);
     const bindings: ChartBindings = {
       image: image.imageUri,
       environment: props.environment.variables(),
       secretArns: props.environment.secretArns,
       vpcCidr: props.vpcCidr,
-      trafficSources: { loadBalancer: privateCidrs, scraper: privateCidrs },
+      trafficSources: { loadBalancer: ingressCidrs, scraper: ingressCidrs },
       describe: (value) => placeholders(Stack.of(this), value),
       loadBalancer: props.gateway
         ? {
@@ -442,7 +444,8 @@ export class ServicesCluster extends Construct {
       source: {
         eksConfiguration: {
           clusterArn: this.cluster.clusterArn,
-          subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+          // Not the pods' subnets: the pods' NetworkPolicies admit the scraper by these subnets' CIDRs.
+          subnetIds: vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.ingress }).subnetIds,
           securityGroupIds: [securityGroup.securityGroupId],
         },
       },

@@ -9,10 +9,11 @@
  *
  * Checkout load enters both regions. Then every process of region A gets SIGKILL at once, and the
  * promotion runs as it would on AWS, locally: pg_promote() on B's replica, REPLICAOF NO ONE on B's
- * Redis, MirrorMaker stopped, the outbox rows published in the window before the loss published
- * again (events A published that MirrorMaker may not have copied; the consumers are idempotent),
- * and B's home file set to B, upon which B's services drain, exit 0 and are started again (as
- * their supervisor would) in the primary role.
+ * Redis, MirrorMaker stopped, and B's home file set to B, upon which B's services drain, exit 0
+ * and are started again (as their supervisor would) in the primary role. Nothing else: B's relay,
+ * started in a region deployed as secondary, publishes again by itself the outbox rows published
+ * in OUTBOX_REPUBLISH_WINDOW_MS before A's last publish (events A published that MirrorMaker may
+ * not have copied; the consumers are idempotent), once (services/shared/outbox-relay.ts).
  *
  * Measured: seconds from the kill to the first checkout accepted in B; orders acknowledged before
  * the kill that B does not have (the RPO of asynchronous replication, as measured); orders held
@@ -38,8 +39,6 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SERVERS_DIR = process.env.SERVERS_DIR ?? path.join(ROOT, '.servers');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const DATABASES = ['orders', 'inventory', 'users'] as const;
-/** Outbox rows published this long before the loss are published again by the promotion. */
-export const REDRIVE_WINDOW_MS = 5 * 60_000;
 
 export interface DrillOptions {
   /** Seconds of load before region A is killed. */
@@ -68,6 +67,10 @@ export interface DrillFigures {
   /** Orders in B that reached a final status. */
   sagasComplete: number;
   finalStatuses: Record<string, number>;
+  /** Outbox rows B's relay published again after the promotion, over the three databases. */
+  republished: number;
+  /** Promotions of B recorded in its databases (one per database: the restarts did not repeat it). */
+  promotionRecords: number;
 }
 
 // ------------------------------------------------------------------ processes
@@ -417,17 +420,22 @@ export async function runDrill(o: DrillOptions): Promise<DrillFigures> {
     await Promise.race([mm2.exited, sleep(3000)]);
     killGroup(mm2, 'SIGKILL');
     step('MirrorMaker stopped');
-    for (const db of DATABASES) {
-      const c = new Client({ connectionString: pgUrl(pgB, db) });
-      await c.connect();
-      await c.query('UPDATE outbox SET published_at = NULL WHERE published_at > $1', [new Date(killAt - REDRIVE_WINDOW_MS)]);
-      await c.end();
-    }
-    step(`outbox rows published in the ${REDRIVE_WINDOW_MS / 60000} min before the loss queued again`);
     fs.writeFileSync(homeB, 'region-b\n');
     step('home region set to B');
+    // B's relay, started as primary, publishes again what MirrorMaker may not have copied: watched, not done here.
+    const republishedInB = until(
+      "B's relay to publish again the outbox rows of the window",
+      async () => {
+        const promotions = await promotionsOf(pgB);
+        return new Set(promotions.map((r) => r.db)).size === DATABASES.length ? promotions.reduce((n, r) => n + r.republished, 0) : undefined;
+      },
+      180000,
+    ).then((n) => step(`B's relay published ${n} outbox rows again (first start as primary)`));
+    // Awaited after the first checkout; a failure before that is not an unhandled rejection.
+    republishedInB.catch(() => undefined);
     await until('the first checkout accepted in B', () => Promise.resolve(firstInB > 0), 180000);
     step('first checkout accepted in B');
+    await republishedInB;
     await sleep(o.afterSeconds * 1000);
     loading = false;
     await Promise.all(clients);
@@ -449,6 +457,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillFigures> {
     for (const a of acks) idsPerKey.set(a.key, (idsPerKey.get(a.key) ?? new Set()).add(a.id));
     const twice = [...idsPerKey.values()].filter((s) => [...s].filter((id) => ids.has(id)).length > 1).length;
     const before = acks.filter((a) => a.at < killAt);
+    const promotions = await promotionsOf(pgB);
     const finalStatuses: Record<string, number> = {};
     for (const r of rows) finalStatuses[r.status] = (finalStatuses[r.status] ?? 0) + 1;
     const figures: DrillFigures = {
@@ -461,6 +470,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillFigures> {
       ordersInB: rows.length,
       sagasComplete: rows.filter((r) => finalNames.includes(r.status as OrderStatus)).length,
       finalStatuses,
+      republished: promotions.reduce((n, r) => n + r.republished, 0),
+      promotionRecords: promotions.length,
     };
     say(`drill: services-b restarted ${restarts} time(s)`);
     return figures;
@@ -470,6 +481,22 @@ export async function runDrill(o: DrillOptions): Promise<DrillFigures> {
     await stopAll();
     if (!process.env.DRILL_KEEP) fs.rmSync(base, { recursive: true, force: true });
   }
+}
+
+/** B's promotions as its databases recorded them (home_region_changes), one row per record. */
+async function promotionsOf(port: number): Promise<{ db: string; republished: number }[]> {
+  const out: { db: string; republished: number }[] = [];
+  for (const db of DATABASES) {
+    const c = new Client({ connectionString: pgUrl(port, db) });
+    await c.connect();
+    try {
+      const r = await c.query<{ republished: number }>("SELECT republished FROM home_region_changes WHERE region = 'region-b' AND promoted");
+      out.push(...r.rows.map((x) => ({ db, republished: x.republished })));
+    } finally {
+      await c.end();
+    }
+  }
+  return out;
 }
 
 function dbUrls(port: number): Record<string, string> {
@@ -510,6 +537,7 @@ export function formatFigures(f: DrillFigures): string {
     `acknowledged after the kill: ${f.acknowledgedAfterKill}`,
     `duplicated orders: ${f.duplicates}`,
     `orders in B: ${f.ordersInB}; sagas complete: ${f.sagasComplete} (${Object.entries(f.finalStatuses).map(([s, n]) => `${s} ${n}`).join(', ')})`,
+    `outbox rows B's relay published again after the promotion: ${f.republished} (promotion recorded ${f.promotionRecords} times over ${DATABASES.length} databases)`,
   ].join('\n');
 }
 

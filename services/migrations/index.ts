@@ -219,9 +219,25 @@ CREATE TABLE IF NOT EXISTS catalog_intents (
 );`,
 };
 
+const homeRegionChanges: Migration = {
+  id: '004_home_region_changes',
+  sql: `
+-- The regions whose relay published this database's outbox as home, in order: a row when a
+-- primary's relay first starts here, and when the home moved to another region (a promotion,
+-- with the outbox rows it published again). Its last row tells a restart that it is done.
+CREATE TABLE IF NOT EXISTS home_region_changes (
+  id bigserial PRIMARY KEY,
+  region text NOT NULL,
+  promoted boolean NOT NULL,
+  republished int,
+  window_ms bigint,
+  recorded_at timestamptz NOT NULL DEFAULT now()
+);`,
+};
+
 export const MIGRATIONS: Record<DbRole, Migration[]> = {
-  orders: [common, orderData, ordersDb],
-  'order-shard': [common, orderData],
-  inventory: [common, inventoryDb, catalogIntents],
-  users: [common, usersDb],
+  orders: [common, orderData, ordersDb, homeRegionChanges],
+  'order-shard': [common, orderData, homeRegionChanges],
+  inventory: [common, inventoryDb, catalogIntents, homeRegionChanges],
+  users: [common, usersDb, homeRegionChanges],
 };

@@ -69,6 +69,11 @@ export interface ResolvedRegion {
   /** The home region read at start; undefined without HOME_REGION_SOURCE. */
   home?: string;
   reader?: HomeRegionReader;
+  /**
+   * The home moved here: deployed as a secondary (REGION_ROLE in the environment), primary by the
+   * home read. The relay then publishes recent outbox rows again, once (outbox-relay.ts).
+   */
+  promoted: boolean;
   /** Said once at start (visitors no longer counted, ...). */
   warnings: string[];
 }
@@ -82,9 +87,9 @@ export interface ResolvedRegion {
  * cache is: visitors entering this region are not counted (DAILY_USERS off), with one warning.
  */
 export async function resolveRegion(env: Record<string, string | undefined> = process.env, reader?: HomeRegionReader): Promise<ResolvedRegion> {
-  if (!env.HOME_REGION_SOURCE) return { cfg: loadConfig(env), warnings: [] };
+  if (!env.HOME_REGION_SOURCE) return { cfg: loadConfig(env), promoted: false, warnings: [] };
   const cfg = loadConfig({ ...env, REGION_ROLE: undefined, HOME_API_URL: undefined });
-  if (!cfg.HOME_REGION_SOURCE) return { cfg: loadConfig(env), warnings: [] };
+  if (!cfg.HOME_REGION_SOURCE) return { cfg: loadConfig(env), promoted: false, warnings: [] };
   const r = reader ?? homeRegionReader(cfg.HOME_REGION_SOURCE, cfg.AWS_REGION, env);
   const home = await r.read();
   const role = roleFor(home, cfg);
@@ -99,7 +104,7 @@ export async function resolveRegion(env: Record<string, string | undefined> = pr
   }
   // The deployment's RELAY/CONSUMERS defaults follow the role read here, not the one it was deployed with.
   const derived = { ...env, REGION_ROLE: role.REGION_ROLE, HOME_API_URL: role.REGION_ROLE === 'secondary' ? role.HOME_API_URL : undefined, ...extra };
-  return { cfg: loadConfig(derived), home, reader: r, warnings };
+  return { cfg: loadConfig(derived), home, reader: r, promoted: env.REGION_ROLE === 'secondary' && role.REGION_ROLE === 'primary', warnings };
 }
 
 export interface HomeWatcherOptions {

@@ -12,6 +12,7 @@ export class Metrics {
   readonly conversion: Gauge;
   readonly ordersFinal: Counter<'status'>;
   readonly eventsPublished: Counter<'topic'>;
+  readonly outboxRepublished: Counter<'db'>;
   readonly eventsConsumed: Counter<'consumer' | 'outcome'>;
   readonly cache: Counter<'kind' | 'result'>;
   readonly breaker: Counter<'target' | 'event'>;
@@ -49,6 +50,12 @@ export class Metrics {
     });
     this.ordersFinal = new Counter({ name: 'orders_final_total', help: 'Orders reaching a final status', labelNames: ['status'], registers: r });
     this.eventsPublished = new Counter({ name: 'outbox_events_published_total', help: 'Outbox events published to Kafka', labelNames: ['topic'], registers: r });
+    this.outboxRepublished = new Counter({
+      name: 'outbox_republished_total',
+      help: 'Outbox rows published again when the home region moved here (events the lost primary published that MirrorMaker may not have copied), by database',
+      labelNames: ['db'],
+      registers: r,
+    });
     this.eventsConsumed = new Counter({ name: 'events_consumed_total', help: 'Events consumed', labelNames: ['consumer', 'outcome'], registers: r });
     this.cache = new Counter({ name: 'cache_operations_total', help: 'Cache hits, misses and invalidations', labelNames: ['kind', 'result'], registers: r });
     this.breaker = new Counter({ name: 'circuit_breaker_events_total', help: 'Circuit breaker state changes and rejections', labelNames: ['target', 'event'], registers: r });

@@ -4,6 +4,13 @@
  * Each round locks a batch with FOR UPDATE SKIP LOCKED (so several relays share the work),
  * sends it with acks=all, and only then marks it published in the same transaction. A crash
  * between the send and the commit republishes the batch: consumers are idempotent.
+ *
+ * With the home region read at start ({@link HomeAtStart}), each loop first records in its
+ * database that this region is home (home_region_changes). When the home moved here (a region
+ * deployed as secondary, promoted), the same transaction queues again the rows published in
+ * OUTBOX_REPUBLISH_WINDOW_MS before the last publish the database holds: the lost primary marked
+ * them published, and the mark replicated, but MirrorMaker may not have copied the events to
+ * this region's Kafka. The record makes it once per promotion, across instances and restarts.
  */
 import type { Pool } from 'pg';
 import type { Producer } from 'kafkajs';
@@ -11,6 +18,16 @@ import { transaction } from './db';
 import { topicName } from './kafka';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+
+/** The home region as the process found it at start: this region (HOME_REGION_SOURCE set, role primary). */
+export interface HomeAtStart {
+  /** This region (AWS_REGION). */
+  region: string;
+  /** The home moved here: deployed as a secondary, primary by the home read. */
+  promoted: boolean;
+  /** OUTBOX_REPUBLISH_WINDOW_MS. */
+  windowMs: number;
+}
 
 export interface RelayOptions {
   pools: { name: string; pool: Pool }[];
@@ -21,6 +38,8 @@ export interface RelayOptions {
   pollMs: number;
   log: Logger;
   metrics?: Metrics;
+  /** Set: the home is recorded, and after a promotion recent rows queued again, before the first round. */
+  home?: HomeAtStart;
 }
 
 export class OutboxRelay {
@@ -66,11 +85,54 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Records this region as the database's home unless its last record says so already (a restart,
+   * or another instance first); after a promotion, queues again the rows published in the window
+   * before the last publish, in the same transaction. Resolves with the rows queued again, or
+   * undefined when nothing was recorded.
+   */
+  async recordHome(name: string, pool: Pool, home: HomeAtStart): Promise<number | undefined> {
+    const queued = await transaction(pool, async (c) => {
+      // Instances starting together wait here for the first one's record.
+      await c.query('LOCK TABLE home_region_changes IN EXCLUSIVE MODE');
+      const last = await c.query<{ region: string }>('SELECT region FROM home_region_changes ORDER BY id DESC LIMIT 1');
+      if (last.rows[0]?.region === home.region) return undefined;
+      let rows: number | null = home.promoted ? 0 : null;
+      if (home.promoted && home.windowMs > 0) {
+        // The window ends at the lost primary's last publish, not now: however long the promotion took.
+        const r = await c.query("UPDATE outbox SET published_at = NULL WHERE published_at >= (SELECT max(published_at) FROM outbox) - $1::double precision * interval '1 millisecond'", [home.windowMs]);
+        rows = r.rowCount ?? 0;
+      }
+      await c.query('INSERT INTO home_region_changes (region, promoted, republished, window_ms) VALUES ($1, $2, $3, $4)', [home.region, home.promoted, rows, home.promoted ? home.windowMs : null]);
+      return rows ?? 0;
+    });
+    if (queued === undefined) return undefined;
+    if (home.promoted) {
+      this.o.metrics?.outboxRepublished.inc({ db: name }, queued);
+      this.o.log.warn(
+        { db: name, region: home.region, rows: queued, windowMs: home.windowMs },
+        'the home region moved here: outbox rows published in the window before the last publish are published again (MirrorMaker may not have copied them)',
+      );
+    } else {
+      this.o.log.info({ db: name, region: home.region }, 'home region recorded');
+    }
+    return queued;
+  }
+
   private async loop(name: string, pool: Pool): Promise<void> {
     let failures = 0;
+    let homeRecorded = this.o.home === undefined;
     while (this.running) {
       let n = 0;
       try {
+        if (!homeRecorded) {
+          await this.recordHome(name, pool, this.o.home!).catch((e: { code?: string }) => {
+            // A schema older than this code: publishing goes on, without the record.
+            if (e.code !== '42P01') throw e;
+            this.o.log.error({ err: e, db: name }, 'home_region_changes is missing (run the schema tool): the home region is not recorded and no outbox row is published again after a promotion');
+          });
+          homeRecorded = true;
+        }
         n = await this.round(pool);
         failures = 0;
       } catch (e) {

@@ -21,6 +21,7 @@ import { createKafka } from './kafka';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboxRelay } from './outbox-relay';
+import type { ResolvedRegion } from './home-region';
 import { Readiness } from './readiness';
 import { ServiceClient, resilienceOf } from './service-client';
 import { SecondaryOrderStore, ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
@@ -85,6 +86,8 @@ export class Runtime {
     readonly cfg: Config,
     readonly log: Logger,
     metrics?: Metrics,
+    /** The home region read at start (HOME_REGION_SOURCE), when it was. */
+    private readonly homeRead?: Pick<ResolvedRegion, 'home' | 'promoted'>,
   ) {
     this.metrics = metrics ?? new Metrics(service);
     this.region = new Region(cfg);
@@ -305,6 +308,7 @@ export class Runtime {
           pollMs: c.RELAY_POLL_MS,
           log: this.log.child({ component: 'relay' }),
           metrics: this.metrics,
+          ...(this.homeRead?.home !== undefined && this.homeRead.home === c.AWS_REGION ? { home: { region: c.AWS_REGION, promoted: this.homeRead.promoted, windowMs: c.OUTBOX_REPUBLISH_WINDOW_MS } } : {}),
         });
         this.relay.start();
       }

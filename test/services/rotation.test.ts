@@ -473,9 +473,9 @@ describe("the services' database user", () => {
         });
       const first = await run();
       expect(first.stdout.trim().split('\n')).toEqual([
-        `orders: applied 001_outbox_and_processed_events, 002_order_data, 003_payments_shipments_directory; services log in as ${user}`,
-        `inventory: applied 001_outbox_and_processed_events, 002_catalogue_and_stock, 003_catalog_intents; services log in as ${user}`,
-        `users: applied 001_outbox_and_processed_events, 002_users_notifications_analytics; services log in as ${user}`,
+        `orders: applied 001_outbox_and_processed_events, 002_order_data, 003_payments_shipments_directory, 004_home_region_changes; services log in as ${user}`,
+        `inventory: applied 001_outbox_and_processed_events, 002_catalogue_and_stock, 003_catalog_intents, 004_home_region_changes; services log in as ${user}`,
+        `users: applied 001_outbox_and_processed_events, 002_users_notifications_analytics, 004_home_region_changes; services log in as ${user}`,
       ]);
       const login = secret.current();
       for (const db of dbs) {

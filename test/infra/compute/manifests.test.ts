@@ -9,6 +9,7 @@ import { calledBy, SERVICE_ROUTES } from '../../../lib/compute/routes';
 import { CHECKOV_SKIPS, CONFIG_HASH_ANNOTATION, READINESS_GATE_LABEL, RUN_AS, stableHash } from '../../../lib/k8s/services-chart';
 import { PRE_STOP_SECONDS, SHUTDOWN, TERMINATION_GRACE_SECONDS } from '../../../lib/compute/shutdown';
 import { MANIFEST_DIR } from '../../../lib/k8s/services-cluster';
+import { SUBNET_GROUPS } from '../../../lib/constructs/network';
 import { MIRROR_MAKER_CHECKOV_SKIPS } from '../../../lib/k8s/mirror-maker-chart';
 import { assemblyDir, stackNames, templateJson } from '../support/assembly';
 import { loadConfig } from '../../../services/shared/config';
@@ -31,10 +32,10 @@ function docs(file: string): Doc[] {
 const find = (all: Doc[], kind: string, name: string) => all.find((d) => d.kind === kind && d.metadata.name === name);
 const findJob = (all: Doc[], base: string) => all.find((d) => d.kind === 'Job' && d.metadata.name.replace(/-[0-9a-f]{10}$/, '') === base);
 
-/** CIDRs of the private subnets of a region's VPC, from its network stack's template. */
-function privateSubnetCidrs(phase: PhaseName, region: RegionName): string[] {
+/** CIDRs of the ingress subnets of a region's VPC (the load balancer's and the scraper's), from its network stack's template. */
+function ingressSubnetCidrs(phase: PhaseName, region: RegionName): string[] {
   return Object.values(templateJson(phase, regionalStackName(region, 'network')).Resources ?? {})
-    .filter((r: any) => r.Type === 'AWS::EC2::Subnet' && (r.Properties.Tags ?? []).some((t: any) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Private'))
+    .filter((r: any) => r.Type === 'AWS::EC2::Subnet' && (r.Properties.Tags ?? []).some((t: any) => t.Key === 'aws-cdk:subnet-name' && t.Value === SUBNET_GROUPS.ingress))
     .map((r: any) => r.Properties.CidrBlock as string);
 }
 
@@ -106,15 +107,15 @@ describe('Kubernetes manifests written for review', () => {
       for (const file of manifestFiles(phase)) {
         const d = docs(file);
         const region = spec.regions.find((r) => path.basename(file) === `${regionalStackName(r.region, 'compute')}.yaml`)!;
-        const privateCidrs = privateSubnetCidrs(phase, region.region);
-        expect(privateCidrs).toHaveLength(3);
+        const ingressCidrs = ingressSubnetCidrs(phase, region.region);
+        expect(ingressCidrs).toHaveLength(3);
         for (const name of SERVICE_NAMES) {
           const policy = find(d, 'NetworkPolicy', name)!;
           const podPeers = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']));
           expect([name, podPeers.sort()]).toEqual([name, [...SERVICE_ROUTES[name].callers].sort()]);
           const blocks = policy.spec.ingress.flatMap((rule: any) => rule.from.filter((p: any) => p.ipBlock).map((p: any) => p.ipBlock.cidr));
-          // The internal load balancer's and the scraper's network interfaces are in the private subnets; never the VPC's whole CIDR.
-          expect([name, blocks.sort()]).toEqual([name, [...privateCidrs].sort()]);
+          // The internal load balancer's and the scraper's network interfaces are in the ingress subnets, which hold no pod (pod-isolation.test.ts).
+          expect([name, blocks.sort()]).toEqual([name, [...ingressCidrs].sort()]);
           expect(blocks).not.toContain(region.vpcCidr);
           for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ protocol: 'TCP', port: 3000 }]);
           for (const rule of policy.spec.ingress) for (const peer of rule.from) expect(Object.keys(peer).length).toBe(1);
