@@ -20,6 +20,8 @@ export class Cache {
     private readonly log: Logger,
     private readonly metrics?: Metrics,
     private readonly readOnly = false,
+    /** Whether reads go through the cache now (the catalogue-cache flag); off: straight to the store. */
+    private readonly enabled?: () => Promise<boolean>,
   ) {}
 
   /** A Redis client from config (cluster when REDIS_CLUSTER_NODES is set), or undefined when no Redis is configured. */
@@ -63,6 +65,11 @@ export class Cache {
 
   /** Reads `ids` through the cache; `load` is called once with the misses. */
   async getMany<T>(kind: string, ids: string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
+    // Switched off: nothing is read or filled here; invalidation goes on, so that no entry is stale when it is switched on again.
+    if (this.enabled && !(await this.enabled())) {
+      this.metrics?.cache.inc({ kind, result: 'bypass' }, ids.length);
+      return load(ids);
+    }
     const out = new Map<string, T>();
     let cached: (string | null)[] = ids.map(() => null);
     try {

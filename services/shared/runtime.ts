@@ -15,6 +15,8 @@ import { BusinessMetricsPublisher } from './business-metrics';
 import { Cache } from './cache';
 import { DOMAINS, type Config, type Domain } from './config';
 import { EventConsumer, type ConsumerSpec } from './consumer';
+import { flagSourceOf } from './flag-source';
+import { Flags } from './flags';
 import { Db, createPool } from './db';
 import { closeGracefully, createServer } from './http';
 import { createKafka } from './kafka';
@@ -65,6 +67,7 @@ export class Runtime {
   private producerP: Promise<Producer> | undefined;
   private redisClient: Redis | Cluster | undefined;
   private cacheClient: Cache | undefined;
+  private featureFlags: Flags | undefined;
   private visitorCounter: DailyVisitors | undefined;
   private homeRedisClient: Redis | Cluster | undefined;
   private forwarder: HomeForwarder | undefined;
@@ -168,8 +171,20 @@ export class Runtime {
 
   cache(): Cache | undefined {
     if (!this.cfg.CACHE) return undefined;
-    this.cacheClient ??= new Cache(this.redis()!, this.cfg.CACHE_KEY_PREFIX, this.cfg.CACHE_TTL_SECONDS, this.log, this.metrics, !this.region.writable);
+    this.cacheClient ??= new Cache(this.redis()!, this.cfg.CACHE_KEY_PREFIX, this.cfg.CACHE_TTL_SECONDS, this.log, this.metrics, !this.region.writable, () =>
+      this.flags().enabled('catalogue-cache'),
+    );
     return this.cacheClient;
+  }
+
+  /** The feature flags (FLAGS_SOURCE), read in the background from the first use on. */
+  flags(): Flags {
+    if (!this.featureFlags) {
+      const c = this.cfg;
+      this.featureFlags = new Flags({ source: flagSourceOf(c), pollMs: c.FLAGS_POLL_MS, log: this.log.child({ component: 'flags' }), name: this.service });
+      this.featureFlags.start();
+    }
+    return this.featureFlags;
   }
 
   /** Who wrote recently (read-your-writes); in a secondary, markers are only read and an unreadable one sends the read home. */
@@ -355,6 +370,7 @@ export class Runtime {
     for (const m of this.modules.values()) await m.stop?.().catch(() => undefined);
     if (this.producerP) await (await this.producerP.catch(() => undefined))?.disconnect().catch(() => undefined);
     await this.publisher?.stop();
+    await this.featureFlags?.stop();
     await this.visitorCounter?.stop();
     this.redisClient?.disconnect();
     this.homeRedisClient?.disconnect();
