@@ -48,6 +48,10 @@ export const PHASE_1M: PhaseSpec = {
         ['order', 'product', 'inventory'],
         { cpuMillis: 1_000, memoryMiB: 1_024, minReplicas: 6, maxReplicas: 60, targetCpuPercent: 60 },
       ),
+      // 15 minutes covers a new node (about 3) and a ready pod (about 1) with room to spare; the
+      // trend is fitted over twice that; yesterday's and last week's curve catch the evening peak
+      // and the weekend before the trend can see them.
+      predictiveScaling: { lookaheadMinutes: 15, trendWindowMinutes: 30, seasonalOffsetsDays: [1, 7] },
     },
   },
   monitoring: roadmapMonitoring(500),

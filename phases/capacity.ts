@@ -1,4 +1,4 @@
-import { FleetSpec, SERVICE_NAMES, ServiceName } from './compute-types';
+import { FleetSpec, PodServiceSpec, SERVICE_NAMES, ServiceName } from './compute-types';
 import { partitionsPerBroker } from './validate';
 import { PhaseSpec } from './types';
 
@@ -80,6 +80,20 @@ export const NODE_RESERVED_MILLICORES = 300;
  */
 export const CLUSTER_ADDON_MILLICORES = 800;
 
+/**
+ * CPU each of KEDA's three components (operator, metrics API server, admission webhooks) requests,
+ * in millicores, where a phase scales pods ahead of demand (`compute.eks.predictiveScaling`).
+ */
+export const KEDA_COMPONENT_MILLICORES = 100;
+
+/**
+ * Requests per second one pod of a service serves at its HPA's CPU target: the rate at which the
+ * predictive triggers ask for one more pod, and the unit of the compute capacity on EKS.
+ */
+export function podRpsAtTarget(pod: Pick<PodServiceSpec, 'cpuMillis' | 'targetCpuPercent'>): number {
+  return (pod.cpuMillis / 1000) * RPS_PER_VCPU * (pod.targetCpuPercent / 100);
+}
+
 /** Share of allocatable CPU pods can fill: requests never pack nodes perfectly. */
 export const NODE_PACKING = 0.9;
 
@@ -126,7 +140,7 @@ function serviceCapacity(spec: PhaseSpec): Record<ServiceName, ServiceCapacity> 
   for (const name of SERVICE_NAMES) {
     if (eks) {
       const pods = eks.services.find((s) => s.name === name)!;
-      result[name] = { rps: pods.maxReplicas * (pods.cpuMillis / 1000) * RPS_PER_VCPU * (pods.targetCpuPercent / 100), maxProcesses: pods.maxReplicas, maxConsumers: pods.maxReplicas };
+      result[name] = { rps: pods.maxReplicas * podRpsAtTarget(pods), maxProcesses: pods.maxReplicas, maxConsumers: pods.maxReplicas };
     } else if (ec2Services) {
       result[name] = fleetCapacity(ec2Services.services.find((s) => s.name === name)!.fleet);
     } else if (monolith) {
@@ -191,12 +205,13 @@ function nodeCapacity(spec: PhaseSpec): CapacityReport['nodes'] {
   if (!eks) return undefined;
   const pods = eks.services.reduce((sum, p) => sum + p.maxReplicas * p.cpuMillis, 0);
   const mirror = spec.streaming.mirrorMaker?.cpuMillis ?? 0;
+  const keda = eks.predictiveScaling ? 3 * KEDA_COMPONENT_MILLICORES : 0;
   const schedulable = eks.nodeGroups.reduce(
     // A group of several types may get its smallest.
     (sum, g) => sum + g.maxNodes * (Math.min(...g.instanceTypes.map(vcpus)) * 1000 - NODE_RESERVED_MILLICORES),
     0,
   );
-  return { requestedMillicores: pods + mirror + CLUSTER_ADDON_MILLICORES, schedulableMillicores: schedulable * NODE_PACKING };
+  return { requestedMillicores: pods + mirror + keda + CLUSTER_ADDON_MILLICORES, schedulableMillicores: schedulable * NODE_PACKING };
 }
 
 /** Runs the capacity model over a phase. */

@@ -35,6 +35,28 @@ export interface FleetSpec {
    * @default 20
    */
   readonly rootVolumeGiB: number;
+  /**
+   * An EC2 Auto Scaling predictive scaling policy beside the target-tracking one, forecasting
+   * the group's CPU from its own history and holding it at `targetCpuPercent`.
+   * @default - reactive target tracking only
+   */
+  readonly predictiveScaling?: FleetPredictiveScalingSpec;
+}
+
+/**
+ * EC2 Auto Scaling predictive scaling: a forecast of the group's load for the next 48 hours from
+ * up to 14 days of its CloudWatch history (24 hours at least before the first forecast), and
+ * capacity launched ahead of each forecast hour. Auto Scaling keeps the larger of the predictive
+ * and the target-tracking capacity.
+ */
+export interface FleetPredictiveScalingSpec {
+  /** `ForecastOnly` publishes the forecast without acting on it; `ForecastAndScale` also launches for it. */
+  readonly mode: 'ForecastOnly' | 'ForecastAndScale';
+  /**
+   * Minutes before each forecast hour that instances are launched, so that they are past boot,
+   * the bundle download and their readiness check when the load arrives (1 to 60).
+   */
+  readonly schedulingBufferMinutes: number;
 }
 
 /** Nginx on every app server, in front of the Node process on the same host. */
@@ -163,6 +185,30 @@ export interface PodServiceSpec {
   readonly targetCpuPercent: number;
 }
 
+/**
+ * Pods scaled ahead of demand (KEDA, on top of the CPU target): each service's ScaledObject
+ * replaces its CPU HPA with one that takes the largest of three needs: CPU at
+ * `targetCpuPercent`, the request rate its linear trend reaches `lookaheadMinutes` from now,
+ * and the highest request rate of the coming `lookaheadMinutes` on each of the
+ * `seasonalOffsetsDays` days before (the daily and weekly curve). Requests per pod come from the
+ * capacity model (`podRpsAtTarget` in phases/capacity.ts); the rates from the region's managed
+ * Prometheus.
+ */
+export interface PodPredictiveScalingSpec {
+  /**
+   * How far ahead of the load pods are started, in minutes: enough for the cluster autoscaler to
+   * add a node and for a pod to pass its startup and readiness probes (5 to 60).
+   */
+  readonly lookaheadMinutes: number;
+  /** The recent history the linear trend is fitted over, in minutes; at least `lookaheadMinutes`, at most 360. */
+  readonly trendWindowMinutes: number;
+  /**
+   * Days back at which the same time of day is read as a forecast (1: yesterday's curve, 7: last
+   * week's); each within `monitoring.metricsRetentionDays`. Empty: the trend only.
+   */
+  readonly seasonalOffsetsDays: readonly number[];
+}
+
 /** Amazon EKS. */
 export interface EksSpec {
   /** Kubernetes version of the control plane and the node groups. */
@@ -171,6 +217,11 @@ export interface EksSpec {
   readonly nodeGroups: readonly NodeGroupSpec[];
   /** The eight services; every service appears once. */
   readonly services: readonly PodServiceSpec[];
+  /**
+   * Scaling ahead of demand from the traffic history, on top of the CPU target.
+   * @default - each service's HPA on CPU only
+   */
+  readonly predictiveScaling?: PodPredictiveScalingSpec;
 }
 
 /** Which compute a phase runs, as optional sections: only what is present is built. */
@@ -461,6 +512,49 @@ export const COMPUTE_RULES: readonly ValidationRule[] = [
             ? []
             : [v(`compute.eks.services[${p.name}].targetCpuPercent`, p.targetCpuPercent, 'must be from 10 to 90')]),
         ]),
+      ];
+    },
+  },
+  {
+    id: 'compute-predictive-scaling',
+    check: (s: PhaseSpec) => {
+      const fleets: [string, FleetSpec][] = [
+        ...(s.compute.monolith ? [['compute.monolith.fleet', s.compute.monolith.fleet] as [string, FleetSpec]] : []),
+        ...(s.compute.ec2Services?.services ?? []).map((x): [string, FleetSpec] => [`compute.ec2Services.services[${x.name}].fleet`, x.fleet]),
+      ];
+      const found = fleets.flatMap(([field, f]) => {
+        const p = f.predictiveScaling;
+        if (!p) return [];
+        return [
+          ...(p.mode === 'ForecastOnly' || p.mode === 'ForecastAndScale'
+            ? []
+            : [v(`${field}.predictiveScaling.mode`, p.mode, 'must be ForecastOnly or ForecastAndScale')]),
+          ...(Number.isInteger(p.schedulingBufferMinutes) && p.schedulingBufferMinutes >= 1 && p.schedulingBufferMinutes <= 60
+            ? []
+            : [v(`${field}.predictiveScaling.schedulingBufferMinutes`, p.schedulingBufferMinutes, 'must be a whole number of minutes from 1 to 60 (EC2 Auto Scaling launches at most an hour ahead)')]),
+        ];
+      });
+      const p = s.compute.eks?.predictiveScaling;
+      if (!p) return found;
+      const field = 'compute.eks.predictiveScaling';
+      const retention = s.monitoring.metricsRetentionDays;
+      return [
+        ...found,
+        ...(Number.isInteger(p.lookaheadMinutes) && p.lookaheadMinutes >= 5 && p.lookaheadMinutes <= 60
+          ? []
+          : [v(`${field}.lookaheadMinutes`, p.lookaheadMinutes, 'must be a whole number of minutes from 5 (a new node and a ready pod) to 60')]),
+        ...(Number.isInteger(p.trendWindowMinutes) && p.trendWindowMinutes >= p.lookaheadMinutes && p.trendWindowMinutes <= 360
+          ? []
+          : [
+              v(
+                `${field}.trendWindowMinutes`,
+                { trendWindowMinutes: p.trendWindowMinutes, lookaheadMinutes: p.lookaheadMinutes },
+                'must be a whole number of minutes from lookaheadMinutes to 360: a trend fitted over less history than it projects is noise',
+              ),
+            ]),
+        ...p.seasonalOffsetsDays
+          .filter((d, i) => !Number.isInteger(d) || d < 1 || d >= retention || p.seasonalOffsetsDays.indexOf(d) !== i)
+          .map((d) => v(`${field}.seasonalOffsetsDays`, d, `must be distinct whole days from 1 to below monitoring.metricsRetentionDays (${retention}): older samples are gone`)),
       ];
     },
   },

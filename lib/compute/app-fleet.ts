@@ -8,6 +8,7 @@ import { FleetSpec } from '../../phases';
 import { acknowledge } from '../nag';
 import { AppEnvironment } from './app-environment';
 import { ServiceBundle } from './delivery';
+import { FleetPredictiveScaling } from './predictive-scaling';
 import { Telemetry } from '../monitoring/telemetry';
 import { READY_PATH, SERVICE_PORT } from './routes';
 import { SHUTDOWN } from './shutdown';
@@ -34,8 +35,9 @@ export interface AppFleetProps {
 /**
  * An Auto Scaling group of app servers across the private subnets of every AZ: Amazon Linux
  * 2023 on Graviton, IMDSv2 only, KMS-encrypted gp3 root volumes, no SSH (Session Manager
- * only), the bundle from S3 under systemd, a target-tracking CPU policy, load balancer health
- * checks, and rolling updates that wait for each new server to pass its readiness check.
+ * only), the bundle from S3 under systemd, a target-tracking CPU policy (and a predictive one
+ * where the spec asks), load balancer health checks, and rolling updates that wait for each new
+ * server to pass its readiness check.
  */
 export class AppFleet extends Construct {
   readonly group: autoscaling.AutoScalingGroup;
@@ -135,6 +137,9 @@ export class AppFleet extends Construct {
       }),
     );
     this.group.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: fleet.targetCpuPercent });
+    if (fleet.predictiveScaling) {
+      new FleetPredictiveScaling(this, 'PredictiveScaling', { group: this.group, spec: fleet.predictiveScaling, targetCpuPercent: fleet.targetCpuPercent });
+    }
 
     acknowledge(
       this.role,

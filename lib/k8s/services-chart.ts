@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { EksSpec, PhaseSpec, PodServiceSpec, ServiceName } from '../../phases';
 import { calledBy, HEALTH_PATH, METRICS_PATH, READY_PATH, SERVICE_PORT, SERVICE_ROUTES } from '../compute/routes';
 import { PRE_STOP_SECONDS, shutdownEnvironment, TERMINATION_GRACE_SECONDS } from '../compute/shutdown';
+import { PrometheusSource, prometheusAuthentication, scaledObject } from './predictive-scaling';
 import type { ServiceEnvironment } from '../compute/app-environment';
 
 /** The namespace every service, job and config lives in. */
@@ -78,6 +79,11 @@ export interface ChartBindings {
     readonly securityGroupId: string;
     readonly targetGroupArns: Readonly<Partial<Record<ServiceName, string>>>;
   };
+  /**
+   * The region's Prometheus workspace, where the spec scales pods ahead of demand
+   * (`compute.eks.predictiveScaling`): KEDA reads the request rates there.
+   */
+  readonly prometheus?: PrometheusSource;
 }
 
 /**
@@ -170,7 +176,8 @@ function capitalize(name: string): string {
  * ConfigMap, a ServiceAccount (its IAM role comes through EKS Pod Identity), a Deployment
  * (requests and limits, liveness, readiness and startup probes, non-root, read-only root
  * filesystem, no capabilities, spread over zones), a Service, a HorizontalPodAutoscaler with
- * the spec's bounds, a PodDisruptionBudget, a NetworkPolicy that admits only its callers,
+ * the spec's bounds (or, where the spec scales ahead of demand, a KEDA ScaledObject that owns
+ * it), a PodDisruptionBudget, a NetworkPolicy that admits only its callers,
  * the load balancer and the scraper, and, when API Gateway routes to EKS, a TargetGroupBinding.
  */
 export class ServicesChart extends Chart {
@@ -181,7 +188,11 @@ export class ServicesChart extends Chart {
     const namespace = new kplus.Namespace(this, 'Namespace', { metadata: { name: NAMESPACE, labels: bindings.loadBalancer ? { ...READINESS_GATE_LABEL } : {} } });
     this.defaultDenyPolicy(namespace);
 
-    for (const pod of eks.services) this.service(pod, bindings);
+    if (eks.predictiveScaling && !bindings.prometheus) {
+      throw new Error('ServicesChart: compute.eks.predictiveScaling needs the Prometheus workspace in the bindings');
+    }
+    if (eks.predictiveScaling) prometheusAuthentication(this, 'PrometheusAuthentication', NAMESPACE).node.addDependency(namespace);
+    for (const pod of eks.services) this.service(pod, eks, bindings);
     this.scraperAccess();
   }
 
@@ -193,7 +204,7 @@ export class ServicesChart extends Chart {
     policy.node.addDependency(namespace);
   }
 
-  private service(pod: PodServiceSpec, bindings: ChartBindings): void {
+  private service(pod: PodServiceSpec, eks: EksSpec, bindings: ChartBindings): void {
     const name = pod.name;
     const Id = capitalize(name);
     const labels = labelsOf(name);
@@ -277,13 +288,21 @@ export class ServicesChart extends Chart {
       ports: [{ name: 'http', port: CLUSTER_SERVICE_PORT, targetPort: SERVICE_PORT }],
     });
 
-    new kplus.HorizontalPodAutoscaler(this, `${Id}Autoscaler`, {
-      metadata: { name, labels, namespace: NAMESPACE },
-      target: deployment,
-      minReplicas: pod.minReplicas,
-      maxReplicas: pod.maxReplicas,
-      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(pod.targetCpuPercent))],
-    });
+    // A ScaledObject creates (and owns) the service's HPA, with CPU as one of its triggers: a
+    // second HPA on the same Deployment would fight it.
+    if (eks.predictiveScaling && bindings.prometheus) {
+      scaledObject(this, `${Id}ScaledObject`, { pod, spec: eks.predictiveScaling, prometheus: bindings.prometheus, namespace: NAMESPACE, labels }).node.addDependency(deployment);
+      // kplus leaves replicas out only for its own HPA: a fixed count would reset the scale on every apply.
+      ApiObject.of(deployment).addJsonPatch(JsonPatch.remove('/spec/replicas'));
+    } else {
+      new kplus.HorizontalPodAutoscaler(this, `${Id}Autoscaler`, {
+        metadata: { name, labels, namespace: NAMESPACE },
+        target: deployment,
+        minReplicas: pod.minReplicas,
+        maxReplicas: pod.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(pod.targetCpuPercent))],
+      });
+    }
 
     new kplus.k8s.KubePodDisruptionBudget(this, `${Id}Budget`, {
       metadata: { name, labels, namespace: NAMESPACE },

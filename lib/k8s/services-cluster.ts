@@ -25,6 +25,8 @@ import { acknowledge } from '../nag';
 import { SERVICE_LOG_RETENTION, acknowledgeLogRetentionHandler } from '../constructs/log-retention';
 import { SUBNET_GROUPS } from '../constructs/network';
 import { renderMirrorMakerProperties } from '../replication/mirror-maker';
+import { KEDA, Keda } from './keda';
+import { POD_SCRAPE_JOB } from './predictive-scaling';
 import { MIRROR_MAKER_ACCOUNT, MIRROR_MAKER_DIR, MIRROR_MAKER_KAFKA_VERSION, MirrorMakerBindings, MirrorMakerChart } from './mirror-maker-chart';
 import { ChartBindings, JOB_ACCOUNTS, JobsChart, NAMESPACE, SCRAPER_USER, ServicesChart } from './services-chart';
 
@@ -229,7 +231,15 @@ export class ServicesCluster extends Construct {
       props.gateway.securityGroup.addEgressRule(ec2.Peer.securityGroupId(cluster.clusterSecurityGroupId), ec2.Port.tcp(SERVICE_PORT), 'To pods');
     }
 
-    this.scraper(props.telemetry, props.vpc);
+    const scraperSecurityGroup = this.scraper(props.telemetry, props.vpc, spec.predictiveScaling ? [NAMESPACE, KEDA.namespace] : [NAMESPACE]);
+    const keda = spec.predictiveScaling
+      ? new Keda(this, 'Keda', {
+          cluster,
+          workspace: props.telemetry.workspace,
+          scraperSecurityGroup,
+          nodeSelector: { 'orders.platform/capacity': 'on_demand' },
+        })
+      : undefined;
 
     const image = props.bundle.image;
     for (const nodegroup of this.nodegroups) {
@@ -250,6 +260,12 @@ export class ServicesCluster extends Construct {
       vpcCidr: props.vpcCidr,
       trafficSources: { loadBalancer: ingressCidrs, scraper: ingressCidrs },
       describe: (value) => placeholders(Stack.of(this), value),
+      prometheus: keda
+        ? {
+            serverAddress: `https://aps-workspaces.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/workspaces/${props.telemetry.workspace.attrWorkspaceId}`,
+            region: Stack.of(this).region,
+          }
+        : undefined,
       loadBalancer: props.gateway
         ? {
             securityGroupId: props.gateway.securityGroup.securityGroupId,
@@ -266,6 +282,8 @@ export class ServicesCluster extends Construct {
       jobsManifest.node.addDependency(servicesManifest);
     }
     if (cluster.albController) servicesManifest.node.addDependency(cluster.albController);
+    // The ScaledObjects need KEDA's CRDs and its admission webhook.
+    if (keda) servicesManifest.node.addDependency(keda.chart);
     for (const association of this.node.findAll().filter((c) => c instanceof eksl1.CfnPodIdentityAssociation)) {
       servicesManifest.node.addDependency(association);
     }
@@ -430,8 +448,8 @@ export class ServicesCluster extends Construct {
     });
   }
 
-  /** An Amazon Managed Prometheus scraper that reads every annotated pod's /metrics. */
-  private scraper(telemetry: Telemetry, vpc: ec2.IVpc): void {
+  /** An Amazon Managed Prometheus scraper that reads every annotated pod's /metrics in `namespaces`; returns its security group. */
+  private scraper(telemetry: Telemetry, vpc: ec2.IVpc, namespaces: readonly string[]): ec2.SecurityGroup {
     const securityGroup = new ec2.SecurityGroup(this, 'ScraperSecurityGroup', {
       vpc,
       description: 'Amazon Managed Prometheus scraper: to the cluster API and pods',
@@ -450,7 +468,7 @@ export class ServicesCluster extends Construct {
         },
       },
       destination: { ampConfiguration: { workspaceArn: telemetry.workspace.attrArn } },
-      scrapeConfiguration: { configurationBlob: scrapeConfig() },
+      scrapeConfiguration: { configurationBlob: scrapeConfig(namespaces) },
     });
     new eksl1.CfnAccessEntry(this, 'ScraperAccess', {
       clusterName: this.cluster.clusterName,
@@ -458,6 +476,7 @@ export class ServicesCluster extends Construct {
       username: SCRAPER_USER,
       type: 'STANDARD',
     });
+    return securityGroup;
   }
 
   /**
@@ -580,18 +599,18 @@ function describe(resolved: unknown, producer?: string): string {
   return '<deploy-time value>';
 }
 
-/** Prometheus scrape configuration of the managed scraper: pods that opt in by annotation. */
-export function scrapeConfig(): string {
+/** Prometheus scrape configuration of the managed scraper: pods in `namespaces` that opt in by annotation. */
+export function scrapeConfig(namespaces: readonly string[] = [NAMESPACE]): string {
   return `global:
   scrape_interval: 30s
   external_labels:
     cluster: ${CLUSTER_NAME}
 scrape_configs:
-  - job_name: pods
+  - job_name: ${POD_SCRAPE_JOB}
     kubernetes_sd_configs:
       - role: pod
         namespaces:
-          names: [${NAMESPACE}]
+          names: [${namespaces.join(', ')}]
     relabel_configs:
       - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
         action: keep

@@ -2,12 +2,17 @@
 """Validates Kubernetes manifests (YAML, many documents) against the Kubernetes API models of
 the installed official Python client (35.x: Kubernetes 1.35), strictly: every field must exist
 in the schema with the right type, and every required field must be present. Custom resources
-(API groups the core API does not serve) are listed as skipped.
+whose CustomResourceDefinition schema is in crds/ beside this script (the openAPIV3Schema of each
+pinned chart's CRDs, keyed `group/version/Kind`) are checked against it just as strictly: unknown
+fields fail, as `kubectl apply` (strict field validation) fails on them. Other custom resources are
+listed as skipped.
 
     k8s-validate.py FILE.yaml...    # prints a JSON report; exit 1 when a document is invalid
 """
+import glob
 import inspect
 import json
+import os
 import re
 import sys
 
@@ -92,7 +97,78 @@ def check(value, type_name, path, errors):
             errors.append(f'{path}: missing required field {cls.attribute_map[attr]} of {type_name}')
 
 
+def load_crd_schemas():
+    schemas = {}
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'crds', '*.json'))):
+        with open(path, encoding='utf-8') as handle:
+            schemas.update(json.load(handle)['schemas'])
+    return schemas
+
+
+def check_structural(value, schema, path, errors):
+    """Checks a value against a CRD's structural OpenAPI v3 schema."""
+    if value is None:
+        return
+    if schema.get('x-kubernetes-int-or-string'):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            errors.append(f'{path}: expected an integer or a string, got {json.dumps(value)}')
+        return
+    kind = schema.get('type')
+    if kind == 'object' or 'properties' in schema:
+        if not isinstance(value, dict):
+            errors.append(f'{path}: expected an object, got {json.dumps(value)}')
+            return
+        properties = schema.get('properties', {})
+        extra = schema.get('additionalProperties')
+        for key, item in value.items():
+            if key in properties:
+                check_structural(item, properties[key], f'{path}.{key}', errors)
+            elif isinstance(extra, dict):
+                check_structural(item, extra, f'{path}.{key}', errors)
+            elif not (extra is True or schema.get('x-kubernetes-preserve-unknown-fields')):
+                errors.append(f'{path}.{key}: no such field')
+        for key in schema.get('required', []):
+            if key not in value:
+                errors.append(f'{path}: missing required field {key}')
+    elif kind == 'array':
+        if not isinstance(value, list):
+            errors.append(f'{path}: expected a list, got {json.dumps(value)}')
+            return
+        for i, item in enumerate(value):
+            check_structural(item, schema.get('items', {}), f'{path}[{i}]', errors)
+    elif kind == 'string':
+        if not isinstance(value, str):
+            errors.append(f'{path}: expected a string, got {json.dumps(value)}')
+        elif len(value) < schema.get('minLength', 0):
+            errors.append(f'{path}: shorter than {schema["minLength"]}')
+    elif kind == 'integer':
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append(f'{path}: expected an integer, got {json.dumps(value)}')
+    elif kind == 'number':
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f'{path}: expected a number, got {json.dumps(value)}')
+    elif kind == 'boolean':
+        if not isinstance(value, bool):
+            errors.append(f'{path}: expected a boolean, got {json.dumps(value)}')
+    if 'enum' in schema and value not in schema['enum']:
+        errors.append(f'{path}: {json.dumps(value)} is not one of {json.dumps(schema["enum"])}')
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 'minimum' in schema and value < schema['minimum']:
+            errors.append(f'{path}: below the minimum {schema["minimum"]}')
+        if 'maximum' in schema and value > schema['maximum']:
+            errors.append(f'{path}: above the maximum {schema["maximum"]}')
+
+
+def check_custom(doc, schema, kind, errors):
+    """A custom resource: metadata against the core ObjectMeta model, the rest against its CRD schema."""
+    check(doc.get('metadata'), 'V1ObjectMeta', f'{kind}.metadata', errors)
+    body = {key: item for key, item in doc.items() if key != 'metadata'}
+    rest = {**schema, 'properties': {key: item for key, item in schema.get('properties', {}).items() if key != 'metadata'}}
+    check_structural(body, rest, kind, errors)
+
+
 def main(files):
+    crds = load_crd_schemas()
     report = {'kubernetes_client': __import__('kubernetes').__version__, 'documents': []}
     failed = False
     for file in files:
@@ -104,7 +180,14 @@ def main(files):
                 name = (doc.get('metadata') or {}).get('name', '')
                 entry = {'file': file, 'index': index, 'apiVersion': api_version, 'kind': kind, 'name': name}
                 model = model_name(api_version, kind)
-                if model is None:
+                crd = crds.get(f'{api_version}/{kind}')
+                if model is None and crd is not None:
+                    errors = []
+                    check_custom(doc, crd, kind, errors)
+                    entry['model'] = f'CustomResourceDefinition {api_version}/{kind}'
+                    entry['errors'] = errors
+                    failed = failed or bool(errors)
+                elif model is None:
                     entry['skipped'] = 'not a Kubernetes core API type (custom resource)'
                 else:
                     errors = []

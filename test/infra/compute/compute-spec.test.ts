@@ -37,6 +37,7 @@ describe('compute in the phase specs', () => {
       'compute-fleets',
       'compute-nginx',
       'compute-eks',
+      'compute-predictive-scaling',
       'monitoring-thresholds',
     ]);
   });
