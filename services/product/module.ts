@@ -1,7 +1,8 @@
 /**
  * Product catalogue: in PostgreSQL (the inventory database) or MongoDB/DocumentDB
- * (CATALOG_STORE=mongo), read through the Redis cache when CACHE is on. A change publishes
- * ProductChanged; the cache consumer deletes the entry.
+ * (CATALOG_STORE=mongo), read through the in-process cache (LOCAL_CACHE_ENTRIES) and the Redis
+ * cache (CACHE). A change publishes ProductChanged; the cache consumer deletes the Redis entry
+ * and every instance's listener its own.
  */
 import type { FastifyInstance } from 'fastify';
 import { MongoClient, type Collection } from 'mongodb';
@@ -124,11 +125,17 @@ export async function sweepCatalogIntents(db: Db, graceMs: number): Promise<numb
   });
 }
 
+/** The version a ProductChanged made, when it says (a recovered change does not). */
+function versionOf(data: Record<string, unknown>): number | undefined {
+  return typeof data.version === 'number' ? data.version : undefined;
+}
+
 export const productModule: ModuleDef = {
   domain: 'product',
   create(rt: Runtime) {
     const repo = rt.cfg.CATALOG_STORE === 'mongo' ? mongoRepo(rt) : pgRepo(rt);
     const cache = rt.cache();
+    const local = rt.localCache<Product>('product');
     let sweeper: NodeJS.Timeout | undefined;
     // Runs beside the relay, whose events it completes.
     const sweep = {
@@ -142,9 +149,10 @@ export const productModule: ModuleDef = {
         return Promise.resolve();
       },
     };
+    const shared = (ids: string[]) => (cache ? cache.getMany('product', ids, (missing) => repo.load(missing)) : repo.load(ids));
     const api: ProductApi = {
       getProducts(ids) {
-        return cache ? cache.getMany('product', ids, (missing) => repo.load(missing)) : repo.load(ids);
+        return local ? local.getMany(ids, shared) : shared(ids);
       },
     };
     return {
@@ -156,6 +164,9 @@ export const productModule: ModuleDef = {
       },
       consumers: cache
         ? [{ name: 'product-cache', topics: ['products'], handlers: { ProductChanged: async (e) => cache.invalidate('product', [e.key]) } }]
+        : [],
+      listeners: local
+        ? [{ name: `product-local-cache.${rt.instanceId}`, topics: ['products'], ephemeral: true, handlers: { ProductChanged: (e) => Promise.resolve(local.invalidate(e.key, versionOf(e.data))) } }]
         : [],
       routes(app: FastifyInstance) {
         app.put('/products/:id', async (req) => {

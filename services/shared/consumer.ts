@@ -17,6 +17,12 @@ export interface ConsumerSpec {
   name: string;
   topics: Topic[];
   handlers: Partial<Record<EventType, Handler>>;
+  /**
+   * A group of this process alone (a listener that changes only the process's own memory): it
+   * starts at the latest offset and commits nothing, so the group leaves nothing behind when the
+   * process stops.
+   */
+  ephemeral?: boolean;
 }
 
 export interface ConsumerOptions {
@@ -60,8 +66,8 @@ export class EventConsumer {
       });
       try {
         await c.connect();
-        await c.subscribe({ topics: this.spec.topics.map((t) => topicName(this.o.topicPrefix, t)), fromBeginning: this.o.fromBeginning ?? true });
-        await c.run({ partitionsConsumedConcurrently: 4, eachMessage: (p) => this.handle(p.message.value, () => p.heartbeat()) });
+        await c.subscribe({ topics: this.spec.topics.map((t) => topicName(this.o.topicPrefix, t)), fromBeginning: !this.spec.ephemeral && (this.o.fromBeginning ?? true) });
+        await c.run({ partitionsConsumedConcurrently: 4, autoCommit: !this.spec.ephemeral, eachMessage: (p) => this.handle(p.message.value, () => p.heartbeat()) });
         attempt = 0;
         ready();
         const err = await Promise.race([dead, this.stopped]);

@@ -8,6 +8,8 @@
  * primary's Redis, background jobs do not start, writes are forwarded home (region.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Cluster, Redis } from 'ioredis';
@@ -20,6 +22,7 @@ import { Flags } from './flags';
 import { Db, createPool } from './db';
 import { closeGracefully, createServer } from './http';
 import { createKafka } from './kafka';
+import { LocalCache } from './local-cache';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboxRelay } from './outbox-relay';
@@ -45,6 +48,11 @@ export interface BackgroundJob {
 export interface ModuleInstance {
   routes?(app: FastifyInstance): void;
   consumers?: ConsumerSpec[];
+  /**
+   * Listeners every instance runs for itself (ephemeral groups), wherever Kafka is configured,
+   * also in a secondary region (on the mirrored topics): they only drop entries of in-process caches.
+   */
+  listeners?: ConsumerSpec[];
   /** Databases whose outbox this module writes; the relay publishes them. */
   outboxes?: (DbName | 'order-shards')[];
   /** In-process API other modules call when they share the process. */
@@ -82,6 +90,8 @@ export class Runtime {
   /** Whether load balancers should send this process requests (see readiness.ts). */
   readonly readiness: Readiness;
   readonly region: Region;
+  /** This process among the service's instances: names its own consumer groups. */
+  readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   app: FastifyInstance | undefined;
 
   constructor(
@@ -185,6 +195,12 @@ export class Runtime {
       this.featureFlags.start();
     }
     return this.featureFlags;
+  }
+
+  /** An in-process cache of `kind` (LOCAL_CACHE_ENTRIES > 0), or undefined when off. */
+  localCache<T extends { version?: number }>(kind: string): LocalCache<T> | undefined {
+    if (this.cfg.LOCAL_CACHE_ENTRIES === 0) return undefined;
+    return new LocalCache<T>(`local:${kind}`, this.cfg.LOCAL_CACHE_ENTRIES, this.cfg.LOCAL_CACHE_TTL_MS, this.metrics);
   }
 
   /** Who wrote recently (read-your-writes); in a secondary, markers are only read and an unreadable one sends the read home. */
@@ -328,12 +344,12 @@ export class Runtime {
         this.relay.start();
       }
     }
-    if (c.CONSUMERS) {
-      for (const m of this.modules.values()) {
-        for (const spec of m.consumers ?? []) {
-          const consumer = new EventConsumer(spec, { kafka: this.kafka(), topicPrefix: c.KAFKA_TOPIC_PREFIX, log: this.log.child({ consumer: spec.name }), metrics: this.metrics });
-          this.consumers.push(consumer);
-        }
+    const listeners = c.KAFKA_BROKERS.length > 0 ? [...this.modules.values()].flatMap((m) => m.listeners ?? []) : [];
+    const specs = [...(c.CONSUMERS ? [...this.modules.values()].flatMap((m) => m.consumers ?? []) : []), ...listeners];
+    if (specs.length > 0) {
+      for (const spec of specs) {
+        const consumer = new EventConsumer(spec, { kafka: this.kafka(), topicPrefix: c.KAFKA_TOPIC_PREFIX, log: this.log.child({ consumer: spec.name }), metrics: this.metrics });
+        this.consumers.push(consumer);
       }
       await Promise.all(this.consumers.map((x) => x.start()));
     }
