@@ -31,18 +31,22 @@ export const FAILOVER_TARGET_SECONDS = 5 * 60;
  */
 export function failoverBudget(spec: PhaseSpec): FailoverBudget {
   const h = spec.dns.healthCheck;
-  const stores = [DURATIONS.postgresPromotion, DURATIONS.documentDbFailover, DURATIONS.cacheFailover];
-  const slowest = Math.max(...stores.map((d) => d.seconds));
-  const afterDetection = slowest + HOME_POLL_SECONDS + DURATIONS.serviceRestart.seconds;
+  // The stores are promoted in parallel: the slowest (the first of equals) is the one on the critical path.
+  const stores = [
+    { part: 'PostgreSQL replicas promoted', d: DURATIONS.postgresPromotion, note: '' },
+    { part: 'DocumentDB global cluster failed over', d: DURATIONS.documentDbFailover, note: '; in parallel with PostgreSQL' },
+    { part: 'Global Datastore failed over', d: DURATIONS.cacheFailover, note: '; in parallel with PostgreSQL' },
+  ];
+  const slowest = stores.reduce((a, b) => (b.d.seconds > a.d.seconds ? b : a));
+  const afterDetection = slowest.d.seconds + HOME_POLL_SECONDS + DURATIONS.serviceRestart.seconds;
+  // Whichever is longer, the TTL or the promotion and restart, is the critical path after detection.
   const ttlCritical = DURATIONS.dnsTtl.seconds > afterDetection;
   const rows: BudgetRow[] = [
     { part: 'Detection: Route 53 health checks fail', seconds: h.intervalSeconds * h.failureThreshold, critical: true, source: `${h.intervalSeconds} s interval x ${h.failureThreshold} failures (spec: dns.healthCheck)` },
     { part: 'DNS: resolvers drop the failed region', seconds: DURATIONS.dnsTtl.seconds, critical: ttlCritical, source: DURATIONS.dnsTtl.source },
-    { part: 'PostgreSQL replicas promoted', seconds: DURATIONS.postgresPromotion.seconds, critical: DURATIONS.postgresPromotion.seconds === slowest, source: DURATIONS.postgresPromotion.source },
-    { part: 'DocumentDB global cluster failed over', seconds: DURATIONS.documentDbFailover.seconds, critical: false, source: `${DURATIONS.documentDbFailover.source}; in parallel with PostgreSQL` },
-    { part: 'Global Datastore failed over', seconds: DURATIONS.cacheFailover.seconds, critical: false, source: `${DURATIONS.cacheFailover.source}; in parallel with PostgreSQL` },
-    { part: 'Services read the new home', seconds: HOME_POLL_SECONDS, critical: true, source: 'one poll of the home parameter (HOME_REGION_POLL_MS)' },
-    { part: 'Services restart in their new role', seconds: DURATIONS.serviceRestart.seconds, critical: true, source: DURATIONS.serviceRestart.source },
+    ...stores.map((s) => ({ part: s.part, seconds: s.d.seconds, critical: !ttlCritical && s === slowest, source: `${s.d.source}${s.note}` })),
+    { part: 'Services read the new home', seconds: HOME_POLL_SECONDS, critical: !ttlCritical, source: 'one poll of the home parameter (HOME_REGION_POLL_MS)' },
+    { part: 'Services restart in their new role', seconds: DURATIONS.serviceRestart.seconds, critical: !ttlCritical, source: DURATIONS.serviceRestart.source },
   ];
   const detection = rows[0].seconds;
   return { phase: spec.name, rows, totalSeconds: detection + Math.max(afterDetection, DURATIONS.dnsTtl.seconds) };
