@@ -135,8 +135,6 @@ export const configSchema = z
     CACHE_KEY_PREFIX: z.string().default('').describe('Prefix of every cache key (and of the daily-visitor keys).'),
     LOCAL_CACHE_ENTRIES: int(0, 0, 1_000_000).describe('Entries of the in-process catalogue cache in front of Redis (an LRU per instance, dropped by each instance on ProductChanged); 0: off.'),
     LOCAL_CACHE_TTL_MS: int(2000, 100, 600000).describe('Longest an in-process entry is kept: a change is visible in every instance within this, even when its event is late or lost.'),
-    LOCAL_CACHE_ENTRIES: int(0, 0, 1_000_000).describe('Entries of the in-process catalogue cache in front of Redis (an LRU per instance, dropped by each instance on ProductChanged); 0: off.'),
-    LOCAL_CACHE_TTL_MS: int(2000, 100, 600000).describe('Longest an in-process entry is kept: a change is visible in every instance within this, even when its event is late or lost.'),
     DAILY_USERS: bool(true).describe('Count distinct visitors over 24 hours in Redis (a HyperLogLog per hour), when Redis is configured: the daily_active_users gauge and DailyActiveUsers.'),
     CLOUDWATCH_NAMESPACE: z
       .string()
@@ -182,9 +180,9 @@ export const configSchema = z
       .describe('Base URL of the primary region\'s internal API entry (the public API\'s paths); a secondary forwards writes there. Required when REGION_ROLE=secondary; unused in a primary.'),
     HOME_REGION_SOURCE: z
       .string()
-      .regex(/^(ssm:[A-Za-z0-9_.\-/]+|file:.+)$/, { message: 'must be ssm:<parameter name> or file:<path>' })
+      .regex(/^(ssm:([a-z]{2}(-[a-z]+)+-\d:)?[A-Za-z0-9_.\-/]+|file:.+)$/, { message: 'must be ssm:[<region>:]<parameter name> or file:<path>' })
       .optional()
-      .describe('Where the name of the home (primary) region is read: ssm:<parameter> (SSM Parameter Store in AWS_REGION) or file:<path>. Set: the role is derived from it at start (home = AWS_REGION: primary; otherwise secondary, forwarding to REGION_API_URLS[home]), and when it changes the process drains and exits 0 to start again in its new role. Unset: REGION_ROLE and HOME_API_URL as given.'),
+      .describe('Where the name of the home (primary) region is read: ssm:<parameter> (SSM Parameter Store in AWS_REGION), ssm:<region>:<parameter> (in that region) or file:<path>. Set: the role is derived from it at start (home = AWS_REGION: primary; otherwise secondary, forwarding to REGION_API_URLS[home]), and when it changes the process drains and exits 0 to start again in its new role. Unset: REGION_ROLE and HOME_API_URL as given.'),
     REGION_API_URLS: regionUrls.describe('Internal API base URL of each region this region may forward writes to: us-east-1=https://...,us-west-2=https://... (with HOME_REGION_SOURCE).'),
     HOME_REGION_POLL_MS: int(10000, 100, 3600000).describe('How often HOME_REGION_SOURCE is read again; a failed read keeps the current role.'),
     HOME_REDIS_CLUSTER_NODES: csv(hostPort).describe('Comma-separated host:port seeds of the primary region\'s cache; a secondary sends its daily-visitor counts there, batched (REDIS_TLS and REDIS_PASSWORD apply). Unset in a secondary: visitors are not counted there.'),

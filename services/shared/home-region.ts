@@ -32,8 +32,10 @@ function regionName(raw: string | undefined, source: string): string {
 }
 
 /**
- * The reader for HOME_REGION_SOURCE: `ssm:<name>` reads the parameter in AWS_REGION (with
- * AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL when set), `file:<path>` the file's first line.
+ * The reader for HOME_REGION_SOURCE: `ssm:<name>` reads the parameter in AWS_REGION,
+ * `ssm:<region>:<name>` in that region (the platform keeps the one pointer of a phase in the
+ * region a failover moves to, so that every region reads the same value), with
+ * AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL when set; `file:<path>` reads the file's first line.
  */
 export function homeRegionReader(source: string, region: string, env: Record<string, string | undefined> = process.env, ssm?: SSMClient): HomeRegionReader {
   if (source.startsWith('file:')) {
@@ -41,9 +43,10 @@ export function homeRegionReader(source: string, region: string, env: Record<str
     return { source, read: async () => regionName((await fs.readFile(file, 'utf8')).split('\n')[0], `HOME_REGION_SOURCE=${source}`) };
   }
   if (!source.startsWith('ssm:')) throw new ConfigError([`HOME_REGION_SOURCE=${JSON.stringify(source)}: must be ssm:<parameter name> or file:<path>`]);
-  const name = source.slice('ssm:'.length);
+  const rest = source.slice('ssm:'.length);
+  const [parameterRegion, name] = rest.startsWith('/') || !rest.includes(':') ? [region, rest] : [rest.slice(0, rest.indexOf(':')), rest.slice(rest.indexOf(':') + 1)];
   const endpoint = env.AWS_ENDPOINT_URL_SSM || env.AWS_ENDPOINT_URL;
-  const client = ssm ?? new SSMClient({ region, maxAttempts: 2, ...(endpoint ? { endpoint } : {}) });
+  const client = ssm ?? new SSMClient({ region: parameterRegion, maxAttempts: 2, ...(endpoint ? { endpoint } : {}) });
   return {
     source,
     read: async () => {
@@ -163,8 +166,14 @@ export class HomeWatcher {
       roleFor(home, this.o.cfg);
     } catch (err) {
       this.reads.inc({ outcome: 'unknown_region' });
-      this.o.log.error({ err, source: this.o.reader.source, home: this.o.home, read: home }, 'the home region changed to a region without an API URL; keeping the current role');
-      return 'unknown_region';
+      if (this.o.home !== this.o.cfg.AWS_REGION) {
+        this.o.log.error({ err, source: this.o.reader.source, home: this.o.home, read: home }, 'the home region changed to a region without an API URL; keeping the current role');
+        return 'unknown_region';
+      }
+      // This region was home and is not any more (a failover while it was lost): it must stop
+      // taking writes at once. Started again, it finds no URL for the new home and refuses to
+      // run, so it serves nothing (its health check fails, DNS leaves it out) until it is rebuilt.
+      this.o.log.error({ err, source: this.o.reader.source, from: this.o.home, to: home }, 'the home region moved away from this region: stopping; this region serves nothing until it is rebuilt as a secondary');
     }
     this.reads.inc({ outcome: 'changed' });
     if (!this.changed) {

@@ -70,7 +70,7 @@ describe('the role at start', () => {
   });
 
   test('malformed values are refused with the rule', () => {
-    expect(() => loadConfig({ ...base, HOME_REGION_SOURCE: 'http://x' })).toThrow('HOME_REGION_SOURCE="http://x": must be ssm:<parameter name> or file:<path>');
+    expect(() => loadConfig({ ...base, HOME_REGION_SOURCE: 'http://x' })).toThrow('HOME_REGION_SOURCE="http://x": must be ssm:[<region>:]<parameter name> or file:<path>');
     expect(() => loadConfig({ ...base, REGION_API_URLS: 'us-east-1' })).toThrow('REGION_API_URLS="us-east-1": entry "us-east-1" must be <region>=<url>');
     expect(() => loadConfig({ ...base, AWS_REGION: '', HOME_REGION_SOURCE: 'ssm:/shop/home' })).toThrow('AWS_REGION=(unset): must be set when HOME_REGION_SOURCE is set');
   });
@@ -84,6 +84,21 @@ describe('the role at start', () => {
       const { cfg } = await resolveRegion({ ...base, HOME_REGION_SOURCE: 'ssm:/shop/home-region', DAILY_USERS: 'false' }, reader);
       expect(cfg).toMatchObject({ REGION_ROLE: 'secondary', HOME_API_URL: 'https://api.us-east-1.internal' });
       expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: '/shop/home-region' }]);
+    } finally {
+      ssm.restore();
+    }
+  });
+
+  test('ssm:<region>:<name> reads the parameter in that region, whatever the process\'s region', async () => {
+    const ssm = mockClient(SSMClient);
+    try {
+      ssm.on(GetParameterCommand, { Name: '/orders/platform/home-region' }).resolves({ Parameter: { Value: 'us-west-2' } });
+      const reader = homeRegionReader('ssm:us-west-2:/orders/platform/home-region', 'eu-central-1', {});
+      await expect(reader.read()).resolves.toBe('us-west-2');
+      const call = ssm.commandCalls(GetParameterCommand)[0];
+      expect(call.args[0].input).toEqual({ Name: '/orders/platform/home-region' });
+      expect(await (call.thisValue as SSMClient).config.region()).toBe('us-west-2');
+      expect(() => loadConfig({ ...base, HOME_REGION_SOURCE: 'ssm:not a region:/x' })).toThrow('must be ssm:[<region>:]<parameter name> or file:<path>');
     } finally {
       ssm.restore();
     }
@@ -143,6 +158,17 @@ describe('watching the home region', () => {
     expect(await w.check()).toBe('changed');
     expect(changes).toEqual(['us-west-2']);
     expect(await reads(registry)).toEqual({ same: 1, failed: 1, unknown_region: 1, changed: 2 });
+  });
+
+  test('a home region that moves away from this one stops it even without a URL for the new home (the lost primary fences itself)', async () => {
+    const changes: string[] = [];
+    const registry = new Registry();
+    const w = new HomeWatcher({ reader: { source: 'test', read: () => Promise.resolve('ap-south-1') }, home: cfg.AWS_REGION, cfg, log, registry, onChange: (h) => changes.push(h) });
+    expect(await w.check()).toBe('changed');
+    expect(changes).toEqual(['ap-south-1']);
+    // Started again, it refuses to run: no URL for the new home.
+    fs.writeFileSync(homeFile, 'ap-south-1');
+    await expect(resolveRegion(fileEnv({ REGION_ROLE: 'primary' }))).rejects.toThrow('has no URL for the home region ap-south-1');
   });
 
   test('it polls the file every HOME_REGION_POLL_MS', async () => {
