@@ -135,8 +135,6 @@ export const configSchema = z
     CACHE_KEY_PREFIX: z.string().default('').describe('Prefix of every cache key (and of the daily-visitor keys).'),
     LOCAL_CACHE_ENTRIES: int(0, 0, 1_000_000).describe('Entries of the in-process catalogue cache in front of Redis (an LRU per instance, dropped by each instance on ProductChanged); 0: off.'),
     LOCAL_CACHE_TTL_MS: int(2000, 100, 600000).describe('Longest an in-process entry is kept: a change is visible in every instance within this, even when its event is late or lost.'),
-    LOCAL_CACHE_ENTRIES: int(0, 0, 1_000_000).describe('Entries of the in-process catalogue cache in front of Redis (an LRU per instance, dropped by each instance on ProductChanged); 0: off.'),
-    LOCAL_CACHE_TTL_MS: int(2000, 100, 600000).describe('Longest an in-process entry is kept: a change is visible in every instance within this, even when its event is late or lost.'),
     DAILY_USERS: bool(true).describe('Count distinct visitors over 24 hours in Redis (a HyperLogLog per hour), when Redis is configured: the daily_active_users gauge and DailyActiveUsers.'),
     CLOUDWATCH_NAMESPACE: z
       .string()
