@@ -2,7 +2,7 @@ import type { FlagsSpec } from './flag-types';
 
 /**
  * The feature flags of every phase. Change a value here and deploy the monitoring stacks
- * (`npx cdk deploy -c phase=NAME 'orders-*-monitoring'`) to roll it out gradually; the services are
+ * (`npx cdk deploy -c phase=NAME --exclusively 'orders-*-monitoring'`) to roll it out gradually; the services are
  * not deployed again. The roadmap's "10% → 50% → 100%" as AppConfig can step: exponential from
  * 10 % (10, 20, 40, 80, 100 %) over 20 minutes, then 10 minutes of bake time in which a rollback
  * alarm still rolls the change back.

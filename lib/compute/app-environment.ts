@@ -7,6 +7,7 @@ import type { ServiceVariable } from '../../services/shared/config';
 import { PhaseSpec, PostgresInstanceSpec, RegionName, ServiceName } from '../../phases';
 import { readReplicasStatement } from '../constructs/secret-replicas';
 import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER } from '../failover/plan';
+import { FLAGS_SOURCE, flagReaderResource } from '../flags/feature-flags';
 import { Cache } from '../constructs/cache';
 import { ADMIN_USERNAME as DOCDB_ADMIN_USERNAME, DOCUMENTDB_PORT } from '../constructs/documentdb';
 import { POSTGRES_PORT } from '../constructs/postgres';
@@ -239,6 +240,9 @@ export class AppEnvironment extends Construct {
     env.KAFKA_CLIENT_ID = 'order-platform';
     env.KAFKA_TOPIC_PARTITIONS = String(Math.max(...spec.streaming.topics.map((t) => t.partitions)));
     env.KAFKA_REPLICATION_FACTOR = String(Math.max(...spec.streaming.topics.map((t) => t.replicationFactor)));
+    // The region's feature flags (AppConfig, in the monitoring stack); until they are deployed the services use the definitions' values.
+    env.FLAGS_SOURCE = FLAGS_SOURCE;
+    env.FLAGS_POLL_MS = String(spec.flags.pollSeconds * 1000);
 
     if (spec.regions.length > 1) {
       env.REGION_ROLE = secondary ? 'secondary' : 'primary';
@@ -337,6 +341,13 @@ export class AppEnvironment extends Construct {
         resources: [groups],
       }),
     );
+    // Feature flags, read through AppConfigData from the region's one AppConfig application.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
+        resources: [flagReaderResource(stack)],
+      }),
+    );
     // Business metrics (daily users, orders, revenue) go to CloudWatch for the capacity alarm.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -361,6 +372,11 @@ export class AppEnvironment extends Construct {
         'The services own every domain topic and consumer group of the region\'s one orders-events cluster; topics are created by the provisioning job, so their ARNs are not known when the policy is written.',
       );
     }
+    acknowledge(
+      role,
+      `IAM5[Resource::${flagReaderResource(Stack.of(role)).replace(Stack.of(role).account, '<AWS::AccountId>')}]`,
+      'AppConfig gives the flags\' application, environment and profile IDs when the monitoring stack creates them, after the compute stacks; the services read them by name (FLAGS_SOURCE), and reading configuration is all this allows.',
+    );
     // In a secondary region only (elsewhere the finding never arises): the replicas of the primary's secrets.
     acknowledge(
       role,

@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
+import { FeatureFlags, isRollbackAlarm } from '../flags/feature-flags';
 import { REGION_CODES } from '../naming';
 import { AlarmTopics } from '../monitoring/alarm-topics';
 import { RoadmapAlarms, WatchedResources } from '../monitoring/alarms';
@@ -30,12 +31,14 @@ export interface MonitoringStackProps extends StackProps {
 /**
  * A region's alarms and dashboard, over the compute and data stacks: the roadmap's rollback
  * thresholds, response-time target and next-phase triggers, and the data stores' own alarms,
- * notifying the telemetry stack's SNS topic (and the given topic of the region, if any).
+ * notifying the telemetry stack's SNS topic (and the given topic of the region, if any). Also the
+ * region's feature flags (AppConfig), whose rollouts those rollback alarms roll back.
  */
 export class MonitoringStack extends Stack {
   readonly alarms: RoadmapAlarms;
   readonly dataStoreAlarms: DataStoreAlarms;
   readonly dashboard: PlatformDashboard;
+  readonly flags: FeatureFlags;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
@@ -60,6 +63,10 @@ export class MonitoringStack extends Stack {
       capacity: props.region.role === 'primary',
     });
     this.dataStoreAlarms = new DataStoreAlarms(this, 'DataStoreAlarms', { spec: spec.monitoring, topics, watched: watchedDataStores(spec, data) });
+    this.flags = new FeatureFlags(this, 'FeatureFlags', {
+      spec: spec.flags,
+      rollbackAlarms: [...this.alarms.alarms, ...this.dataStoreAlarms.alarms].filter(isRollbackAlarm),
+    });
     const fleets = new Map<string, autoscaling.AutoScalingGroup>(compute.fleets);
     this.dashboard = new PlatformDashboard(this, 'Dashboard', {
       watched,
