@@ -53,6 +53,8 @@ export const PHASE_1M: PhaseSpec = {
       // and the weekend before the trend can see them.
       predictiveScaling: { lookaheadMinutes: 15, trendWindowMinutes: 30, seasonalOffsetsDays: [1, 7] },
     },
+    // The roadmap's 1m step "Implement event sourcing and CQRS"; the lag alarm at its 5 s replication-lag threshold.
+    eventSourcing: { readModelLagAlarmSeconds: 5 },
   },
   monitoring: roadmapMonitoring(500),
   deviations: [

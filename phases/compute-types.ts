@@ -234,6 +234,21 @@ export interface ComputeSpec {
   readonly ec2Services?: Ec2ServicesSpec;
   /** EKS with a Deployment, HPA and PDB per service. */
   readonly eks?: EksSpec;
+  /**
+   * Event sourcing and CQRS for orders (`EVENT_SOURCING` in the services): every order change is
+   * appended to a log and order reads are served by its projection. Absent: off. Never turned off
+   * once on: the log would miss the changes made while it is off.
+   */
+  readonly eventSourcing?: EventSourcingSpec;
+}
+
+/** Event sourcing and CQRS for orders: the read model's lag alarm. */
+export interface EventSourcingSpec {
+  /**
+   * Lag of the read model behind the order log (`order_read_model_lag_seconds`, the age of the
+   * oldest change not yet projected) that, held for 5 minutes, raises an alarm, in seconds.
+   */
+  readonly readModelLagAlarmSeconds: number;
 }
 
 /** Monitoring: the roadmap's rollback thresholds and next-phase triggers, as alarms. */

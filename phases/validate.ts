@@ -246,6 +246,12 @@ const MONOTONIC_FIELDS: readonly MonotonicField[] = [
     why: 'once the services run on Kubernetes, a later phase does not go back to EC2',
   },
   {
+    field: 'compute.eventSourcing',
+    read: (s) => [['eventSourcing', s.compute.eventSourcing !== undefined]],
+    kind: 'never-turns-off',
+    why: 'order reads come from the event log\'s projection once it is on, and a log left off misses every change made meanwhile',
+  },
+  {
     field: 'compute.eks.services[].maxReplicas',
     read: (s) => (s.compute.eks?.services ?? []).map((p) => [p.name, p.maxReplicas] as const),
     kind: 'never-shrinks',
@@ -294,6 +300,15 @@ function checkMonotonic(spec: PhaseSpec, previous: PhaseSpec): Violation[] {
 
 /** The rules, each with its own test. */
 export const RULES: readonly ValidationRule[] = [
+  {
+    id: 'read-model-lag-alarm',
+    check: (s) => {
+      const lag = s.compute.eventSourcing?.readModelLagAlarmSeconds;
+      return lag === undefined || (Number.isInteger(lag) && lag >= 1 && lag <= 3600)
+        ? []
+        : [violation('compute.eventSourcing.readModelLagAlarmSeconds', lag, 'must be a whole number of seconds from 1 to 3600')];
+    },
+  },
   {
     id: 'one-primary-region',
     check: (s) => {

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { MonitoringSpec, SloSpec } from '../../phases';
+import { EventSourcingSpec, MonitoringSpec, SloSpec } from '../../phases';
 import { acknowledge } from '../nag';
 import { GRAFANA_DIR, grafanaDashboard } from './grafana-dashboard';
 import { renderAlertRules } from './prometheus-rules';
@@ -17,6 +17,8 @@ import { renderAlertRules } from './prometheus-rules';
 export interface TelemetryProps {
   readonly spec: MonitoringSpec;
   readonly slo: SloSpec;
+  /** Event sourcing, when the phase has it on: its read model's lag alarm. Absent: no read-model rule. */
+  readonly eventSourcing?: EventSourcingSpec;
   /** Whether this region hosts the Grafana workspace (one for all regions). */
   readonly grafana: boolean;
   /** Every region of the phase, for the Grafana dashboard's region choice. */
@@ -89,7 +91,7 @@ export class Telemetry extends Construct {
     new aps.CfnRuleGroupsNamespace(this, 'AlertRules', {
       workspace: this.workspace.attrArn,
       name: 'roadmap',
-      data: renderAlertRules(props.spec, props.slo),
+      data: renderAlertRules(props.spec, props.slo, props.eventSourcing),
     });
 
     if (props.grafana) {

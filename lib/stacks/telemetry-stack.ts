@@ -24,6 +24,7 @@ export class TelemetryStack extends Stack {
     this.telemetry = new Telemetry(this, 'Telemetry', {
       spec: props.spec.monitoring,
       slo: props.spec.slo,
+      eventSourcing: props.spec.compute.eventSourcing,
       grafana: props.region.role === 'primary',
       regions: props.spec.regions.map((r) => r.region),
       alarmEmails: props.alarmEmails,

@@ -114,6 +114,64 @@ CREATE TABLE IF NOT EXISTS projection_checkpoints (
 );`,
 };
 
+/**
+ * The event log, its view and their checkpoints, completed wherever they are missing or partial
+ * (a database migrated before they were part of 002, or repaired by hand), so that a move to
+ * event sourcing finds them whole. Only adds: nothing here rewrites an existing table's data.
+ */
+const eventSourcing: Migration = {
+  id: '005_event_sourcing_complete',
+  sql: `
+CREATE TABLE IF NOT EXISTS order_events (order_id uuid NOT NULL, seq int NOT NULL);
+ALTER TABLE order_events
+  ADD COLUMN IF NOT EXISTS position bigserial,
+  ADD COLUMN IF NOT EXISTS tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  ADD COLUMN IF NOT EXISTS bucket int NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS type text NOT NULL DEFAULT 'Unknown',
+  ADD COLUMN IF NOT EXISTS data jsonb NOT NULL DEFAULT '{}',
+  ADD COLUMN IF NOT EXISTS recorded_at timestamptz NOT NULL DEFAULT now();
+CREATE TABLE IF NOT EXISTS order_view (id uuid PRIMARY KEY);
+ALTER TABLE order_view
+  ADD COLUMN IF NOT EXISTS customer_id text NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'PENDING',
+  ADD COLUMN IF NOT EXISTS reason text,
+  ADD COLUMN IF NOT EXISTS total_cents bigint NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS currency text NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS items jsonb NOT NULL DEFAULT '[]',
+  ADD COLUMN IF NOT EXISTS shipping jsonb NOT NULL DEFAULT '{}',
+  ADD COLUMN IF NOT EXISTS version int NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now(),
+  ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now();
+CREATE TABLE IF NOT EXISTS projection_checkpoints (name text PRIMARY KEY);
+ALTER TABLE projection_checkpoints
+  ADD COLUMN IF NOT EXISTS tx xid8 NOT NULL DEFAULT '0',
+  ADD COLUMN IF NOT EXISTS position bigint NOT NULL DEFAULT 0;
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'order_events'::regclass AND contype = 'p') THEN
+    ALTER TABLE order_events ADD PRIMARY KEY (order_id, seq);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'order_view'::regclass AND contype = 'p') THEN
+    ALTER TABLE order_view ADD PRIMARY KEY (id);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'projection_checkpoints'::regclass AND contype = 'p') THEN
+    ALTER TABLE projection_checkpoints ADD PRIMARY KEY (name);
+  END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS order_events_tx ON order_events (tx, position);
+CREATE INDEX IF NOT EXISTS order_events_bucket ON order_events (bucket);
+CREATE OR REPLACE FUNCTION order_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'DELETE' AND current_setting('orders.moving_bucket', true) = OLD.bucket::text THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'order_events is append-only (% refused)', TG_OP;
+END $fn$;
+DROP TRIGGER IF EXISTS order_events_append_only ON order_events;
+CREATE TRIGGER order_events_append_only BEFORE UPDATE OR DELETE ON order_events
+  FOR EACH ROW EXECUTE FUNCTION order_events_append_only();`,
+};
+
 const ordersDb: Migration = {
   id: '003_payments_shipments_directory',
   sql: `
@@ -236,8 +294,8 @@ CREATE TABLE IF NOT EXISTS home_region_changes (
 };
 
 export const MIGRATIONS: Record<DbRole, Migration[]> = {
-  orders: [common, orderData, ordersDb, homeRegionChanges],
-  'order-shard': [common, orderData, homeRegionChanges],
+  orders: [common, orderData, ordersDb, homeRegionChanges, eventSourcing],
+  'order-shard': [common, orderData, homeRegionChanges, eventSourcing],
   inventory: [common, inventoryDb, catalogIntents, homeRegionChanges],
   users: [common, usersDb, homeRegionChanges],
 };

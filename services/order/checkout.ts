@@ -17,6 +17,7 @@ import { parse } from '../shared/validation';
 import type { InventoryApi } from '../inventory/module';
 import type { PaymentApi } from '../payment/module';
 import type { ProductApi } from '../product/module';
+import type { EventLogSchema } from './event-log';
 import { CheckoutRequest, type Order, type OrderItem, type OrderSnapshot } from './model';
 import { findByKey, findOrder, insertOrder } from './repository';
 
@@ -27,6 +28,8 @@ export interface CheckoutDeps {
   inventory: () => InventoryApi;
   payment: () => PaymentApi;
   metrics: Metrics;
+  /** Present when event sourcing is on: whether the order's database has the log's tables yet. */
+  eventLog?: EventLogSchema;
   onWrite?: (customerId: string) => Promise<void>;
 }
 
@@ -74,7 +77,7 @@ export async function placeOrder(d: CheckoutDeps, body: unknown, idempotencyKey:
     shipping: req.shipping,
     items,
     placed,
-    ...(d.cfg.EVENT_SOURCING ? { logData: { customerId: req.customerId, items, totalCents, currency, shipping: req.shipping } } : {}),
+    ...(d.eventLog && (await d.eventLog.ready(await d.store.primary(bucket))) ? { logData: { customerId: req.customerId, items, totalCents, currency, shipping: req.shipping } } : {}),
   };
   const created = d.store.sharded ? await d.store.writeTx(bucket, (c) => insertOrder(c, n)) : await insertOrder(await d.store.primary(bucket), n);
   if (!created) {

@@ -17,7 +17,7 @@ import { productHttp } from '../product/client';
 import type { ProductApi } from '../product/module';
 import { placeOrder, type CheckoutDeps } from './checkout';
 import { CheckoutHealth, checkoutChecks } from './checkout-health';
-import { loadFromLog, Projector, readView } from './event-log';
+import { EventLogSchema, loadFromLog, Projector, readView } from './event-log';
 import { STATUS, type Order, type OrderStatus } from './model';
 import { advanceStatus, appendLog, findOrder, listByCustomer } from './repository';
 
@@ -45,9 +45,12 @@ export const orderModule: ModuleDef = {
       let remote: T | undefined;
       return () => rt.local<T>(d) ?? (remote ??= http(rt));
     };
+    // With event sourcing on, each database logs once the migration has given it the log's tables.
+    const eventLog = cfg.EVENT_SOURCING ? new EventLogSchema() : undefined;
     const deps: CheckoutDeps = {
       cfg,
       store,
+      ...(eventLog ? { eventLog } : {}),
       products: port<ProductApi>('product', productHttp),
       inventory: port<InventoryApi>('inventory', inventoryHttp),
       payment: port<PaymentApi>('payment', paymentHttp),
@@ -59,10 +62,14 @@ export const orderModule: ModuleDef = {
     async function readOrder(id: string, requester: string | undefined): Promise<Order | undefined> {
       const bucket = bucketOfOrderId(id);
       if (bucket >= cfg.ORDER_BUCKETS) return undefined;
-      // The cqrs-reads flag off: the order tables answer, as they do without event sourcing.
-      if (cfg.EVENT_SOURCING && (await rt.flags().enabled('cqrs-reads'))) {
-        const view = await readView(await store.replica(bucket), id);
-        return view ?? loadFromLog(await store.primary(bucket), id);
+      const replica = eventLog && (await store.replica(bucket));
+      // The cqrs-reads flag off: the order tables answer, as they do without event sourcing; the projection goes on.
+      if (replica && (await rt.flags().enabled('cqrs-reads')) && (await eventLog.ready(replica))) {
+        const view = await readView(replica, id);
+        if (view) return view;
+        // Not projected yet, or written before its log began and not imported yet: the write model has it.
+        const primary = await store.primary(bucket);
+        return (await loadFromLog(primary, id)) ?? findOrder(primary, id);
       }
       if (!store.staleReads) {
         const o = await findOrder(await store.primary(bucket), id);
@@ -82,11 +89,12 @@ export const orderModule: ModuleDef = {
       if (!t) return;
       const orderId = e.key;
       const bucket = bucketOfOrderId(orderId);
+      const logged = eventLog !== undefined && (await eventLog.ready(await store.primary(bucket)));
       const finalStatus = await store.writeTx(bucket, async (c) => {
         if (!(await markProcessed(c, 'order-status', e.id))) return undefined;
         const moved = await advanceStatus(c, orderId, t.status, STATUS[t.status].rank, t.reason);
         if (!moved) return undefined;
-        if (cfg.EVENT_SOURCING) await appendLog(c, orderId, moved.bucket, 'OrderStatusChanged', { status: t.status, ...(t.reason ? { reason: t.reason } : {}), cause: e.id });
+        if (logged) await appendLog(c, orderId, moved.bucket, 'OrderStatusChanged', { status: t.status, ...(t.reason ? { reason: t.reason } : {}), cause: e.id });
         if (STATUS[t.status].final) {
           await appendOutbox(
             c,
@@ -100,7 +108,17 @@ export const orderModule: ModuleDef = {
       if (finalStatus) rt.metrics.ordersFinal.inc({ status: finalStatus });
     }
 
-    const projector = cfg.EVENT_SOURCING ? new Projector(store.allPrimaries().map((p) => p.pool), 20, rt.log.child({ component: 'projector' })) : undefined;
+    const projector = eventLog
+      ? new Projector(
+          store.allPrimaries(),
+          eventLog,
+          {
+            lag: (database, seconds) => rt.metrics.readModelLag.set({ database }, seconds),
+            imported: (database, n) => rt.metrics.ordersImported.inc({ database }, n),
+          },
+          rt.log.child({ component: 'projector' }),
+        )
+      : undefined;
 
     return {
       outboxes: ['order-shards'],

@@ -17,6 +17,8 @@ export class Metrics {
   readonly cache: Counter<'kind' | 'result'>;
   readonly breaker: Counter<'target' | 'event'>;
   readonly homeForwards: Counter<'method' | 'route' | 'outcome'>;
+  readonly readModelLag: Gauge<'database'>;
+  readonly ordersImported: Counter<'database'>;
   private dailyUsers: Gauge | undefined;
 
   constructor(service: string, withDefaults = true) {
@@ -63,6 +65,20 @@ export class Metrics {
       name: 'home_forwards_total',
       help: 'Requests a secondary region forwarded to the primary, by home\'s status (or unavailable)',
       labelNames: ['method', 'route', 'outcome'],
+      registers: r,
+    });
+    this.readModelLag = new Gauge({
+      name: 'order_read_model_lag_seconds',
+      help: 'Age of the oldest order event the read model (order_view) has not applied yet, per orders database; 0 when it is up to date',
+      labelNames: ['database'],
+      registers: r,
+      // Every instance measures the same database: a multi-process supervisor keeps one, not the sum.
+      aggregator: 'max',
+    });
+    this.ordersImported = new Counter({
+      name: 'order_read_model_imported_total',
+      help: 'Orders written without an event log whose log was started from the write model (OrderImported)',
+      labelNames: ['database'],
       registers: r,
     });
   }

@@ -54,6 +54,7 @@ describe('validation rules', () => {
   test('every rule in the table has a test below', () => {
     const tested = [
       'one-primary-region',
+      'read-model-lag-alarm',
       'three-azs',
       'distinct-vpc-cidrs',
       'nat-gateways',
@@ -261,6 +262,20 @@ describe('validation rules', () => {
       expect(problems(spec, PHASES['10k'])).toContain(
         'streaming.kafkaVersion = "ZooKeeper": phase 10k had "KRaft"; it must stay the same: MSK fixes the metadata mode (KRaft or ZooKeeper) when a cluster is created',
       );
+    });
+
+    test('event sourcing turned off after a phase turned it on fails', () => {
+      const spec = copy('1m');
+      spec.compute = { ...spec.compute, eventSourcing: undefined };
+      expect(problems(spec, PHASES['1m'])).toContain(
+        'compute.eventSourcing = false: phase 1m had true; order reads come from the event log\'s projection once it is on, and a log left off misses every change made meanwhile',
+      );
+    });
+
+    test('a read-model lag alarm of no whole number of seconds fails', () => {
+      const spec = copy('1m');
+      spec.compute = { ...spec.compute, eventSourcing: { readModelLagAlarmSeconds: 0.5 } };
+      expect(problems(spec)).toContain('compute.eventSourcing.readModelLagAlarmSeconds = 0.5: must be a whole number of seconds from 1 to 3600');
     });
 
     test('a dropped elastic cluster fails', () => {

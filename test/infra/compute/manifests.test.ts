@@ -183,6 +183,7 @@ describe('Kubernetes manifests written for review', () => {
         expect([map.metadata.name, config.CACHE, config.REDIS_TLS, config.KAFKA_SSL, config.CATALOG_STORE]).toEqual([map.metadata.name, true, true, true, 'mongo']);
         expect(config.SHARDING).toBe(spec.postgres.instances.filter((i) => i.role === 'orders').length > 1);
         expect(config.ORDER_BUCKETS).toBe(spec.postgres.orderBuckets);
+        expect(config.EVENT_SOURCING).toBe(spec.compute.eventSourcing !== undefined);
         // The cache's AUTH token, and the namespace the capacity alarm reads.
         // One process per pod: the pod's CPU request is what the autoscaler counts.
         expect([config.REDIS_PASSWORD, config.CLOUDWATCH_NAMESPACE, config.DAILY_USERS, config.PROCESSES]).toEqual(['secret', BUSINESS_NAMESPACE, true, 1]);

@@ -21,11 +21,22 @@ describe.each(PHASE_NAMES)('phase %s Prometheus alert rules', (phase) => {
     expect(byName.DailyUsersNearCapacity.expr).toBe(`max(daily_active_users) > ${spec.slo.dailyUsers * 0.8}`);
   });
 
+  test('alarm on the read model\'s lag exactly where the spec turns event sourcing on', () => {
+    const lagging = rules().find((r) => r.alert === 'ReadModelLagging');
+    const withLog = (parse(renderAlertRules(spec.monitoring, spec.slo, spec.compute.eventSourcing)) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules).find((r) => r.alert === 'ReadModelLagging');
+    expect(lagging).toBeUndefined();
+    if (!spec.compute.eventSourcing) {
+      expect(withLog).toBeUndefined();
+      return;
+    }
+    expect(withLog).toMatchObject({ expr: `max by (database) (order_read_model_lag_seconds) > ${spec.compute.eventSourcing.readModelLagAlarmSeconds}`, for: '5m' });
+  });
+
   test('are loaded into every region\'s Prometheus workspace', () => {
     for (const region of spec.regions) {
       const resources = Object.values(templateJson(phase, regionalStackName(region.region, 'telemetry')).Resources as Record<string, { Type: string; Properties: { Data: string } }>);
       const namespaces = resources.filter((r) => r.Type === 'AWS::APS::RuleGroupsNamespace');
-      expect(namespaces.map((n) => n.Properties.Data)).toEqual([renderAlertRules(spec.monitoring, spec.slo)]);
+      expect(namespaces.map((n) => n.Properties.Data)).toEqual([renderAlertRules(spec.monitoring, spec.slo, spec.compute.eventSourcing)]);
     }
   });
 });
@@ -48,7 +59,7 @@ describe('Grafana dashboard and Prometheus rules against the services\' metrics'
     const exposed = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
     exposed.add('up');
     const dashboard = JSON.stringify(grafanaDashboard(spec.monitoring, spec.slo, spec.regions.map((r) => r.region)));
-    const used = [...metricNames(renderAlertRules(spec.monitoring, spec.slo)), ...metricNames(dashboard)];
+    const used = [...metricNames(renderAlertRules(spec.monitoring, spec.slo, spec.compute.eventSourcing)), ...metricNames(dashboard)];
     const missing = [...new Set(used.filter((name) => !exposed.has(name)))].sort();
     expect(missing).toEqual([]);
   });
