@@ -176,6 +176,8 @@ export class AppEnvironment extends Construct {
     env.ORDER_BUCKETS = String(spec.postgres.orderBuckets);
     if (shards.length > 1) env.ORDER_SHARD_URLS = shards.map((s) => url(s, s.address)).join(',');
     env.DB_POOL_MAX = '10';
+    // Every region: a secondary serves order reads from its replica of the projection.
+    if (spec.compute.eventSourcing) env.EVENT_SOURCING = 'true';
 
     const docdb = databases.documentDb;
     if (docdb?.cluster.secret) {
