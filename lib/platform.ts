@@ -9,6 +9,7 @@ import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
 import { DnsStack, ROUTE53_METRICS_REGION } from './stacks/dns-stack';
 import { FailoverStack } from './stacks/failover-stack';
+import { failoverRegion } from './failover/plan';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { PeeringStack } from './stacks/peering-stack';
@@ -23,7 +24,7 @@ export interface RegionalStacks {
   readonly telemetry: TelemetryStack;
   readonly compute: ComputeStack;
   readonly monitoring: MonitoringStack;
-  /** In a secondary region: the failover orchestration (lib/failover). */
+  /** In the failover region (the first secondary): the failover orchestration and the home pointer (lib/failover). */
   readonly failover?: FailoverStack;
 }
 
@@ -142,7 +143,9 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       domain: options.domain,
       home: home ? { compute: home.compute, cache: home.data.cache } : undefined,
       earlier: [...regions.values()].map((r) => r.compute),
-      remoteAppTiers: isPrimary ? remoteAppTiers : [],
+      // Every region listed after this one may send its writes here: to the primary now, to the
+      // failover region after a failover.
+      remoteAppTiers: spec.regions.slice(spec.regions.indexOf(region) + 1).map(networkOf),
       adminRoleArns: admins,
     });
     // The services' paths to other regions (forwarded writes, MirrorMaker, replies to them) need the routes.
@@ -159,9 +162,16 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       alarmTopicArn: recipients.topicArns.get(region.region),
     });
     let failover: FailoverStack | undefined;
-    if (!isPrimary) {
-      const f = place(region.region, 'failover', 'Order platform failover orchestration');
-      failover = new FailoverStack(scope, f.id, { ...f.props, spec, region, data });
+    if (region.region === failoverRegion(spec)) {
+      const f = place(region.region, 'failover', 'Order platform failover orchestration and home pointer');
+      failover = new FailoverStack(scope, f.id, {
+        ...f.props,
+        spec,
+        region,
+        data,
+        alarmTopic: telemetry.telemetry.topic,
+        externalAlarmTopicArn: recipients.topicArns.get(region.region),
+      });
     }
     regions.set(region.region, { network: networks.get(region.region)!, peering: peering.get(region.region), data, telemetry, compute, monitoring, failover });
     home ??= { data, compute };

@@ -58,8 +58,9 @@ export const PHASE_1K: PhaseSpec = {
   },
   monitoring: roadmapMonitoring(2_000),
   // One latency record per region from the first phase on, so that adding a region adds a record
-  // and changes none; 10 s x 3 detects a failed region in 30 s (the failover budget, docs in README).
-  dns: { routing: { policy: 'latency' }, healthCheck: { intervalSeconds: 10, failureThreshold: 3 } },
+  // and changes none; 10 s x 3 detects a failed region in 30 s, and a 10 s TTL moves users soon
+  // after (the failover budget, README).
+  dns: { routing: { policy: 'latency' }, ttlSeconds: 10, healthCheck: { intervalSeconds: 10, failureThreshold: 3 } },
   flags: FLAGS,
   deviations: [
     'Kafka: 3 brokers, not 1: an MSK cluster spread over 3 AZs needs at least one broker per AZ.',

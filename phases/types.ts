@@ -219,6 +219,11 @@ export type RoutingPolicy =
  * hosted zone is given (`-c domainName= -c hostedZoneId=`).
  */
 export interface DnsSpec {
+  /**
+   * Seconds resolvers keep the answer for `api.<domain>` (a CNAME to the chosen region's API):
+   * after a failover, the longest a user keeps reaching the old region. 1 to 300.
+   */
+  readonly ttlSeconds: number;
   /** The routing of `api.<domain>` between the regions. Fixed once built: Route 53 cannot hold two policies for one name. */
   readonly routing: RoutingPolicy;
   /** Route 53 health check of each region's front door, on the services' checkout health path. */

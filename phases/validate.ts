@@ -551,6 +551,9 @@ export const RULES: readonly ValidationRule[] = [
         ...(Number.isInteger(h.failureThreshold) && h.failureThreshold >= 1 && h.failureThreshold <= 10
           ? []
           : [violation('dns.healthCheck.failureThreshold', h.failureThreshold, 'must be a whole number from 1 to 10 (Route 53)')]),
+        ...(Number.isInteger(s.dns.ttlSeconds) && s.dns.ttlSeconds >= 1 && s.dns.ttlSeconds <= 300
+          ? []
+          : [violation('dns.ttlSeconds', s.dns.ttlSeconds, 'must be a whole number of seconds from 1 to 300: it bounds how long users keep reaching a failed region')]),
       ];
     },
   },

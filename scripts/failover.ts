@@ -19,15 +19,14 @@ const program = new Command()
   .option('--dry-run', 'print the steps and change nothing')
   .option('--yes', 'do not ask before acting')
   .option('--from-step <id>', 'resume at this step (a failed run names it)')
-  .option('--fence', 'also point the lost primary at the new home (run when it answers again)')
   .option('--budget', 'print the failover budget of the phase and exit')
-  .action(async (options: { phase: string; to: string; dryRun?: boolean; yes?: boolean; fromStep?: string; fence?: boolean; budget?: boolean }) => {
+  .action(async (options: { phase: string; to: string; dryRun?: boolean; yes?: boolean; fromStep?: string; budget?: boolean }) => {
     const spec = loadPhase(options.phase);
     const log = (line: string) => process.stdout.write(`${line}\n`);
     if (options.budget) {
       const b = failoverBudget(spec);
       for (const r of b.rows) log(`${r.critical ? '*' : ' '} ${String(r.seconds).padStart(4)} s  ${r.part}  (${r.source})`);
-      log(`  ${String(b.totalSeconds).padStart(4)} s  until checkouts succeed in the new primary (* = critical path)`);
+      log(`  ${String(b.totalSeconds).padStart(4)} s  until checkouts succeed in the new primary for every user (* = critical path)`);
       return;
     }
     const confirm = async (question: string) => {
@@ -39,7 +38,7 @@ const program = new Command()
         rl.close();
       }
     };
-    const result = await runFailover({ spec, to: options.to, dryRun: options.dryRun, yes: options.yes, fromStep: options.fromStep, fence: options.fence, confirm, log, clients: defaultClients });
+    const result = await runFailover({ spec, to: options.to, dryRun: options.dryRun, yes: options.yes, fromStep: options.fromStep, confirm, log, clients: defaultClients });
     if (result.aborted) process.exitCode = 2;
   });
 

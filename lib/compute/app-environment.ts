@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { ServiceVariable } from '../../services/shared/config';
 import { PhaseSpec, PostgresInstanceSpec, RegionName, ServiceName } from '../../phases';
 import { readReplicasStatement } from '../constructs/secret-replicas';
-import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER } from '../failover/plan';
+import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER, failoverRegion } from '../failover/plan';
 import { FLAGS_SOURCE, flagReaderResource } from '../flags/feature-flags';
 import { Cache } from '../constructs/cache';
 import { ADMIN_USERNAME as DOCDB_ADMIN_USERNAME, DOCUMENTDB_PORT } from '../constructs/documentdb';
@@ -248,20 +248,22 @@ export class AppEnvironment extends Construct {
 
     if (spec.regions.length > 1) {
       env.REGION_ROLE = secondary ? 'secondary' : 'primary';
-      // The home region as deployed, until a failover names another in this region's parameter.
-      env.HOME_REGION_SOURCE = `ssm:${HOME_REGION_PARAMETER}`;
+      // The home region as deployed, until a failover names another in the phase's one pointer,
+      // kept in the failover region (lib/failover/plan.ts).
+      const pointerRegion = failoverRegion(spec)!;
+      env.HOME_REGION_SOURCE = `ssm:${pointerRegion}:${HOME_REGION_PARAMETER}`;
       env.HOME_REGION_POLL_MS = String(HOME_POLL_SECONDS * 1000);
       const earlier = props.earlierRegions ?? [];
       if (earlier.length > 0) env.REGION_API_URLS = earlier.map((r) => `${r.region}=${r.apiUrl}`).join(',');
-      this.homeParameterArn = Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: HOME_REGION_PARAMETER.slice(1) });
+      this.homeParameterArn = Stack.of(this).formatArn({ service: 'ssm', region: pointerRegion, resource: 'parameter', resourceName: HOME_REGION_PARAMETER.slice(1) });
     }
     if (props.home) {
       // Writes and visitor counts go home; the outbox relay and the saga run only where orders are written.
       env.HOME_API_URL = props.home.apiUrl;
       const homeCache = props.home.cache.replicationGroup;
       env.HOME_REDIS_CLUSTER_NODES = `${homeCache.attrConfigurationEndPointAddress}:${homeCache.attrConfigurationEndPointPort}`;
-      env.RELAY = 'false';
-      env.CONSUMERS = 'false';
+      // RELAY and CONSUMERS are left to the role's defaults (off in a secondary), so that a region
+      // promoted by a failover runs the relay and the saga once its services restart as primary.
       // The secrets live in the primary region and are replicated here: read this region's replicas,
       // so that credentials keep working, and processes keep starting, while the primary is lost.
       env.SECRETS_REGION = Stack.of(this).region;

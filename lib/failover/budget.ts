@@ -22,15 +22,19 @@ export interface FailoverBudget {
 export const FAILOVER_TARGET_SECONDS = 5 * 60;
 
 /**
- * The time from the loss of the primary region to the first accepted checkout in the new one, as
- * arithmetic: Route 53 detects the loss in interval x threshold and, with the promotion started
- * then, the stores are promoted in parallel (the slowest counts), the services read the new home
- * within one poll and restart in their new role. DNS moves users during the promotion, so its
- * TTL overlaps with it and counts only if it is longer. The on-call's decision to start (the page,
- * then `npm run failover -- --yes`) is not in it: it is the one part no arithmetic bounds.
+ * The time from the loss of the primary region until every user's checkout succeeds in the new
+ * one, as arithmetic, all of it in series: Route 53 detects the loss in interval x threshold
+ * (the secondaries, whose health is home's, go out with it, and Route 53 then answers as if all
+ * were healthy); with the promotion started then, the stores are promoted in parallel (the
+ * slowest counts), the services read the new home within one poll and restart in their new role;
+ * the new primary's check passes threshold times in a row, Route 53 sends everyone there, and
+ * resolvers that still hold the old answer drop it within the record's TTL (`dns.ttlSeconds`).
+ * The on-call's decision to start (the page, then `npm run failover -- --yes`) is not in it: it is
+ * the one part no arithmetic bounds.
  */
 export function failoverBudget(spec: PhaseSpec): FailoverBudget {
   const h = spec.dns.healthCheck;
+  const checks = h.intervalSeconds * h.failureThreshold;
   // The stores are promoted in parallel: the slowest (the first of equals) is the one on the critical path.
   const stores = [
     { part: 'PostgreSQL replicas promoted', d: DURATIONS.postgresPromotion, note: '' },
@@ -38,16 +42,13 @@ export function failoverBudget(spec: PhaseSpec): FailoverBudget {
     { part: 'Global Datastore failed over', d: DURATIONS.cacheFailover, note: '; in parallel with PostgreSQL' },
   ];
   const slowest = stores.reduce((a, b) => (b.d.seconds > a.d.seconds ? b : a));
-  const afterDetection = slowest.d.seconds + HOME_POLL_SECONDS + DURATIONS.serviceRestart.seconds;
-  // Whichever is longer, the TTL or the promotion and restart, is the critical path after detection.
-  const ttlCritical = DURATIONS.dnsTtl.seconds > afterDetection;
   const rows: BudgetRow[] = [
-    { part: 'Detection: Route 53 health checks fail', seconds: h.intervalSeconds * h.failureThreshold, critical: true, source: `${h.intervalSeconds} s interval x ${h.failureThreshold} failures (spec: dns.healthCheck)` },
-    { part: 'DNS: resolvers drop the failed region', seconds: DURATIONS.dnsTtl.seconds, critical: ttlCritical, source: DURATIONS.dnsTtl.source },
-    ...stores.map((s) => ({ part: s.part, seconds: s.d.seconds, critical: !ttlCritical && s === slowest, source: `${s.d.source}${s.note}` })),
-    { part: 'Services read the new home', seconds: HOME_POLL_SECONDS, critical: !ttlCritical, source: 'one poll of the home parameter (HOME_REGION_POLL_MS)' },
-    { part: 'Services restart in their new role', seconds: DURATIONS.serviceRestart.seconds, critical: !ttlCritical, source: DURATIONS.serviceRestart.source },
+    { part: 'Detection: Route 53 health checks fail', seconds: checks, critical: true, source: `${h.intervalSeconds} s interval x ${h.failureThreshold} failures (spec: dns.healthCheck)` },
+    ...stores.map((s) => ({ part: s.part, seconds: s.d.seconds, critical: s === slowest, source: `${s.d.source}${s.note}` })),
+    { part: 'Services read the new home', seconds: HOME_POLL_SECONDS, critical: true, source: 'one poll of the home parameter (HOME_REGION_POLL_MS)' },
+    { part: 'Services restart in their new role', seconds: DURATIONS.serviceRestart.seconds, critical: true, source: DURATIONS.serviceRestart.source },
+    { part: 'Route 53 takes the new primary back', seconds: checks, critical: true, source: `${h.failureThreshold} passing checks in a row, ${h.intervalSeconds} s apart` },
+    { part: 'Resolvers drop the old answer', seconds: spec.dns.ttlSeconds, critical: true, source: 'the api record\'s TTL (spec: dns.ttlSeconds)' },
   ];
-  const detection = rows[0].seconds;
-  return { phase: spec.name, rows, totalSeconds: detection + Math.max(afterDetection, DURATIONS.dnsTtl.seconds) };
+  return { phase: spec.name, rows, totalSeconds: rows.filter((r) => r.critical).reduce((sum, r) => sum + r.seconds, 0) };
 }

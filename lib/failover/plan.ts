@@ -6,8 +6,18 @@ import { PhaseSpec, RegionName, RegionSpec } from '../../phases';
  * cannot disagree.
  */
 
-/** The SSM parameter, in every region, that names the home (primary) region; the services poll it (HOME_REGION_SOURCE). */
+/**
+ * The SSM parameter that names the home (primary) region: one per phase, in the failover region
+ * (the first secondary), which a failover writes in and every region's services read
+ * (HOME_REGION_SOURCE=ssm:<region>:<name>). It lives where it is written, so a failover needs no
+ * call to any other region, and a lost primary that returns reads it and stops by itself.
+ */
 export const HOME_REGION_PARAMETER = '/orders/platform/home-region';
+
+/** The region that holds the home pointer and becomes the primary in a failover: the first secondary. */
+export function failoverRegion(spec: PhaseSpec): RegionName | undefined {
+  return spec.regions.find((r) => r.role === 'secondary')?.region;
+}
 
 /** Seconds between the services' reads of the home parameter (HOME_REGION_POLL_MS). */
 export const HOME_POLL_SECONDS = 10;
@@ -37,8 +47,6 @@ export const DURATIONS = {
   documentDbFailover: { seconds: 60, source: 'DocumentDB developer guide, global clusters: typical RTO under a minute' },
   /** ElastiCache Global Datastore: promoting a secondary cluster to primary takes about a minute. */
   cacheFailover: { seconds: 60, source: 'ElastiCache user guide, Global Datastore failover: about a minute' },
-  /** Route 53 alias records to load balancers and API Gateway carry the target's 60 s TTL. */
-  dnsTtl: { seconds: 60, source: 'Route 53: alias records take the target\'s TTL, 60 s for ELB and API Gateway' },
   /** A service process drains in-flight requests, exits, and its container starts again in the new role. */
   serviceRestart: { seconds: 30, source: 'services/shared/shutdown.ts drain plus a container start (measured by the drill)' },
 } as const;
@@ -66,11 +74,8 @@ export function checkTarget(spec: PhaseSpec, to: string): RegionSpec {
   return target;
 }
 
-/**
- * The steps of a failover of `spec` to region `to` (its primary region lost), in order. With
- * `fence`, the lost primary's own parameter is set too: run it once that region answers again.
- */
-export function failoverPlan(spec: PhaseSpec, to: string, options: { fence?: boolean } = {}): FailoverStep[] {
+/** The steps of a failover of `spec` to region `to` (its primary region lost), in order. */
+export function failoverPlan(spec: PhaseSpec, to: string): FailoverStep[] {
   const target = checkTarget(spec, to).region;
   const primary = spec.regions[0].region;
   const databases = spec.postgres.instances.map((i) => i.id).join(', ');
@@ -80,16 +85,15 @@ export function failoverPlan(spec: PhaseSpec, to: string, options: { fence?: boo
     { id: 'failover-cache', kind: 'failover-cache', region: target, title: `Fail the cache's Global Datastore over to ${target}'s member` },
     { id: 'wait-stores', kind: 'wait-stores', region: target, title: `Wait until ${target}'s PostgreSQL instances are standalone and available, its DocumentDB cluster is the writer and its cache the primary` },
   ];
-  for (const region of options.fence ? [...survivors(spec, primary), spec.regions[0]] : survivors(spec, primary)) {
-    steps.push({
-      id: `point-home-${region.region}`,
-      kind: 'point-home',
-      region: region.region,
-      title:
-        `Set ${HOME_REGION_PARAMETER} in ${region.region} to ${target}: its services restart ` +
-        (region.region === target ? 'as the primary (relay and saga on)' : region.role === 'primary' ? 'as a secondary that serves no one (fenced)' : `forwarding writes to ${target}`),
-    });
-  }
+  const followers = survivors(spec, primary).filter((r) => r.region !== target).map((r) => r.region);
+  steps.push({
+    id: 'point-home',
+    kind: 'point-home',
+    region: target,
+    title:
+      `Set ${HOME_REGION_PARAMETER} in ${target} to ${target}: ${target}'s services restart as the primary (relay and saga on)` +
+      (followers.length > 0 ? `, and ${followers.join(' and ')}'s forward their writes to ${target}` : ''),
+  });
   return steps;
 }
 
@@ -97,8 +101,8 @@ export function failoverPlan(spec: PhaseSpec, to: string, options: { fence?: boo
 export function afterReturn(spec: PhaseSpec, to: string): string[] {
   const primary = spec.regions[0].region;
   return [
-    `When ${primary} answers again, fence it before anything else: npm run failover -- --phase ${spec.name} --to ${to} --fence --from-step point-home-${primary}. ` +
-      `Its services restart as a secondary; its own databases are still writable, so they must never take traffic again: its health check fails (no home it can reach), and DNS sends it nobody.`,
+    `When ${primary} answers again, its services read ${HOME_REGION_PARAMETER} in ${to}, stop taking writes and do not start again (they have no address for ${to}): ` +
+      `${primary} serves nobody and its health check keeps it out of DNS. Its databases are still writable: keep them out of service.`,
     `Its PostgreSQL instances, DocumentDB cluster and cache hold the writes ${to} never received (the RPO): snapshot them for reconciliation before they are rebuilt.`,
     `Rebuilding ${primary} as a secondary of ${to} (new replicas, MirrorMaker from ${to}'s Kafka) means deploying the phase with ${to} listed first; the phase rules refuse a change of role today, so that rebuild is a planned change of its own.`,
   ];

@@ -39,8 +39,6 @@ export interface FailoverOptions {
   readonly yes?: boolean;
   /** Start at this step (the one a failed run named). */
   readonly fromStep?: string;
-  /** Also set the lost primary's home parameter (run once it answers again). */
-  readonly fence?: boolean;
   /** Asks the operator; resolves true to go on. */
   readonly confirm: (question: string) => Promise<boolean>;
   readonly log: (line: string) => void;
@@ -136,7 +134,8 @@ function actions(o: FailoverOptions, targets: FailoverTargets) {
     async 'failover-cache'(): Promise<string> {
       const s = await cacheState();
       if (s.primary) return 'nothing to do: this region\'s member is the primary';
-      if (s.status !== 'available') return `nothing to do now: the Global Datastore is ${s.status}`;
+      // Asked whatever the group's status: with its primary member lost the group may never be
+      // `available` again, and a refusal fails this step with AWS's reason, to resume from.
       await target.elastiCache.send(
         new FailoverGlobalReplicationGroupCommand({ GlobalReplicationGroupId: targets.cache.globalReplicationGroupId, PrimaryRegion: o.to, PrimaryReplicationGroupId: targets.cache.replicationGroupId }),
       );
@@ -178,7 +177,7 @@ function actions(o: FailoverOptions, targets: FailoverTargets) {
 
 /** The command that resumes a run at `step`. */
 function resumeCommand(o: FailoverOptions, step: FailoverStep): string {
-  return `npm run failover -- --phase ${o.spec.name} --to ${o.to}${o.fence ? ' --fence' : ''} --from-step ${step.id}`;
+  return `npm run failover -- --phase ${o.spec.name} --to ${o.to} --from-step ${step.id}`;
 }
 
 /**
@@ -187,7 +186,7 @@ function resumeCommand(o: FailoverOptions, step: FailoverStep): string {
  * A failed step stops the run with {@link FailoverStepError}, which names the step to resume from.
  */
 export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
-  const plan = failoverPlan(o.spec, o.to, { fence: o.fence });
+  const plan = failoverPlan(o.spec, o.to);
   const start = o.fromStep === undefined ? 0 : plan.findIndex((s) => s.id === o.fromStep);
   if (start < 0) throw new Error(`--from-step ${o.fromStep}: not a step of this failover (${plan.map((s) => s.id).join(', ')})`);
   o.log(`Failover of phase ${o.spec.name}: ${o.spec.regions[0].region} is lost, ${o.to} becomes the primary region.`);

@@ -22,12 +22,12 @@ export interface PromotionMachineProps {
 const POLL = Duration.seconds(20);
 
 /**
- * The failover as AWS runs it, in each secondary region (so that it runs while the primary is
- * lost): the same steps as `npm run failover` (lib/failover/plan.ts). Started with
- * `{"home": "<new primary>"}`: in the new primary it promotes the PostgreSQL replicas, fails
- * the DocumentDB global cluster and the Global Datastore over (in parallel, each waiting until
- * it is writable here) and then points this region's services home; in every other surviving
- * region it only points the services at the new home. Every step tolerates having run before.
+ * The failover as AWS runs it, in the failover region (the first secondary, so that it runs
+ * while the primary is lost): the same steps as `npm run failover` (lib/failover/plan.ts). It
+ * promotes the PostgreSQL replicas, fails the DocumentDB global cluster and the Global Datastore
+ * over (in parallel, each waiting until it is writable here) and then sets the phase's home
+ * pointer, which every region's services read. Started with any input; every step tolerates
+ * having run before.
  */
 export class PromotionMachine extends Construct {
   readonly stateMachine!: sfn.StateMachine;
@@ -36,10 +36,8 @@ export class PromotionMachine extends Construct {
     super(scope, id);
     const { targets, region } = props;
     const stack = Stack.of(this);
-    // Only the first secondary region can become home (the failover order is the spec's order);
-    // every other secondary follows the new home. The command's plan is the reference.
-    const firstSecondary = props.spec.regions.find((r) => r.role === 'secondary')?.region;
-    const plan = failoverPlan(props.spec, firstSecondary ?? region);
+    // The command's plan is the reference (and refuses a region that is not the failover region).
+    const plan = failoverPlan(props.spec, region);
     const parameterArn = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: HOME_REGION_PARAMETER.slice(1) });
     const backupDays = Math.max(...props.spec.postgres.instances.map((i) => i.backupRetentionDays));
     const instanceArns = targets.postgres.map((db) => stack.formatArn({ service: 'rds', resource: 'db', resourceName: db, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
@@ -71,28 +69,16 @@ export class PromotionMachine extends Construct {
     const startThenWait = (name: string, start: tasks.CallAwsService, describe: tasks.CallAwsService, done: sfn.Condition) => {
       const wait = new sfn.Wait(this, `${name}Wait`, { time: sfn.WaitTime.duration(POLL) });
       const finished = new sfn.Pass(this, `${name}Done`);
+      // A start that AWS refuses may have run before (the describe loop then sees it done); its
+      // error stays in the execution's history. Transient errors are retried first.
+      start.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
       start.addCatch(wait, { errors: ['States.ALL'], resultPath: '$.startError' });
+      describe.addRetry({ errors: ['States.ALL'], maxAttempts: 5, interval: Duration.seconds(5), backoffRate: 2 });
       return start
         .next(wait)
         .next(describe)
         .next(new sfn.Choice(this, `${name}Writable`).when(done, finished).otherwise(wait));
     };
-
-    const followHome = pointHome('PointHomeElsewhere', sfn.JsonPath.stringAt('$.home'));
-    const noHome = new sfn.Fail(this, 'NoHomeGiven', { error: 'InvalidInput', cause: 'Start the execution with {"home": "<region that becomes the primary>"}' });
-    if (region !== firstSecondary) {
-      this.stateMachine = this.machine(
-        props,
-        new sfn.Choice(this, 'IsThisTheNewHome', { comment: 'Input: {"home": "<the region that becomes the primary>"}' })
-          .when(
-            sfn.Condition.stringEquals('$.home', region),
-            new sfn.Fail(this, 'NotTheFailoverTarget', { error: 'InvalidInput', cause: `The failover order is the spec's region order: ${firstSecondary} becomes the primary, this region follows it` }),
-          )
-          .when(sfn.Condition.isPresent('$.home'), followHome)
-          .otherwise(noHome),
-      );
-      return;
-    }
 
     const promoteOne = startThenWait(
       'Postgres',
@@ -117,9 +103,10 @@ export class PromotionMachine extends Construct {
       ),
       call('DescribeDocumentDb', 'docdb:describeGlobalClusters', { GlobalClusterIdentifier: targets.documentDb.globalClusterIdentifier }, [globalClusterArn], {
         iamAction: 'rds:DescribeGlobalClusters',
-        select: { 'status.$': '$.GlobalClusters[0].Status', 'writers.$': '$.GlobalClusters[0].GlobalClusterMembers[?(@.IsWriter == true)].DbClusterArn' },
+        select: { 'writers.$': '$.GlobalClusters[0].GlobalClusterMembers[?(@.IsWriter == true)].DbClusterArn' },
       }),
-      sfn.Condition.and(sfn.Condition.stringEquals('$.state.status', 'available'), sfn.Condition.stringEquals('$.state.writers[0]', targets.documentDb.clusterArn)),
+      // This region's cluster is the writer (the group's own status may stay degraded while a member is lost).
+      sfn.Condition.and(sfn.Condition.isPresent('$.state.writers[0]'), sfn.Condition.stringEquals('$.state.writers[0]', targets.documentDb.clusterArn)),
     );
 
     const cache = startThenWait(
@@ -132,30 +119,23 @@ export class PromotionMachine extends Construct {
         { comment: plan[2].title },
       ),
       call('DescribeCache', 'elasticache:describeGlobalReplicationGroups', { GlobalReplicationGroupId: targets.cache.globalReplicationGroupId, ShowMemberInfo: true }, [globalCacheArn], {
-        select: { 'status.$': '$.GlobalReplicationGroups[0].Status', 'primaries.$': "$.GlobalReplicationGroups[0].Members[?(@.Role == 'PRIMARY')].ReplicationGroupId" },
+        select: { 'primaries.$': "$.GlobalReplicationGroups[0].Members[?(@.Role == 'primary' || @.Role == 'PRIMARY')].ReplicationGroupId" },
       }),
-      sfn.Condition.and(sfn.Condition.stringEquals('$.state.status', 'available'), sfn.Condition.stringEquals('$.state.primaries[0]', targets.cache.replicationGroupId)),
+      sfn.Condition.and(sfn.Condition.isPresent('$.state.primaries[0]'), sfn.Condition.stringEquals('$.state.primaries[0]', targets.cache.replicationGroupId)),
     );
 
     const stores = new sfn.Parallel(this, 'PromoteStores', { comment: plan[3].title, resultPath: sfn.JsonPath.DISCARD })
       .branch(new sfn.Pass(this, 'PostgresReplicas', { parameters: { postgres: targets.postgres.map((id) => ({ id })) } }).next(postgres))
       .branch(documentDb)
       .branch(cache);
-    const becomeHome = stores.next(pointHome('PointHomeHere', region));
-    this.stateMachine = this.machine(
-      props,
-      new sfn.Choice(this, 'IsThisTheNewHome', { comment: 'Input: {"home": "<the region that becomes the primary>"}' })
-        .when(sfn.Condition.stringEquals('$.home', region), becomeHome)
-        .when(sfn.Condition.isPresent('$.home'), followHome)
-        .otherwise(noHome),
-    );
+    this.stateMachine = this.machine(props, stores.next(pointHome('PointHome', region)));
   }
 
   private machine(props: PromotionMachineProps, definition: sfn.IChainable): sfn.StateMachine {
     const log = new logs.LogGroup(this, 'Log', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: props.logKey });
     const machine = new sfn.StateMachine(this, 'Resource', {
       stateMachineName: 'orders-failover',
-      comment: `Make this region (${props.region}) the order platform's primary region, or follow a new primary: see README, Failover`,
+      comment: `Make this region (${props.region}) the order platform's primary region: see README, GeoDNS and failover`,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: Duration.minutes(45),
       tracingEnabled: true,

@@ -6,6 +6,7 @@ import { AccessLogBucket } from '../compute/access-logs';
 import { AppEnvironment } from '../compute/app-environment';
 import { ServiceBundle } from '../compute/delivery';
 import { Ec2Services, serviceId } from '../compute/ec2-services';
+import { Edge } from '../compute/edge';
 import { GATEWAY_PORT, Gateway, ServiceBackends } from '../compute/gateway';
 import { Monolith } from '../compute/monolith';
 import { Cache } from '../constructs/cache';
@@ -39,7 +40,7 @@ export interface ComputeStackProps extends StackProps {
   readonly home?: { readonly compute: ComputeStack; readonly cache: Cache };
   /** In a multi-region phase, the compute of every region listed before this one (a failover may make one of them home). */
   readonly earlier?: readonly ComputeStack[];
-  /** For the primary region of a multi-region phase: the secondary regions' networks, whose services forward writes here. */
+  /** In a multi-region phase: the networks of the regions listed after this one, whose services forward writes here (now or after a failover). */
   readonly remoteAppTiers?: readonly Network[];
   /** IAM roles given cluster-admin access to the EKS cluster. */
   readonly adminRoleArns?: readonly string[];
@@ -102,6 +103,7 @@ export class ComputeStack extends Stack {
     if (compute.gateway) {
       this.gateway = new Gateway(this, 'Gateway', { spec: compute.gateway, vpc, accessLogs, logKey: props.data.keys.key('Logs') });
       admitRemoteAppTier(this.gateway.securityGroup, props.remoteAppTiers ?? [], GATEWAY_PORT, 'Writes forwarded');
+      if (compute.gateway.edge) new Edge(this, 'Edge', { spec: compute.gateway.edge, api: this.gateway.api });
       this.ec2Services = compute.ec2Services
         ? new Ec2Services(this, 'Services', { ...common, spec: compute.ec2Services, loadBalancer: this.gateway.loadBalancer })
         : undefined;

@@ -31,9 +31,9 @@ const REGION_IDS: Readonly<Record<RegionName, string>> = { 'us-east-1': 'UsEast1
  * GeoDNS for the shop's API: `api.<domain>` routed by latency (or by the user's continent) to
  * each region's front door, each record tied to a Route 53 health check of that region's
  * checkout health path through its own name, so a region that cannot take checkouts leaves DNS
- * by itself within interval x threshold. Alias records cost no queries; their TTL is the
- * target's (60 s for load balancers and API Gateway). One record per region from the first
- * phase on: adding a region adds a record and changes none.
+ * by itself within interval x threshold. The records are CNAMEs to each region's API with the
+ * spec's short TTL (queries are billed, unlike an alias's, whose TTL would be its target's 60 s).
+ * One record per region from the first phase on: adding a region adds a record and changes none.
  */
 export class DnsStack extends Stack {
   /** Each region's health check. */
@@ -59,14 +59,15 @@ export class DnsStack extends Stack {
         failureThreshold: spec.dns.healthCheck.failureThreshold,
       });
       this.healthChecks.set(region.region, check);
-      const target = route53.RecordTarget.fromAlias({ bind: () => ({ dnsName: entry.dnsName, hostedZoneId: entry.hostedZoneId }) });
-      const common = { zone, recordName: apiName(domain), target, healthCheck: check, setIdentifier: region.region };
+      // A CNAME, not an alias: an alias carries its target's 60 s TTL, and the TTL is how long users
+      // keep reaching a failed region after Route 53 has moved on (the failover budget).
+      const common = { zone, recordName: apiName(domain), domainName: entry.dnsName, ttl: Duration.seconds(spec.dns.ttlSeconds), healthCheck: check, setIdentifier: region.region };
       if (routing.policy === 'latency') {
-        new route53.ARecord(this, `${rid}Api`, { ...common, region: region.region, comment: `Latency: users nearest ${region.region}` });
+        new route53.CnameRecord(this, `${rid}Api`, { ...common, region: region.region, comment: `Latency: users nearest ${region.region}` });
       } else {
         const continents = (Object.entries(routing.continents) as [Continent, RegionName][]).filter(([, r]) => r === region.region);
         for (const [continent] of continents) {
-          new route53.ARecord(this, `${rid}Api${continent}`, {
+          new route53.CnameRecord(this, `${rid}Api${continent}`, {
             ...common,
             setIdentifier: `${region.region}-${continent}`,
             geoLocation: route53.GeoLocation.continent(continent as route53.Continent),
@@ -74,7 +75,7 @@ export class DnsStack extends Stack {
           });
         }
         if (routing.defaultRegion === region.region) {
-          new route53.ARecord(this, `${rid}ApiDefault`, { ...common, setIdentifier: `${region.region}-default`, geoLocation: route53.GeoLocation.default(), comment: 'Geolocation: every other location' });
+          new route53.CnameRecord(this, `${rid}ApiDefault`, { ...common, setIdentifier: `${region.region}-default`, geoLocation: route53.GeoLocation.default(), comment: 'Geolocation: every other location' });
         }
       }
       const alarm = new cloudwatch.Alarm(this, `${rid}Unhealthy`, {

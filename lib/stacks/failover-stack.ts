@@ -1,7 +1,12 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
+import { HOME_REGION_PARAMETER } from '../failover/plan';
 import { PromotionMachine } from '../failover/state-machine';
+import { AlarmTopics } from '../monitoring/alarm-topics';
 import { DataStack } from './data-stack';
 
 /** Props for {@link FailoverStack}. */
@@ -10,11 +15,17 @@ export interface FailoverStackProps extends StackProps {
   readonly region: RegionSpec;
   /** This region's data stack: the replicas and members a failover promotes. */
   readonly data: DataStack;
+  /** This region's alarm topic, and an existing one given with `-c alarmTopicArn=`. */
+  readonly alarmTopic: sns.ITopic;
+  readonly externalAlarmTopicArn?: string;
 }
 
 /**
- * A secondary region's failover orchestration (lib/failover): the Step Functions machine that
- * makes the region the primary, or points it at a new one. Stateless, apart from the data.
+ * The failover region's orchestration (lib/failover), in the first secondary region: the phase's
+ * home pointer (an SSM parameter every region's services read; CloudFormation sets it to the
+ * spec's primary once and never again while its value in the template stays the same, so a
+ * failover's value survives later deploys), the Step Functions machine that makes this region the
+ * primary, and alarms when the machine fails or times out.
  */
 export class FailoverStack extends Stack {
   readonly machine: PromotionMachine;
@@ -23,6 +34,27 @@ export class FailoverStack extends Stack {
     super(scope, id, props);
     const targets = props.data.failoverTargets;
     if (!targets) throw new Error(`FailoverStack ${id}: ${props.region.region} is not a secondary region`);
+    new ssm.StringParameter(this, 'HomeRegion', {
+      parameterName: HOME_REGION_PARAMETER,
+      stringValue: props.spec.regions[0].region,
+      description: 'The order platform\'s home (primary) region: every region\'s services read it; a failover (npm run failover, or the orders-failover machine) sets it',
+    });
     this.machine = new PromotionMachine(this, 'Promotion', { spec: props.spec, region: props.region.region, targets, logKey: props.data.keys.key('Logs') });
+    const topics = new AlarmTopics(props.alarmTopic, props.externalAlarmTopicArn ? sns.Topic.fromTopicArn(this, 'ExternalAlarmTopic', props.externalAlarmTopicArn) : undefined);
+    for (const [id, metric, what] of [
+      ['FailoverFailed', this.machine.stateMachine.metricFailed({ period: Duration.minutes(1) }), 'failed'],
+      ['FailoverTimedOut', this.machine.stateMachine.metricTimedOut({ period: Duration.minutes(1) }), 'timed out'],
+    ] as const) {
+      topics.notify(
+        new cloudwatch.Alarm(this, id, {
+          alarmDescription: `The failover machine orders-failover ${what} in ${props.region.region}: open its execution, fix the failed step's cause, then finish with npm run failover -- --phase ${props.spec.name} --to ${props.region.region} (every step is idempotent).`,
+          metric,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
   }
 }

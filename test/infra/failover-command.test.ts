@@ -238,7 +238,7 @@ describe('npm run failover, against recorded AWS answers', () => {
         { id: 'failover-documentdb', outcome: 'failover started' },
         { id: 'failover-cache', outcome: 'failover started' },
         { id: 'wait-stores', outcome: 'every store is writable here' },
-        { id: 'point-home-us-west-2', outcome: 'set (was unset: the deployed primary)' },
+        { id: 'point-home', outcome: 'set (was unset: the deployed primary)' },
       ],
     });
     expect(log.filter((l) => l.includes('waiting for'))).toHaveLength(1);
@@ -246,17 +246,13 @@ describe('npm run failover, against recorded AWS answers', () => {
     expect(log.at(-1)).toContain(`Done: ${TO} is the primary region.`);
   });
 
-  test('1m to us-west-2: the home parameter is set in us-west-2, then in eu-central-1, and never in the lost us-east-1', async () => {
+  test('1m to us-west-2: the one home parameter is set in us-west-2 only, which every region reads; nothing is asked of the other regions', async () => {
     const aws = new RecordedAws('1m');
-    aws.home.set('eu-central-1', LOST);
     const result = await failover(aws).outcome;
-    expect(aws.calls.slice(-4)).toEqual(pointHome(TO, 'eu-central-1'));
-    expect(aws.inputs.filter((i) => i.command === 'PutParameter').map((i) => [i.region, i.input.Value])).toEqual([
-      [TO, TO],
-      ['eu-central-1', TO],
-    ]);
-    expect(result.steps.at(-1)).toEqual({ id: 'point-home-eu-central-1', outcome: `set (was ${LOST})` });
-    expect([...aws.asked].sort()).toEqual(['eu-central-1', TO]);
+    expect(aws.calls.slice(-2)).toEqual(pointHome(TO));
+    expect(aws.inputs.filter((i) => i.command === 'PutParameter').map((i) => [i.region, i.input.Value])).toEqual([[TO, TO]]);
+    expect(result.steps.at(-1)).toEqual({ id: 'point-home', outcome: 'set (was unset: the deployed primary)' });
+    expect([...aws.asked]).toEqual([TO]);
     expect(aws.inputsOf('PromoteReadReplica').map((i) => i.BackupRetentionPeriod)).toEqual(PHASES['1m'].postgres.instances.map(() => 35));
   });
 
@@ -273,7 +269,6 @@ describe('npm run failover, against recorded AWS answers', () => {
       "nothing to do: this region's member is the primary",
       'every store is writable here',
       `nothing to do: ${TO} already names ${TO}`,
-      `nothing to do: eu-central-1 already names ${TO}`,
     ]);
     // A state set up as already failed over gives the same.
     const fresh = new RecordedAws('1m').promoted();
@@ -318,7 +313,7 @@ describe('npm run failover, against recorded AWS answers', () => {
       `${TO} FailoverGlobalReplicationGroup`,
     ]);
     expect(aws.calls).not.toContain(`${TO} PromoteReadReplica`);
-    expect(result.steps.map((s) => s.id)).toEqual(['failover-documentdb', 'failover-cache', 'wait-stores', 'point-home-us-west-2']);
+    expect(result.steps.map((s) => s.id)).toEqual(['failover-documentdb', 'failover-cache', 'wait-stores', 'point-home']);
     expect(resumed.log).toContainEqual(expect.stringMatching(/^ +1\. \(done before\) \[promote-postgres\]/));
     expect(aws.home.get(TO)).toBe(TO);
   });
@@ -338,7 +333,7 @@ describe('npm run failover, against recorded AWS answers', () => {
   test('an unknown --from-step names the steps there are, before any call', async () => {
     const aws = new RecordedAws('70k');
     await expect(failover(aws, { fromStep: 'promote-kafka' }).outcome).rejects.toThrow(
-      '--from-step promote-kafka: not a step of this failover (promote-postgres, failover-documentdb, failover-cache, wait-stores, point-home-us-west-2)',
+      '--from-step promote-kafka: not a step of this failover (promote-postgres, failover-documentdb, failover-cache, wait-stores, point-home)',
     );
     expect(aws.calls).toEqual([]);
   });
@@ -355,8 +350,7 @@ describe('npm run failover, against recorded AWS answers', () => {
       'failover-documentdb',
       'failover-cache',
       'wait-stores',
-      'point-home-us-west-2',
-      'point-home-eu-central-1',
+      'point-home',
     ]);
     expect(log).toContain('Afterwards:');
     expect(log.at(-1)).toBe('Dry run: nothing was changed.');
@@ -375,20 +369,6 @@ describe('npm run failover, against recorded AWS answers', () => {
     const unasked = failover(new RecordedAws('70k'), { yes: true });
     await unasked.outcome;
     expect(unasked.confirm).not.toHaveBeenCalled();
-  });
-
-  test('--fence also points the lost primary at the new home, last, and its resume command keeps --fence', async () => {
-    const aws = new RecordedAws('70k');
-    const result = await failover(aws, { fence: true }).outcome;
-    expect(aws.calls.slice(-4)).toEqual(pointHome(TO, LOST));
-    expect(aws.home.get(LOST)).toBe(TO);
-    expect(result.steps.at(-1)?.id).toBe('point-home-us-east-1');
-
-    const fenceLater = new RecordedAws('70k').promoted();
-    fenceLater.failures.set('PutParameter', new Error('AccessDeniedException'));
-    const error = await failover(fenceLater, { fence: true, fromStep: 'point-home-us-east-1' }).outcome.catch((e: unknown) => e);
-    expect(fenceLater.calls).toEqual([`${TO} DescribeStacks`, ...pointHome(LOST)]);
-    expect((error as FailoverStepError).resume).toBe('npm run failover -- --phase 70k --to us-west-2 --fence --from-step point-home-us-east-1');
   });
 
   test.each([
@@ -430,7 +410,7 @@ describe('scripts/failover.ts as a process', () => {
     const dry = command('--phase', '70k', '--to', 'us-west-2', '--dry-run');
     expect([dry.status, dry.stderr]).toEqual([0, '']);
     expect(dry.stdout).toContain('Failover of phase 70k: us-east-1 is lost, us-west-2 becomes the primary region.');
-    expect(dry.stdout).toContain('[point-home-us-west-2]');
+    expect(dry.stdout).toContain('[point-home]');
     expect(dry.stdout).toContain('Dry run: nothing was changed.');
 
     const noTerminal = command('--phase', '70k', '--to', 'us-west-2');
@@ -440,8 +420,8 @@ describe('scripts/failover.ts as a process', () => {
     const budget = command('--phase', '1m', '--to', 'us-west-2', '--budget');
     expect(budget.status).toBe(0);
     const lines = budget.stdout.trim().split('\n');
-    expect(lines).toHaveLength(8);
+    expect(lines).toHaveLength(9);
     expect(lines[0]).toMatch(/^\* {3}30 s {2}Detection: Route 53 health checks fail/);
-    expect(lines.at(-1)).toMatch(/^ {3}250 s {2}until checkouts succeed in the new primary/);
+    expect(lines.at(-1)).toMatch(/^ {3}290 s {2}until checkouts succeed in the new primary for every user/);
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseAllDocuments } from 'yaml';
-import { PHASES, PHASE_NAMES, PhaseName, PhaseSpec, RegionName, RoutingPolicy, loadPhase } from '../../phases';
+import { PHASES, PHASE_NAMES, PhaseName, PhaseSpec, RegionName, RoutingPolicy, RULES, loadPhase } from '../../phases';
 import { ShopDomain, shopDomain } from '../../lib/dns/names';
 import { REPLICATED_FROM_TAG } from '../../lib/constructs/secret-replicas';
 import { HOME_REGION_PARAMETER } from '../../lib/failover/plan';
@@ -92,17 +92,19 @@ describe.each(['1k', '70k', '1m'] as const)('GeoDNS of phase %s with the shop\'s
     }
   });
 
-  test('api.<domain> has one latency alias record per region, each with its region, set identifier and health check', () => {
+  test('api.<domain> has one latency CNAME per region, each with its region, set identifier, health check and the spec\'s short TTL', () => {
     const t = dnsTemplate(variant);
     const checks = healthCheckIds(t);
     const records = apiRecords(t).map(([, r]) => r.Properties);
-    expect(records.map((r) => [r.Region, r.SetIdentifier, r.HealthCheckId, r.Type, r.HostedZoneId])).toEqual(
-      regionsOf(variant).map((region) => [region, region, { Ref: checks.get(region) }, 'A', DOMAIN.hostedZoneId]),
+    expect(records.map((r) => [r.Region, r.SetIdentifier, r.HealthCheckId, r.Type, r.HostedZoneId, r.TTL])).toEqual(
+      regionsOf(variant).map((region) => [region, region, { Ref: checks.get(region) }, 'CNAME', DOMAIN.hostedZoneId, String(PHASES[variant].dns.ttlSeconds)]),
     );
+    expect(PHASES[variant].dns.ttlSeconds).toBe(10);
     for (const r of records) {
-      expect(r.AliasTarget).toEqual({ DNSName: expect.anything(), HostedZoneId: expect.anything() });
+      // Not an alias: an alias would carry its target's 60 s TTL.
+      expect(r.AliasTarget).toBeUndefined();
+      expect(r.ResourceRecords).toHaveLength(1);
       expect(r.GeoLocation).toBeUndefined();
-      expect(r.TTL).toBeUndefined();
     }
   });
 
@@ -171,7 +173,7 @@ describe('the front doors with the shop\'s domain', () => {
   test('api.<domain> points at each region\'s api.<domain> custom domain (70k), through that region\'s compute stack', () => {
     const t = dnsTemplate('70k');
     for (const [, record] of apiRecords(t)) {
-      const target = JSON.stringify(record.Properties.AliasTarget);
+      const target = JSON.stringify(record.Properties.ResourceRecords);
       expect(target).toContain(`"StackName":"${regionalStackName(record.Properties.Region, 'compute')}"`);
       expect(target).toContain('PublicNamesApiDomain');
       expect(target).not.toContain('PublicNamesRegionalDomain');
@@ -248,6 +250,18 @@ describe('shopDomain (-c domainName= -c hostedZoneId=)', () => {
 describe('validation rules of the DNS spec', () => {
   const one = (phase: string, line: string) => `Phase spec "${phase}" is invalid (1 problem):\n  - ${line}`;
 
+  test('the rules tested here are in the table', () => {
+    expect(RULES.map((r) => r.id)).toEqual(expect.arrayContaining(['dns-health-check', 'dns-geolocation-regions']));
+  });
+
+  test('a TTL out of 1-300 s fails, naming field and value', () => {
+    const spec = copy('70k');
+    spec.dns = { ...spec.dns, ttlSeconds: 0 };
+    expect(problems(spec)).toBe(one('70k', 'dns.ttlSeconds = 0: must be a whole number of seconds from 1 to 300: it bounds how long users keep reaching a failed region'));
+    spec.dns = { ...spec.dns, ttlSeconds: 300 };
+    expect(problems(spec)).toBeUndefined();
+  });
+
   test('\'dns-health-check\': an interval Route 53 does not offer and a threshold out of 1-10 fail, each naming field and value', () => {
     const spec = copy('70k');
     spec.dns = { ...spec.dns, healthCheck: { intervalSeconds: 20, failureThreshold: 0 } };
@@ -284,8 +298,8 @@ describe('failover orchestration and what it needs', () => {
   const statements = (t: Template) => resources(t, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
   const actions = (s: { Action: string | string[] }) => [s.Action].flat();
 
-  test('only secondary regions have a failover stack', () => {
-    expect(stackNames('1m').filter((n) => n.endsWith('-failover'))).toEqual(['orders-euc1-failover', 'orders-usw2-failover']);
+  test('only the failover region (the first secondary) has a failover stack', () => {
+    expect(stackNames('1m').filter((n) => n.endsWith('-failover'))).toEqual(['orders-usw2-failover']);
     expect(stackNames('70k').filter((n) => n.endsWith('-failover'))).toEqual(['orders-usw2-failover']);
     expect(stackNames('50k').filter((n) => n.endsWith('-failover'))).toEqual([]);
   });
@@ -312,13 +326,14 @@ describe('failover orchestration and what it needs', () => {
     }
   });
 
-  test('1m: orders-euc1-failover only follows the new home: no promotion and no failover of a store, and it refuses to become home itself', () => {
-    const t = failoverStack('1m', 'eu-central-1');
-    const def = definition(t);
-    expect(def).toContain('aws-sdk:ssm:putParameter');
-    for (const call of ['promoteReadReplica', 'failoverGlobalCluster', 'failoverGlobalReplicationGroup']) expect([call, def.includes(call)]).toEqual([call, false]);
-    expect(def).toContain('"NotTheFailoverTarget":{"Type":"Fail"');
-    expect(statements(t).flatMap(actions).filter((a) => /^(rds|elasticache):/.test(a))).toEqual([]);
+  test.each(['70k', '1m'] as const)('%s: the home pointer lives in orders-usw2-failover, set to the primary, and the machine\'s failures and time-outs alarm there', (phase) => {
+    const t = failoverStack(phase, 'us-west-2');
+    t.hasResourceProperties('AWS::SSM::Parameter', { Name: HOME_REGION_PARAMETER, Type: 'String', Value: HOME });
+    const alarms = resources(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
+    expect(definition(t)).not.toContain('IsThisTheNewHome');
+    expect(definition(t)).toContain('"StartAt":"PromoteStores"');
   });
 
   test.each(['70k', '1m'] as const)('%s: orders-usw2-data publishes its FailoverTargets output; the primary\'s data stack has none', (phase) => {
@@ -358,13 +373,14 @@ describe('failover orchestration and what it needs', () => {
     ['70k', 'us-west-2'],
     ['1m', 'us-west-2'],
     ['1m', 'eu-central-1'],
-  ] as const)('%s: the services in %s read their secrets there and the home region from SSM', (phase, region) => {
+  ] as const)('%s: the services in %s read their secrets there and the home region from the one pointer in us-west-2', (phase, region) => {
     const configs = serviceConfigs(phase, region);
     expect(configs.length).toBeGreaterThan(1);
+    const pointer = `ssm:us-west-2:${HOME_REGION_PARAMETER}`;
     for (const env of configs) {
-      expect([env.SECRETS_REGION, env.HOME_REGION_SOURCE, env.HOME_REGION_POLL_MS]).toEqual([region, `ssm:${HOME_REGION_PARAMETER}`, '10000']);
+      expect([env.SECRETS_REGION, env.HOME_REGION_SOURCE, env.HOME_REGION_POLL_MS, env.RELAY, env.CONSUMERS]).toEqual([region, pointer, '10000', undefined, undefined]);
     }
-    // The primary reads its own secrets, where they live, and polls the same parameter.
-    for (const env of serviceConfigs(phase, HOME)) expect([env.SECRETS_REGION, env.HOME_REGION_SOURCE]).toEqual([undefined, `ssm:${HOME_REGION_PARAMETER}`]);
+    // The primary reads its own secrets, where they live, and polls the same pointer (a lost primary that returns stops by itself).
+    for (const env of serviceConfigs(phase, HOME)) expect([env.SECRETS_REGION, env.HOME_REGION_SOURCE]).toEqual([undefined, pointer]);
   });
 });
