@@ -36,7 +36,7 @@ export const PHASE_1M: PhaseSpec = {
     mirrorMaker: { tasksMax: 36, cpuMillis: 2_000, memoryMiB: 4_096 },
   },
   compute: {
-    gateway: { throttleRatePerSecond: 10_000, throttleBurst: 20_000, weights: { eks: 100 } },
+    gateway: { throttleRatePerSecond: 10_000, throttleBurst: 20_000, weights: { eks: 100 }, edge: PHASE_70K.compute.gateway?.edge },
     eks: {
       kubernetesVersion: '1.35',
       nodeGroups: [

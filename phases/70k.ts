@@ -31,7 +31,7 @@ export const PHASE_70K: PhaseSpec = {
   },
   streaming: { ...PHASE_50K.streaming, mirrorMaker: { tasksMax: 12, cpuMillis: 1_000, memoryMiB: 2_048 } },
   compute: {
-    gateway: { throttleRatePerSecond: 3_000, throttleBurst: 6_000, weights: { eks: 100 } },
+    gateway: { throttleRatePerSecond: 3_000, throttleBurst: 6_000, weights: { eks: 100 }, edge: PHASE_50K.compute.gateway?.edge },
     eks: {
       kubernetesVersion: '1.35',
       nodeGroups: [

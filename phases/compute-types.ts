@@ -139,6 +139,25 @@ export interface GatewaySpec {
   readonly throttleBurst: number;
   /** How each service path's traffic is split between the backends present. */
   readonly weights: TrafficWeights;
+  /** A CloudFront distribution in front of the public API; absent: clients call API Gateway directly. */
+  readonly edge?: EdgeSpec;
+}
+
+/**
+ * The edge cache in front of the public API. It caches only what the services' `Cache-Control`
+ * allows (services/shared/http-caching.ts): catalogue reads for a short time, never checkout,
+ * orders or anything about one customer.
+ */
+export interface EdgeSpec {
+  /** Which edge locations serve: PriceClass_100 (North America, Europe), _200 (+ Asia, Middle East, Africa) or _All. */
+  readonly priceClass: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
+  /**
+   * Share of all API requests the edge answers from its cache, in percent, for the cost estimate:
+   * the catalogue's share of requests times the edge hit rate the benchmark measures (bench/cache-layers.ts).
+   */
+  readonly expectedHitPercent: number;
+  /** Longest the edge keeps an answer, whatever its `Cache-Control` says, in seconds. */
+  readonly maxTtlSeconds: number;
 }
 
 /** A managed node group, spread over the region's three AZs. */

@@ -465,6 +465,19 @@ export const RULES: readonly ValidationRule[] = [
     },
   },
   {
+    id: 'edge',
+    check: (s) => {
+      const e = s.compute.gateway?.edge;
+      if (!e) return [];
+      return [
+        ...(e.expectedHitPercent >= 0 && e.expectedHitPercent <= 100 ? [] : [violation('compute.gateway.edge.expectedHitPercent', e.expectedHitPercent, 'must be from 0 to 100')]),
+        ...(Number.isInteger(e.maxTtlSeconds) && e.maxTtlSeconds >= 1 && e.maxTtlSeconds <= 31_536_000
+          ? []
+          : [violation('compute.gateway.edge.maxTtlSeconds', e.maxTtlSeconds, 'must be a whole number of seconds from 1 to 31536000 (CloudFront\'s limit)')]),
+      ];
+    },
+  },
+  {
     id: 'cache-multi-region-needs-global-datastore',
     check: (s) =>
       s.regions.length === 1 || s.cache.globalDatastore

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { PHASE_NAMES, loadPhase } from '../phases';
 import { COST_CATEGORIES, estimateCost } from '../lib/cost/estimate';
+import { edgeCostLines } from '../lib/cost/edge';
 import { interRegionCost, interRegionCostLines } from '../lib/cost/inter-region';
 import { TemplateJson } from '../lib/review/upgrade-review';
 import { synthesizePhases } from '../lib/synthesize';
@@ -29,7 +30,7 @@ const program = new Command()
     let over = false;
     for (const spec of specs) {
       const stacks = assemblies.get(spec.name)!.stacks.map((s) => ({ stackName: s.stackName, region: s.environment.region, template: s.template as TemplateJson }));
-      const estimate = estimateCost(stacks, interRegionCostLines(spec));
+      const estimate = estimateCost(stacks, [...interRegionCostLines(spec), ...edgeCostLines(spec)]);
       const headroom = 1 - estimate.totalUsd / spec.slo.budgetUsdPerMonth;
       over ||= headroom < 0;
       console.log(

@@ -2,6 +2,7 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { PhaseSpec } from '../../phases';
 import { CapacityReport, capacity } from '../../phases/capacity';
 import { CostCategory, estimateCost } from '../cost/estimate';
+import { edgeCostLines } from '../cost/edge';
 import { interRegionCostLines } from '../cost/inter-region';
 import { PreflightReport } from '../preflight/report-types';
 import { analyzeReachability } from '../review/reachability';
@@ -65,7 +66,7 @@ function templatesOf(phase: string, assembly: CloudAssembly): PhaseTemplates {
 function costOf(spec: PhaseSpec, assembly: CloudAssembly): PhaseCost {
   const e = estimateCost(
     assembly.stacks.map((s) => ({ stackName: s.stackName, region: s.environment.region, template: s.template as TemplateJson })),
-    interRegionCostLines(spec),
+    [...interRegionCostLines(spec), ...edgeCostLines(spec)],
   );
   return { byCategory: e.byCategory, totalUsd: e.totalUsd };
 }

@@ -1,5 +1,6 @@
 import { PHASES, PHASE_NAMES, PhaseName } from '../../phases';
 import { PricedStack, estimateCost } from '../../lib/cost/estimate';
+import { edgeCostLines } from '../../lib/cost/edge';
 import { interRegionCost, interRegionCostLines } from '../../lib/cost/inter-region';
 import { phaseAssembly } from './support/assembly';
 
@@ -9,7 +10,7 @@ function stacksOf(phase: PhaseName): PricedStack[] {
 
 describe('cost estimate', () => {
   test.each(PHASE_NAMES)('phase %s fits the roadmap\'s monthly budget', (phase) => {
-    const estimate = estimateCost(stacksOf(phase), interRegionCostLines(PHASES[phase]));
+    const estimate = estimateCost(stacksOf(phase), [...interRegionCostLines(PHASES[phase]), ...edgeCostLines(PHASES[phase])]);
     expect(estimate.totalUsd).toBeGreaterThan(0);
     expect({ phase, total: Math.round(estimate.totalUsd), withinBudget: estimate.totalUsd <= PHASES[phase].slo.budgetUsdPerMonth }).toEqual({
       phase,
