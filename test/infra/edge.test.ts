@@ -67,7 +67,7 @@ describe('the edge', () => {
     expect(edgeCostLines(PHASES['30k'])).toEqual([]);
   });
 
-  test('a spec with a hit share outside 0-100 or a TTL CloudFront refuses fails, naming the field', () => {
+  test("the 'edge' rule: a spec with a hit share outside 0-100 or a TTL CloudFront refuses fails, naming the field", () => {
     const spec = copy('50k');
     spec.compute = { ...spec.compute, gateway: { ...spec.compute.gateway, edge: { priceClass: 'PriceClass_100', expectedHitPercent: 120, maxTtlSeconds: 0 } } };
     const found = problems(spec);

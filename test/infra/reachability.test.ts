@@ -5,7 +5,8 @@ import { App, Fn, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { PhaseName } from '../../phases';
+import { PHASES, PhaseName } from '../../phases';
+import { regionalStackName } from '../../lib/naming';
 import { DeploymentTemplates, ReachabilityReport, analyzeReachability, deploymentTemplates } from '../../lib/review/reachability';
 import { TemplateJson } from '../../lib/review/upgrade-review';
 import { phaseAssembly } from './support/assembly';
@@ -73,13 +74,17 @@ describe('reachability of every endpoint, from the templates and manifests', () 
   test.each(['70k', '1m'] as const)('at %s a secondary region reads its own replicas and reaches home only for writes, visitor counts and MirrorMaker', (phase) => {
     const r = report(phase);
     const crossRegion = r.paths.filter((p) => p.via?.kind === 'peering');
-    // What crosses regions, and nothing else: the home load balancer (writes), cache (visitors) and Kafka (MirrorMaker).
+    // What crosses regions, and nothing else: the home load balancer (writes), cache (visitors) and
+    // Kafka (MirrorMaker); and the load balancer of every region listed before, where writes go
+    // after a failover (REGION_API_URLS).
+    const earlier = (region: string) => PHASES[phase].regions.slice(0, PHASES[phase].regions.findIndex((x) => x.region === region)).map((x) => x.region);
     expect([...new Set(crossRegion.map((p) => `${p.region} ${p.setting} ${p.target} ${p.port}`))].sort()).toEqual(
       SECONDARIES[phase]
         .flatMap((region) => [
           `${region} HOME_API_URL AWS::ElasticLoadBalancingV2::LoadBalancer orders-use1-compute/Gateway/LoadBalancer 80`,
           `${region} HOME_REDIS_CLUSTER_NODES AWS::ElastiCache::ReplicationGroup orders-use1-data/Cache 6379`,
           `${region} mm2.properties: us-east-1.bootstrap.servers AWS::MSK::Cluster orders-use1-data/Streaming 9098`,
+          ...earlier(region).map((e) => `${region} REGION_API_URLS AWS::ElasticLoadBalancingV2::LoadBalancer ${regionalStackName(e, 'compute')}/Gateway/LoadBalancer 80`),
         ])
         .sort(),
     );
@@ -121,7 +126,9 @@ describe('the reachability check fails on a multi-region phase missing one piece
       'orders-usw2-compute/Kubernetes/Cluster/Services[Deployment orders/order]: HOME_API_URL → AWS::ElasticLoadBalancingV2::LoadBalancer orders-use1-compute/Gateway/LoadBalancer port 80: ' +
         'no rule on sg orders-use1-compute/Gateway/LoadBalancerSecurityGroup for port 80 from 10.20.32.0/19, 10.20.64.0/19, 10.20.96.0/19',
     );
-    expect(messages.every((m) => m.includes('HOME_API_URL'))).toBe(true);
+    // The same load balancer is where writes go now (HOME_API_URL) and after a failover (REGION_API_URLS).
+    expect(messages.every((m) => m.includes('HOME_API_URL') || m.includes('REGION_API_URLS'))).toBe(true);
+    expect(messages.some((m) => m.includes('HOME_API_URL'))).toBe(true);
   });
 });
 

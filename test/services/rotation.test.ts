@@ -473,7 +473,7 @@ describe("the services' database user", () => {
         });
       const first = await run();
       expect(first.stdout.trim().split('\n')).toEqual([
-        `orders: applied 001_outbox_and_processed_events, 002_order_data, 003_payments_shipments_directory, 004_home_region_changes; services log in as ${user}`,
+        `orders: applied 001_outbox_and_processed_events, 002_order_data, 003_payments_shipments_directory, 004_home_region_changes, 005_event_sourcing_complete; services log in as ${user}`,
         `inventory: applied 001_outbox_and_processed_events, 002_catalogue_and_stock, 003_catalog_intents, 004_home_region_changes; services log in as ${user}`,
         `users: applied 001_outbox_and_processed_events, 002_users_notifications_analytics, 004_home_region_changes; services log in as ${user}`,
       ]);

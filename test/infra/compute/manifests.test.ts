@@ -203,7 +203,7 @@ describe('Kubernetes manifests written for review', () => {
       const roles = ['orders', 'inventory', 'users', ...(sharded ? ['order-shard'] : [])];
       for (const role of roles) expect(findJob(d, `migrate-${role}`)!.spec.template.spec.containers[0].args).toEqual(['services/migrate.mjs', role]);
       // Named by the hash of their spec: a redeploy that changes them creates new Jobs (see rollouts.test.ts).
-      for (const job of d.filter((x) => x.kind === 'Job')) expect(job.metadata.name).toMatch(/^(provision-topics|migrate-[a-z-]+)-[0-9a-f]{10}$/);
+      for (const job of d.filter((x) => x.kind === 'Job')) expect(job.metadata.name).toMatch(/^(provision-topics|reshard|migrate-[a-z-]+)-[0-9a-f]{10}$/);
     });
 
     test('pods register in the gateway\'s target groups through TargetGroupBindings', () => {
