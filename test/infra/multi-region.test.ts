@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { PHASES, PhaseName, RegionName } from '../../phases';
 import { MANIFEST_DIR } from '../../lib/k8s/services-cluster';
 import { regionalStackName } from '../../lib/naming';
+import { loadConfig } from '../../services/shared/config';
 import { TOPICS } from '../../services/shared/topics';
 import { assemblyDir, stackArtifact, template, templateJson } from './support/assembly';
 
@@ -53,9 +54,9 @@ describe.each(MULTI_REGION)('phase %s as one system across regions', (phase) => 
     for (const region of spec.regions) {
       const routes = resourcesOfType(phase, stack(region.region, 'peering'), 'AWS::EC2::Route');
       for (const other of spec.regions.filter((r) => r !== region)) {
-        // Three private and three isolated route tables point the other VPC's CIDR at a peering connection.
+        // Three private, three isolated and three ingress route tables point the other VPC's CIDR at a peering connection.
         const toOther = routes.filter(([, r]) => r.Properties.DestinationCidrBlock === other.vpcCidr);
-        expect([other.region, toOther.length]).toEqual([other.region, 6]);
+        expect([other.region, toOther.length]).toEqual([other.region, 9]);
         expect(toOther.every(([, r]) => r.Properties.VpcPeeringConnectionId !== undefined)).toBe(true);
       }
     }
@@ -156,8 +157,9 @@ describe.each(MULTI_REGION)('phase %s as one system across regions', (phase) => 
   test.each(secondaries(phase).map((r) => r.region))('%s services read their own replicas and send writes home; no relay, consumers or schema jobs run there', (region) => {
     const env = configMap(phase, region, 'order-config');
     expect(env.REGION_ROLE).toBe('secondary');
-    expect(env.RELAY).toBe('false');
-    expect(env.CONSUMERS).toBe('false');
+    // The relay and the consumers follow the role (off in a secondary; on once a failover makes it the primary).
+    expect([env.RELAY, env.CONSUMERS]).toEqual([undefined, undefined]);
+    expect(loadConfig(env)).toMatchObject({ RELAY: false, CONSUMERS: false });
     expect(env.HOME_API_URL).toBe(`http://<${stack(HOME, 'compute')}:GatewayLoadBalancer0F44D590.DNSName>`);
     expect(env.HOME_REDIS_CLUSTER_NODES).toContain(`<${stack(HOME, 'data')}:Cache`);
     for (const name of ['USERS_DB_URL', 'INVENTORY_DB_URL', 'ORDERS_DB_URL', 'ORDER_SHARD_URLS']) {

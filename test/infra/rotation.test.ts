@@ -87,7 +87,10 @@ describe.each(PHASE_NAMES)('phase %s: database credentials', (phase) => {
     const compute = regionalStackName(region, 'compute');
     const urls = occurrences(phase, compute, 'postgresql://');
     expect(urls).toBeGreaterThan(0);
-    const refs = referencesAfter(templateJson(phase, compute), 'credentials=');
+    const all = referencesAfter(templateJson(phase, compute), 'credentials=');
+    // The order activity's MongoDB URL (the elastic cluster, primary region only) names its own secret.
+    const refs = all.filter((r) => !r.includes('DocumentDbElasticAdmin'));
+    expect(all.length - refs.length > 0).toBe(region === HOME && spec.documentDb.elasticCluster !== undefined);
     // Every PostgreSQL URL names a credential source, and every source is an app-user secret of the primary's data stack.
     expect(refs).toHaveLength(urls);
     const attachments = [...appAttachments(phase).values()];

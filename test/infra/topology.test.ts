@@ -41,7 +41,8 @@ describe.each(PHASE_NAMES)('phase %s', (phase) => {
   test('builds a VPC over three given AZs with public, private and isolated subnets', () => {
     const t = network(phase);
     t.resourceCountIs('AWS::EC2::VPC', 1);
-    t.resourceCountIs('AWS::EC2::Subnet', 9);
+    // Public, private, isolated (data stores) and ingress (the internal load balancer and the scraper) in each of 3 AZs.
+    t.resourceCountIs('AWS::EC2::Subnet', 12);
     t.resourceCountIs('AWS::EC2::NatGateway', expected.nat);
     t.resourceCountIs('AWS::EC2::FlowLog', 1);
     for (const az of ['us-east-1a', 'us-east-1b', 'us-east-1c']) {

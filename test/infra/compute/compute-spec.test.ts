@@ -13,7 +13,7 @@ describe('compute in the phase specs', () => {
 
   test('the roadmap\'s compute: 2 then 4 app servers, 8 services on their own groups, then EKS', () => {
     const kind = (n: keyof typeof PHASES) => Object.keys(PHASES[n].compute).sort().join('+');
-    expect(PHASE_NAMES.map(kind)).toEqual(['monolith', 'monolith', 'ec2Services+gateway', 'eks+gateway', 'eks+gateway', 'eks+gateway']);
+    expect(PHASE_NAMES.map(kind)).toEqual(['monolith', 'monolith', 'ec2Services+gateway', 'eks+gateway', 'eks+gateway', 'eks+eventSourcing+gateway']);
     expect(PHASES['1k'].compute.monolith?.fleet.minInstances).toBe(2);
     expect(PHASES['10k'].compute.monolith?.fleet.minInstances).toBe(4);
     expect(PHASES['30k'].compute.ec2Services?.services.map((s) => s.name)).toEqual([...SERVICE_NAMES]);

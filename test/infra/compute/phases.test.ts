@@ -172,8 +172,8 @@ describe.each(PHASE_NAMES)('phase %s compute', (phase) => {
         });
       }
       for (const [, group] of ofType(compute(region), 'AWS::EKS::Nodegroup')) expect(group.Properties.Subnets.length).toBe(3);
-      // The services, the topics and migrations jobs (or MirrorMaker 2 in a secondary region, where no job runs), the cluster autoscaler.
-      t.resourceCountIs('AWS::EKS::PodIdentityAssociation', SERVICE_NAMES.length + 3 + (PHASES[phase].regions.find((r) => r.region === region)?.role === 'secondary' ? 1 : 0));
+      // The services, the topics and migrations jobs (or MirrorMaker 2 in a secondary region, where no job runs), the cluster autoscaler; KEDA where the phase scales predictively.
+      t.resourceCountIs('AWS::EKS::PodIdentityAssociation', SERVICE_NAMES.length + 3 + (PHASES[phase].regions.find((r) => r.region === region)?.role === 'secondary' ? 1 : 0) + (PHASES[phase].compute.eks?.predictiveScaling ? 1 : 0));
       t.resourceCountIs('AWS::APS::Scraper', 1);
       // The HPAs' resource metrics, and node updates that respect the PodDisruptionBudgets.
       t.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'metrics-server', Version: METRICS_SERVER.chartVersion, Namespace: 'kube-system' });

@@ -1,11 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { PHASES } from '../../../phases';
 import { Cache } from '../../../lib/constructs/cache';
 import { DocumentDb } from '../../../lib/constructs/documentdb';
 import { DataKeys, KEY_PURPOSES } from '../../../lib/constructs/keys';
-import { Network } from '../../../lib/constructs/network';
+import { Network, SUBNET_GROUPS } from '../../../lib/constructs/network';
 import { PostgresFleet } from '../../../lib/constructs/postgres';
 import { Streaming } from '../../../lib/constructs/streaming';
 
@@ -23,7 +22,8 @@ describe('Network', () => {
     new Network(stack, 'Network', { region: { ...PHASES['70k'].regions[1], natGateways: 2 } });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.20.0.0/16' });
-    t.resourceCountIs('AWS::EC2::Subnet', 9);
+    // Public, private, isolated (data stores) and ingress (internal load balancer, scraper) in each of 3 AZs.
+    t.resourceCountIs('AWS::EC2::Subnet', 12);
     t.resourceCountIs('AWS::EC2::NatGateway', 2);
     t.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'us-west-2c', MapPublicIpOnLaunch: false });
     t.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
@@ -156,7 +156,7 @@ describe('Streaming', () => {
     const { stack, vpc, clients, keys } = fixture();
     new Streaming(stack, 'Streaming', { spec: PHASES['30k'].streaming, vpc, clients, key: keys.key('Streaming'), logKey: keys.key('Logs') });
     const t = Template.fromStack(stack);
-    const isolated = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds.map((id) => stack.resolve(id));
+    const isolated = vpc.selectSubnets({ subnetGroupName: SUBNET_GROUPS.isolated }).subnetIds.map((id) => stack.resolve(id));
     t.hasResourceProperties('AWS::MSK::Cluster', {
       KafkaVersion: '4.1.x.kraft',
       NumberOfBrokerNodes: 6,
