@@ -159,7 +159,9 @@ describe.each(MULTI_REGION)('phase %s as one system across regions', (phase) => 
     expect(env.REGION_ROLE).toBe('secondary');
     // The relay and the consumers follow the role (off in a secondary; on once a failover makes it the primary).
     expect([env.RELAY, env.CONSUMERS]).toEqual([undefined, undefined]);
-    expect(loadConfig(env)).toMatchObject({ RELAY: false, CONSUMERS: false });
+    // The rendered values, with the deploy-time addresses (tokens here) as hosts and ports.
+    const resolved = { ...env, KAFKA_BROKERS: 'b-1.msk:9098', REDIS_CLUSTER_NODES: 'cache:6379', HOME_REDIS_CLUSTER_NODES: 'home-cache:6379' };
+    expect(loadConfig(resolved)).toMatchObject({ REGION_ROLE: 'secondary', RELAY: false, CONSUMERS: false });
     expect(env.HOME_API_URL).toBe(`http://<${stack(HOME, 'compute')}:GatewayLoadBalancer0F44D590.DNSName>`);
     expect(env.HOME_REDIS_CLUSTER_NODES).toContain(`<${stack(HOME, 'data')}:Cache`);
     for (const name of ['USERS_DB_URL', 'INVENTORY_DB_URL', 'ORDERS_DB_URL', 'ORDER_SHARD_URLS']) {

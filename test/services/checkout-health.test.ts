@@ -34,7 +34,7 @@ test('a primary whose stores answer and are writable can take a checkout', async
   const r = await home.inject({ method: 'GET', url: '/health/checkout' });
   expect(r.statusCode).toBe(200);
   expect(r.json()).toMatchObject({ ok: true, role: 'primary', region: 'us-east-1', checks: { orders: 'ok', inventory: 'ok' } });
-  expect(r.headers['cache-control']).toBe('no-store');
+  expect(r.headers['cache-control']).toBe('private, no-store');
 });
 
 test('a primary whose orders database is a read-only standby fails the check, naming it', async () => {
