@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import { PhaseSpec, RegionName, RegionSpec } from '../phases';
 import { Network } from './constructs/network';
 import { ShopDomain } from './dns/names';
-import { AliasTarget } from './dns/regional-entry';
 import { alarmRecipients } from './monitoring/notifications';
 import { regionalStackName } from './naming';
 import { ComputeStack } from './stacks/compute-stack';
@@ -186,10 +185,10 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
 function globalDns(scope: Construct, spec: PhaseSpec, domain: ShopDomain, regions: ReadonlyMap<RegionName, RegionalStacks>, externalTopicArn: string | undefined): DnsStack {
   const metricsRegion = regions.get(ROUTE53_METRICS_REGION);
   if (!metricsRegion) throw new Error(`GeoDNS: the health checks' alarms live in ${ROUTE53_METRICS_REGION}, which phase ${spec.name} does not use`);
-  const entries = new Map<RegionName, AliasTarget>();
+  const entries = new Map<RegionName, string>();
   for (const [region, stacks] of regions) {
     if (!stacks.compute.entry) throw new Error(`GeoDNS: ${region} has no public names`);
-    entries.set(region, stacks.compute.entry.apiTarget);
+    entries.set(region, stacks.compute.entry.apiDnsName);
   }
   const d = regionalStack(ROUTE53_METRICS_REGION, 'dns', 'Order platform GeoDNS and health checks');
   const dns = new DnsStack(scope, d.id, {

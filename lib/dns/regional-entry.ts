@@ -12,12 +12,6 @@ export type FrontDoor =
   | { readonly kind: 'load-balancer'; readonly loadBalancer: elbv2.IApplicationLoadBalancer }
   | { readonly kind: 'api'; readonly api: apigw.IHttpApi; readonly stage: apigw.IHttpStage };
 
-/** Where `api.<domain>` points for one region: an alias target (DNS name and its hosted zone). */
-export interface AliasTarget {
-  readonly dnsName: string;
-  readonly hostedZoneId: string;
-}
-
 /** The shop's hosted zone, imported by ID; records are named in full, so the zone may hold a parent domain. */
 export function shopZone(scope: Construct, domain: ShopDomain): route53.IHostedZone {
   return route53.HostedZone.fromHostedZoneAttributes(scope, 'ShopZone', { hostedZoneId: domain.hostedZoneId, zoneName: domain.domainName });
@@ -49,13 +43,13 @@ export interface RegionalEntryProps {
 /**
  * One region's public names. `<region>.api.<domain>` always reaches this region (the health
  * checks and operators use it); `api.<domain>` is served here too, and the global DNS stack
- * routes it to a healthy region through {@link RegionalEntry.apiTarget}. With API Gateway each
+ * routes it to a healthy region through {@link RegionalEntry.apiDnsName}. With API Gateway each
  * name is a regional custom domain with the region's certificate; the load balancer serves both
  * names on its HTTPS listener.
  */
 export class RegionalEntry extends Construct {
-  /** The alias target of `api.<domain>` in this region. */
-  readonly apiTarget: AliasTarget;
+  /** The DNS name `api.<domain>` points to (a CNAME) when it routes users to this region. */
+  readonly apiDnsName: string;
 
   constructor(scope: Construct, id: string, props: RegionalEntryProps) {
     super(scope, id);
@@ -71,10 +65,10 @@ export class RegionalEntry extends Construct {
       const shared = custom('ApiDomain', apiName(domain));
       const own = custom('RegionalDomain', regionalApiName(domain, region));
       regional = new targets.ApiGatewayv2DomainProperties(own.regionalDomainName, own.regionalHostedZoneId);
-      this.apiTarget = { dnsName: shared.regionalDomainName, hostedZoneId: shared.regionalHostedZoneId };
+      this.apiDnsName = shared.regionalDomainName;
     } else {
       regional = new targets.LoadBalancerTarget(frontDoor.loadBalancer);
-      this.apiTarget = { dnsName: frontDoor.loadBalancer.loadBalancerDnsName, hostedZoneId: frontDoor.loadBalancer.loadBalancerCanonicalHostedZoneId };
+      this.apiDnsName = frontDoor.loadBalancer.loadBalancerDnsName;
     }
     new route53.ARecord(this, 'RegionalName', {
       zone,

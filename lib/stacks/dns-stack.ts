@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { Continent, PhaseSpec, RegionName } from '../../phases';
 import { CHECKOUT_HEALTH_PATH } from '../compute/routes';
-import { AliasTarget, shopZone } from '../dns/regional-entry';
+import { shopZone } from '../dns/regional-entry';
 import { ShopDomain, apiName, regionalApiName } from '../dns/names';
 import { AlarmTopics } from '../monitoring/alarm-topics';
 
@@ -16,8 +16,8 @@ export const ROUTE53_METRICS_REGION: RegionName = 'us-east-1';
 export interface DnsStackProps extends StackProps {
   readonly spec: PhaseSpec;
   readonly domain: ShopDomain;
-  /** Each region's front door for `api.<domain>` (its {@link RegionalEntry}). */
-  readonly entries: ReadonlyMap<RegionName, AliasTarget>;
+  /** Each region's front door for `api.<domain>`: the DNS name its CNAME points to ({@link RegionalEntry.apiDnsName}). */
+  readonly entries: ReadonlyMap<RegionName, string>;
   /** The alarm topic of us-east-1 (its telemetry stack), which the health checks' alarms notify. */
   readonly alarmTopic: sns.ITopic;
   /** An existing topic of us-east-1 they also notify (`-c alarmTopicArn=`). */
@@ -61,7 +61,7 @@ export class DnsStack extends Stack {
       this.healthChecks.set(region.region, check);
       // A CNAME, not an alias: an alias carries its target's 60 s TTL, and the TTL is how long users
       // keep reaching a failed region after Route 53 has moved on (the failover budget).
-      const common = { zone, recordName: apiName(domain), domainName: entry.dnsName, ttl: Duration.seconds(spec.dns.ttlSeconds), healthCheck: check, setIdentifier: region.region };
+      const common = { zone, recordName: apiName(domain), domainName: entry, ttl: Duration.seconds(spec.dns.ttlSeconds), healthCheck: check, setIdentifier: region.region };
       if (routing.policy === 'latency') {
         new route53.CnameRecord(this, `${rid}Api`, { ...common, region: region.region, comment: `Latency: users nearest ${region.region}` });
       } else {
