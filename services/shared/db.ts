@@ -34,7 +34,45 @@ export function createPool(url: string, o: PoolOptions): Pool {
   // the pool, checked-out ones on themselves; the query in flight fails and is retried by its caller.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  retryTerminatedConnections(pool);
   return pool;
+}
+
+/**
+ * SQLSTATEs of a connection the server ended (admin_shutdown, crash_shutdown): sent when a backend
+ * is terminated, idle or not. The statement it answers did not commit: the backend ends the
+ * session and rolls back what was in progress.
+ */
+export const TERMINATED = new Set(['57P01', '57P02']);
+
+export const isTerminated = (e: unknown): boolean => TERMINATED.has(pgCode(e) ?? '');
+
+/**
+ * Makes `pool.query` run a statement again, on another connection, when the connection it was
+ * given had been ended by the server while idle in the pool (a terminated backend, a restarted
+ * server, a proxy recycling connections): the pool learns of it only when it next uses that
+ * connection. The statement did not commit, so running it again is safe for writes too. Each attempt
+ * drops one ended connection, so the bound is the pool's size: every idle connection may have been
+ * ended at once.
+ */
+function retryTerminatedConnections(pool: Pool): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const attempts = (pool.options.max ?? 10) + 1;
+  pool.query = ((...args: unknown[]) => {
+    // Callback-style calls (none in the services) keep pg's own behaviour.
+    if (typeof args[args.length - 1] === 'function') return query(...args);
+    return retryWhileTerminated(() => query(...args) as Promise<unknown>, attempts);
+  }) as Pool['query'];
+}
+
+async function retryWhileTerminated<T>(run: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (!isTerminated(e) || attempt >= attempts) throw e;
+    }
+  }
 }
 
 /** SQLSTATE of a login refused for its password (invalid_password). */
@@ -144,12 +182,32 @@ export class Db {
   }
 }
 
-/** Runs `fn` in a transaction on a pooled client; rolls back on error. */
+/**
+ * A pooled client on which BEGIN succeeded. A connection the server ended while it sat idle in the
+ * pool fails its first statement: it is dropped and another one taken, as `pool.query` does.
+ */
+async function begin(pool: Pool): Promise<PoolClient> {
+  const attempts = (pool.options.max ?? 10) + 1;
+  for (let attempt = 1; ; attempt++) {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      return c;
+    } catch (e) {
+      c.release(true);
+      if (!isTerminated(e) || attempt >= attempts) throw e;
+    }
+  }
+}
+
+/**
+ * Runs `fn` in a transaction on a pooled client; rolls back on error. Only BEGIN is tried again on
+ * an ended connection: `fn` runs once.
+ */
 export async function transaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
+  const c = await begin(pool);
   let broken = false;
   try {
-    await c.query('BEGIN');
     const out = await fn(c);
     await c.query('COMMIT');
     return out;

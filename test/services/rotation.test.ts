@@ -9,7 +9,7 @@
  * atomically). Between steps the load pauses, every idle connection of the service is
  * terminated, and the load resumes, so that the next checkouts need new connections.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -22,13 +22,13 @@ import { createRuntime } from '../../services/main';
 import { MODULES } from '../../services/modules';
 import { DOMAINS, loadConfig } from '../../services/shared/config';
 import { alternateUser, CachedCredentials, parseCredentials, type DbCredentials } from '../../services/shared/credentials';
-import { createPool } from '../../services/shared/db';
+import { createPool, transaction } from '../../services/shared/db';
 import type { Runtime } from '../../services/shared/runtime';
 import { SERVICES_ROLE } from '../../services/migrations/app-users';
 import { migrate } from '../../services/tools/migrate-lib';
 import { checkout, httpInject, seed, type Inject } from './harness';
 import { holdShared, type Held } from './server-lock';
-import { PG_PRIMARY, createTestDatabase, pgUrl, uniqueName, waitForServers, type TestDatabase } from '../support/servers';
+import { PG_PRIMARY, REPO_ROOT, createTestDatabase, pgUrl, uniqueName, waitForServers, type TestDatabase } from '../support/servers';
 
 const LOAD_CLIENTS = 6;
 /** Bounds of every load run: whichever comes first. */
@@ -250,8 +250,8 @@ async function dropConnections(r: Rig): Promise<number> {
     "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = ANY($1) AND application_name LIKE $2 AND state = 'idle'",
     [r.dbs.map((d) => d.name), `${r.name}%`],
   );
-  // The pools notice the closed connections (their error handler drops them) before the load resumes.
-  await sleep(50);
+  // The load resumes at once: a pool may hand out a connection before it has seen that the server
+  // ended it, and the statement must then run on another one (services/shared/db.ts).
   return rows[0].n;
 }
 
@@ -397,6 +397,62 @@ describe('a connection refused for its password', () => {
     } finally {
       await pool.end();
       await r.close();
+    }
+  });
+});
+
+describe('connections the server ended while idle in the pool', () => {
+  test('are dropped and their statements and transactions run on new connections, with no error to the caller', async () => {
+    const db = await createTestDatabase('rot_ended');
+    const admin = new Client({ connectionString: pgUrl('postgres') });
+    await admin.connect();
+    const applicationName = uniqueName('rot_ended');
+    const pool = createPool(db.url, { max: 6, statementTimeoutMs: 5000, applicationName });
+    try {
+      await pool.query('CREATE TABLE marks (n int)');
+      // Six connections open and idle in the pool.
+      await Promise.all(Array.from({ length: 6 }, () => pool.query('SELECT pg_sleep(0.05)')));
+      const before = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      expect(before.rowCount).toBe(6);
+      // The server ends all of them while this process's event loop is held (a child process does it
+      // synchronously), so the callers below come before the pool has read the news.
+      const terminate = `const { Client } = require('pg'); const c = new Client(${JSON.stringify(pgUrl('postgres'))});
+        c.connect().then(() => c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [${JSON.stringify(applicationName)}])).then(() => c.end());`;
+      execFileSync(process.execPath, ['-e', terminate], { cwd: REPO_ROOT });
+      // Give the ended backends time to write their last word, still without letting the pool read it.
+      execFileSync(process.execPath, ['-e', 'setTimeout(() => undefined, 100)']);
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 3 }, (_, i) => pool.query('INSERT INTO marks VALUES ($1)', [i])),
+        ...Array.from({ length: 3 }, (_, i) =>
+          transaction(pool, async (c) => {
+            await c.query('INSERT INTO marks VALUES ($1)', [100 + i]);
+          }),
+        ),
+      ]);
+      expect(results.filter((x) => x.status === 'rejected')).toEqual([]);
+      // Each statement committed once: none lost, none run twice.
+      const marks = await pool.query<{ n: number }>('SELECT n FROM marks ORDER BY n');
+      expect(marks.rows.map((x) => x.n)).toEqual([0, 1, 2, 100, 101, 102]);
+      const after = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      expect(after.rows.some((x) => before.rows.some((b) => b.pid === x.pid))).toBe(false);
+    } finally {
+      await pool.end();
+      await admin.end();
+      await db.drop().catch(() => undefined);
+    }
+  });
+
+  test('a statement that fails for another reason is not run again', async () => {
+    const db = await createTestDatabase('rot_failed');
+    const pool = createPool(db.url, { max: 2, statementTimeoutMs: 5000, applicationName: uniqueName('rot_failed') });
+    try {
+      await pool.query('CREATE TABLE once (n int PRIMARY KEY)');
+      await pool.query('INSERT INTO once VALUES (1)');
+      await expect(pool.query('INSERT INTO once VALUES (1)')).rejects.toMatchObject({ code: '23505' });
+      await expect(transaction(pool, (c) => c.query('INSERT INTO once VALUES (1)'))).rejects.toMatchObject({ code: '23505' });
+    } finally {
+      await pool.end();
+      await db.drop().catch(() => undefined);
     }
   });
 });
