@@ -6,7 +6,7 @@ import { alarmRecipients } from './monitoring/notifications';
 import { regionalStackName } from './naming';
 import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
-import { DnsStack, ROUTE53_METRICS_REGION } from './stacks/dns-stack';
+import { DnsStack, ROUTE53_METRICS_REGION, type RegionEntryNames } from './stacks/dns-stack';
 import { FailoverStack } from './stacks/failover-stack';
 import { failoverRegion } from './failover/plan';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -185,10 +185,12 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
 function globalDns(scope: Construct, spec: PhaseSpec, domain: ShopDomain, regions: ReadonlyMap<RegionName, RegionalStacks>, externalTopicArn: string | undefined): DnsStack {
   const metricsRegion = regions.get(ROUTE53_METRICS_REGION);
   if (!metricsRegion) throw new Error(`GeoDNS: the health checks' alarms live in ${ROUTE53_METRICS_REGION}, which phase ${spec.name} does not use`);
-  const entries = new Map<RegionName, string>();
+  const entries = new Map<RegionName, RegionEntryNames>();
+  let edgeDnsName: string | undefined;
   for (const [region, stacks] of regions) {
     if (!stacks.compute.entry) throw new Error(`GeoDNS: ${region} has no public names`);
-    entries.set(region, stacks.compute.entry.apiDnsName);
+    entries.set(region, { api: stacks.compute.entry.apiDnsName, origin: stacks.compute.entry.originDnsName });
+    edgeDnsName ??= stacks.compute.edge?.distribution.distributionDomainName;
   }
   const d = regionalStack(ROUTE53_METRICS_REGION, 'dns', 'Order platform GeoDNS and health checks');
   const dns = new DnsStack(scope, d.id, {
@@ -197,6 +199,7 @@ function globalDns(scope: Construct, spec: PhaseSpec, domain: ShopDomain, region
     spec,
     domain,
     entries,
+    edgeDnsName,
     alarmTopic: metricsRegion.telemetry.telemetry.topic,
     externalAlarmTopicArn: externalTopicArn,
   });

@@ -158,6 +158,13 @@ export interface EdgeSpec {
   readonly expectedHitPercent: number;
   /** Longest the edge keeps an answer, whatever its `Cache-Control` says, in seconds. */
   readonly maxTtlSeconds: number;
+  /**
+   * Whether the API answers only requests that came through the edge: the distribution adds a
+   * secret header and each region's API checks it (a cached Lambda authorizer) on every route but
+   * the checkout health path, which Route 53's health checks call directly. Without it, anyone who
+   * finds the API's own address bypasses the edge's caching and its throttling of origin load.
+   */
+  readonly originProtection: boolean;
 }
 
 /** A managed node group, spread over the region's three AZs. */

@@ -14,7 +14,7 @@ import type { ValidationRule, Violation } from './validate';
  * The flags the services read. A key is also the flag's key in AppConfig's feature-flag
  * configuration (`AWS.AppConfig.FeatureFlags`), so it follows AppConfig's rule for keys.
  */
-export const FLAG_KEYS = ['catalogue-cache', 'cqrs-reads'] as const;
+export const FLAG_KEYS = ['catalogue-cache', 'cqrs-reads', 'region-writes'] as const;
 
 /** One of the flags the services read. */
 export type FlagKey = (typeof FLAG_KEYS)[number];

@@ -21,6 +21,12 @@ export const FLAGS: FlagsSpec = {
         'With event sourcing (EVENT_SOURCING), order reads are answered from the projection of the event log. Off: from the order tables, which checkout and the saga keep writing; the projection keeps being built.',
       enabled: true,
     },
+    'region-writes': {
+      name: 'Writes through secondary regions',
+      description:
+        'A secondary region takes writes (checkout, catalogue and user changes) and forwards them home, one cross-region round trip each. Off: it answers writes 503 WRITES_AT_HOME_ONLY with Retry-After, and its /health/checkout fails, so Route 53 sends its users to a region that takes them within about 40 s; reads go on. A kill switch for a new region\'s write path; it does nothing in the primary region.',
+      enabled: true,
+    },
   },
   rollout: { growth: 'EXPONENTIAL', growthFactorPercent: 10, deploymentMinutes: 20, finalBakeMinutes: 10 },
   pollSeconds: 30,

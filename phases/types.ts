@@ -161,6 +161,13 @@ export interface CacheSpec {
   readonly joinedGlobalDatastoreWith?: { readonly nodeType: string; readonly shardsPerRegion: number };
   /** Days of daily snapshots kept. */
   readonly snapshotRetentionDays: number;
+  /**
+   * The in-process catalogue cache in front of this cache: an LRU of `entries` products in each
+   * service instance, dropped on ProductChanged and never kept longer than `ttlMs`, so a change is
+   * visible everywhere within `ttlMs` even when its event is late (services' LOCAL_CACHE_*).
+   * Absent: off.
+   */
+  readonly inProcess?: { readonly entries: number; readonly ttlMs: number };
 }
 
 /** A Kafka topic the services use, keyed by order id. */

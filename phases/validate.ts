@@ -478,6 +478,21 @@ export const RULES: readonly ValidationRule[] = [
     },
   },
   {
+    id: 'cache-in-process',
+    check: (s) => {
+      const l = s.cache.inProcess;
+      if (!l) return [];
+      return [
+        ...(Number.isInteger(l.entries) && l.entries >= 1 && l.entries <= 1_000_000
+          ? []
+          : [violation('cache.inProcess.entries', l.entries, 'must be a whole number from 1 to 1000000 (each entry is one product, kept in every instance)')]),
+        ...(Number.isInteger(l.ttlMs) && l.ttlMs >= 100 && l.ttlMs <= 600_000
+          ? []
+          : [violation('cache.inProcess.ttlMs', l.ttlMs, 'must be whole milliseconds from 100 to 600000: the longest a product change may take to be seen everywhere')]),
+      ];
+    },
+  },
+  {
     id: 'cache-multi-region-needs-global-datastore',
     check: (s) =>
       s.regions.length === 1 || s.cache.globalDatastore

@@ -178,6 +178,10 @@ export class AppEnvironment extends Construct {
     env.DB_POOL_MAX = '10';
     // Every region: a secondary serves order reads from its replica of the projection.
     if (spec.compute.eventSourcing) env.EVENT_SOURCING = 'true';
+    if (spec.cache.inProcess) {
+      env.LOCAL_CACHE_ENTRIES = String(spec.cache.inProcess.entries);
+      env.LOCAL_CACHE_TTL_MS = String(spec.cache.inProcess.ttlMs);
+    }
 
     const docdb = databases.documentDb;
     if (docdb?.cluster.secret) {

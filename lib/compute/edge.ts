@@ -1,19 +1,32 @@
-import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { EdgeSpec } from '../../phases';
+import { EdgeSpec, RegionName } from '../../phases';
 import { checkovSkip } from '../checkov';
+import { replicateSecrets } from '../constructs/secret-replicas';
 import { acknowledge } from '../nag';
 import { ACCESS_LOG_DAYS } from './access-logs';
+import { ORIGIN_SECRET_NAME, ORIGIN_VERIFY_HEADER } from './origin-verification';
+
+/** CloudFront takes a custom name's certificate from this region only. */
+export const CLOUDFRONT_CERTIFICATE_REGION: RegionName = 'us-east-1';
 
 /** Props for {@link Edge}. */
 export interface EdgeProps {
   readonly spec: EdgeSpec;
-  /** The public API the edge sits in front of. */
-  readonly api: apigw.IHttpApi;
+  /**
+   * The host the edge forwards to over HTTPS: `origin.api.<domain>` (routed by Route 53 to a
+   * healthy region) when the shop's domain is given, else this region's API endpoint.
+   */
+  readonly originHost: string;
+  /** The name users call (`api.<domain>`) and its certificate (in us-east-1), when the shop's domain is given. */
+  readonly publicName?: { readonly name: string; readonly certificate: acm.ICertificate };
+  /** The secondary regions: the origin secret is replicated to each, whose API checks its own copy. */
+  readonly secondaryRegions: readonly RegionName[];
 }
 
 /** Paths whose answers the edge may keep, as the services' Cache-Control allows (services/shared/http-caching.ts). */
@@ -29,10 +42,16 @@ export const EDGE_CACHED_PATHS = ['/products', '/products/*'] as const;
 export class Edge extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly logBucket: s3.Bucket;
+  /** The header value the distribution adds to every request it forwards, when the spec protects the origin. */
+  readonly originSecret?: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
     const { spec } = props;
+    const region = Stack.of(this).region;
+    if (props.publicName && region !== CLOUDFRONT_CERTIFICATE_REGION) {
+      throw new Error(`Edge: the distribution's name ${props.publicName.name} needs a certificate in ${CLOUDFRONT_CERTIFICATE_REGION}, and the edge is built with the primary region, ${region}`);
+    }
 
     // CloudFront's standard logs are delivered with an ACL: this bucket keeps object ACLs on.
     this.logBucket = new s3.Bucket(this, 'Logs', {
@@ -60,9 +79,23 @@ export class Edge extends Construct {
       enableAcceptEncodingBrotli: true,
     });
 
-    const origin = new origins.HttpOrigin(Fn.select(2, Fn.split('/', props.api.apiEndpoint)), {
+    if (spec.originProtection) {
+      this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+        secretName: ORIGIN_SECRET_NAME,
+        description: 'The header value the edge adds to every request it forwards; the API answers nothing else',
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+      replicateSecrets([this.originSecret], props.secondaryRegions);
+      const rotation = 'Rotated by hand (README: "Origin protection"): the APIs accept the current and the previous value, so a rotation refuses nothing while the distribution takes the new one.';
+      acknowledge(this.originSecret, 'SMG4', rotation);
+      checkovSkip(this.originSecret, 'CKV2_AWS_57', rotation);
+      checkovSkip(this.originSecret, 'CKV_AWS_149', 'The AWS-managed key: its replicas use each region\'s own, and a header value needs no key policy of its own.');
+    }
+    const origin = new origins.HttpOrigin(props.originHost, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      // A dynamic reference: CloudFormation reads the secret when it writes the distribution.
+      customHeaders: this.originSecret ? { [ORIGIN_VERIFY_HEADER]: this.originSecret.secretValue.unsafeUnwrap() } : undefined,
     });
     const uncached: cloudfront.BehaviorOptions = {
       origin,
@@ -82,7 +115,10 @@ export class Edge extends Construct {
       compress: true,
     };
     this.distribution = new cloudfront.Distribution(this, 'Resource', {
-      comment: `Order platform API edge (${Stack.of(this).region})`,
+      comment: `Order platform API edge (${region})`,
+      ...(props.publicName
+        ? { domainNames: [props.publicName.name], certificate: props.publicName.certificate, minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 }
+        : {}),
       priceClass: cloudfront.PriceClass[spec.priceClass.replace('PriceClass_', 'PRICE_CLASS_').toUpperCase() as keyof typeof cloudfront.PriceClass],
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableLogging: true,
@@ -98,10 +134,12 @@ export class Edge extends Construct {
     acknowledge(this.distribution, 'CFR1', noGeo);
     checkovSkip(this.distribution, 'CKV_AWS_374', noGeo);
     checkovSkip(this.distribution, 'CKV_AWS_310', 'The origin is the region\'s API Gateway; failing over between regions is Route 53\'s job (lib/dns), not an origin group\'s.');
-    const defaultCertificate =
-      'The distribution answers on its *.cloudfront.net name, whose default certificate\'s security policy AWS fixes at TLSv1; a custom name with a TLS 1.2 policy needs a certificate in us-east-1, which the shop domain does not yet provide here.';
-    acknowledge(this.distribution, 'CFR4', defaultCertificate);
-    checkovSkip(this.distribution, 'CKV_AWS_174', defaultCertificate);
+    if (!props.publicName) {
+      const defaultCertificate =
+        'Without the shop\'s domain (-c domainName=) the distribution answers on its *.cloudfront.net name, whose default certificate\'s security policy AWS fixes at TLSv1; with it, api.<domain> gets TLSv1.2_2021.';
+      acknowledge(this.distribution, 'CFR4', defaultCertificate);
+      checkovSkip(this.distribution, 'CKV_AWS_174', defaultCertificate);
+    }
     checkovSkip(this.distribution, 'CKV_AWS_305', 'An API, not a website: there is no root object to serve.');
   }
 }

@@ -11,7 +11,8 @@ import { GatewaySpec, SERVICE_NAMES, ServiceName, TrafficWeights } from '../../p
 import { SUBNET_GROUPS } from '../constructs/network';
 import { acknowledge } from '../nag';
 import { AccessLogBucket } from './access-logs';
-import { SERVICE_ROUTES } from './routes';
+import { OriginVerification } from './origin-verification';
+import { CHECKOUT_HEALTH_PATH, SERVICE_ROUTES } from './routes';
 
 /** Target groups that can take a service's traffic, by backend. */
 export interface ServiceBackends {
@@ -33,6 +34,12 @@ export interface GatewayProps {
   readonly accessLogs: AccessLogBucket;
   /** The key the API's access log group is encrypted with (the region's Logs key). */
   readonly logKey: kms.IKey;
+  /**
+   * Whether the API answers only requests that came through the edge (`edge.originProtection`,
+   * in a region the edge sends requests to): every route but the checkout health path checks the
+   * edge's secret header.
+   */
+  readonly behindEdge?: boolean;
 }
 
 /** Listener rule priority of each service: fixed, so that a phase never reorders rules. */
@@ -60,6 +67,8 @@ export class Gateway extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly listener: elbv2.ApplicationListener;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The origin check, when the API answers only the edge. */
+  readonly originVerification?: OriginVerification;
 
   constructor(scope: Construct, id: string, private readonly props: GatewayProps) {
     super(scope, id);
@@ -128,14 +137,21 @@ export class Gateway extends Construct {
       securityGroups: [linkSecurityGroup],
     });
     const integration = new HttpAlbIntegration('Services', this.listener, { vpcLink });
+    this.originVerification = props.behindEdge ? new OriginVerification(this, 'OriginVerification', { logKey: props.logKey }) : undefined;
     for (const service of SERVICE_NAMES) {
       for (const path of SERVICE_ROUTES[service].apiRoutes) {
-        const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration });
-        acknowledge(
-          route,
-          'APIG4',
-          'The order API is public by design (catalogue, checkout with idempotency keys); customer authentication is the user service\'s job and an authorizer is added when it issues tokens.',
-        );
+        // Route 53's health checks call the checkout health path directly and cannot add a header.
+        const authorizer = path === CHECKOUT_HEALTH_PATH ? undefined : this.originVerification?.authorizer;
+        const [route] = this.api.addRoutes({ path, methods: [apigw.HttpMethod.ANY], integration, authorizer });
+        if (!authorizer) {
+          acknowledge(
+            route,
+            'APIG4',
+            path === CHECKOUT_HEALTH_PATH && this.originVerification
+              ? 'Route 53 health checks call this path directly and cannot send the edge\'s header; it answers only whether the region can take a checkout.'
+              : 'The order API is public by design (catalogue, checkout with idempotency keys); customer authentication is the user service\'s job and an authorizer is added when it issues tokens.',
+          );
+        }
       }
     }
   }

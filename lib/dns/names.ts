@@ -17,6 +17,12 @@ export const apiName = (domain: ShopDomain): string => `api.${domain.domainName}
 /** One region's own name for its front door: what the health checks call, and what operators use to reach one region. */
 export const regionalApiName = (domain: ShopDomain, region: RegionName): string => `${region}.api.${domain.domainName}`;
 
+/**
+ * Where the edge (CloudFront) sends the requests it does not answer itself, when the API sits
+ * behind it: routed by Route 53 like `api.<domain>` was, to a healthy region's API.
+ */
+export const originApiName = (domain: ShopDomain): string => `origin.api.${domain.domainName}`;
+
 // Labels of letters, digits and hyphens (not at either end), at least two labels, 253 characters at most.
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;

@@ -5,7 +5,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { RegionName } from '../../phases';
-import { ShopDomain, apiName, regionalApiName } from './names';
+import { ShopDomain, apiName, originApiName, regionalApiName } from './names';
 
 /** A region's public front door: the 1k-10k load balancer, or API Gateway from 30k on. */
 export type FrontDoor =
@@ -18,16 +18,17 @@ export function shopZone(scope: Construct, domain: ShopDomain): route53.IHostedZ
 }
 
 /**
- * The region's certificate for `api.<domain>` and `<region>.api.<domain>`: the one given with
- * `-c certificateArn=` (it must cover both names), or else one ACM issues, validated through
- * records CloudFormation writes in the shop's hosted zone (the deploy waits for the validation,
- * usually a few minutes).
+ * The region's certificate for `api.<domain>` and `<region>.api.<domain>`, and `origin.api.<domain>`
+ * when the API sits behind the edge: the one given with `-c certificateArn=` (it must cover those
+ * names), or else one ACM issues, validated through records CloudFormation writes in the shop's
+ * hosted zone (the deploy waits for the validation, usually a few minutes). In us-east-1 the edge
+ * uses it for `api.<domain>` too.
  */
-export function regionalCertificate(scope: Construct, domain: ShopDomain, region: RegionName, givenArn: string | undefined): acm.ICertificate {
+export function regionalCertificate(scope: Construct, domain: ShopDomain, region: RegionName, givenArn: string | undefined, behindEdge = false): acm.ICertificate {
   if (givenArn !== undefined) return acm.Certificate.fromCertificateArn(scope, 'ShopCertificate', givenArn);
   return new acm.Certificate(scope, 'ShopCertificate', {
     domainName: apiName(domain),
-    subjectAlternativeNames: [regionalApiName(domain, region)],
+    subjectAlternativeNames: [regionalApiName(domain, region), ...(behindEdge ? [originApiName(domain)] : [])],
     validation: acm.CertificateValidation.fromDns(shopZone(scope, domain)),
   });
 }
@@ -38,6 +39,11 @@ export interface RegionalEntryProps {
   readonly region: RegionName;
   readonly certificate: acm.ICertificate;
   readonly frontDoor: FrontDoor;
+  /**
+   * Whether users reach the API through the edge: `api.<domain>` then names the distribution, and
+   * the API gets `origin.api.<domain>`, the name the edge forwards to.
+   */
+  readonly behindEdge?: boolean;
 }
 
 /**
@@ -50,6 +56,8 @@ export interface RegionalEntryProps {
 export class RegionalEntry extends Construct {
   /** The DNS name `api.<domain>` points to (a CNAME) when it routes users to this region. */
   readonly apiDnsName: string;
+  /** Behind the edge: the DNS name `origin.api.<domain>` points to when it routes the edge to this region. */
+  readonly originDnsName?: string;
 
   constructor(scope: Construct, id: string, props: RegionalEntryProps) {
     super(scope, id);
@@ -64,6 +72,7 @@ export class RegionalEntry extends Construct {
       };
       const shared = custom('ApiDomain', apiName(domain));
       const own = custom('RegionalDomain', regionalApiName(domain, region));
+      if (props.behindEdge) this.originDnsName = custom('OriginDomain', originApiName(domain)).regionalDomainName;
       regional = new targets.ApiGatewayv2DomainProperties(own.regionalDomainName, own.regionalHostedZoneId);
       this.apiDnsName = shared.regionalDomainName;
     } else {

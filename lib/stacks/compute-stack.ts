@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionName, RegionSpec } from '../../phases';
@@ -10,7 +10,7 @@ import { Edge } from '../compute/edge';
 import { GATEWAY_PORT, Gateway, ServiceBackends } from '../compute/gateway';
 import { Monolith } from '../compute/monolith';
 import { Cache } from '../constructs/cache';
-import { ShopDomain } from '../dns/names';
+import { ShopDomain, apiName, originApiName } from '../dns/names';
 import { RegionalEntry, regionalCertificate } from '../dns/regional-entry';
 import { Network } from '../constructs/network';
 import { admitRemoteAppTier } from '../constructs/peering';
@@ -62,6 +62,8 @@ export class ComputeStack extends Stack {
   readonly watchedTargetGroups: WatchedTargetGroup[] = [];
   /** The front door's public names, when the shop's domain is given. */
   readonly entry?: RegionalEntry;
+  /** The edge in front of every region's API (built with the primary region), when the spec has one. */
+  readonly edge?: Edge;
   /** Every EC2 group, by a literal ID, for dashboards. */
   readonly fleets = new Map<string, autoscaling.AutoScalingGroup>();
 
@@ -87,7 +89,12 @@ export class ComputeStack extends Stack {
       earlierRegions: (props.earlier ?? []).flatMap((c) => (c.gateway ? [{ region: c.region as RegionName, apiUrl: internalApiUrl(c.gateway) }] : [])),
     });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs');
-    const certificate = props.domain ? regionalCertificate(this, props.domain, props.region.region, props.certificateArn) : undefined;
+    const edgeSpec = compute.gateway?.edge;
+    const primary = props.region.role === 'primary';
+    // One distribution for every region, built with the primary. Without the shop's domain it can
+    // reach only the primary's API, so only that API is closed to everything but the edge.
+    const behindEdge = edgeSpec !== undefined && (primary || props.domain !== undefined);
+    const certificate = props.domain ? regionalCertificate(this, props.domain, props.region.region, props.certificateArn, behindEdge) : undefined;
     const certificateArn = certificate?.certificateArn ?? props.certificateArn;
     const common = { vpc, appTier, bundle: this.bundle, environment: this.appEnvironment, telemetry };
 
@@ -101,9 +108,22 @@ export class ComputeStack extends Stack {
     }
 
     if (compute.gateway) {
-      this.gateway = new Gateway(this, 'Gateway', { spec: compute.gateway, vpc, accessLogs, logKey: props.data.keys.key('Logs') });
+      this.gateway = new Gateway(this, 'Gateway', {
+        spec: compute.gateway,
+        vpc,
+        accessLogs,
+        logKey: props.data.keys.key('Logs'),
+        behindEdge: behindEdge && edgeSpec.originProtection,
+      });
       admitRemoteAppTier(this.gateway.securityGroup, props.remoteAppTiers ?? [], GATEWAY_PORT, 'Writes forwarded');
-      if (compute.gateway.edge) new Edge(this, 'Edge', { spec: compute.gateway.edge, api: this.gateway.api });
+      if (edgeSpec && primary) {
+        this.edge = new Edge(this, 'Edge', {
+          spec: edgeSpec,
+          originHost: props.domain ? originApiName(props.domain) : Fn.select(2, Fn.split('/', this.gateway.api.apiEndpoint)),
+          publicName: props.domain && certificate ? { name: apiName(props.domain), certificate } : undefined,
+          secondaryRegions: spec.regions.filter((r) => r.role === 'secondary').map((r) => r.region),
+        });
+      }
       this.ec2Services = compute.ec2Services
         ? new Ec2Services(this, 'Services', { ...common, spec: compute.ec2Services, loadBalancer: this.gateway.loadBalancer })
         : undefined;
@@ -141,7 +161,7 @@ export class ComputeStack extends Stack {
           ? ({ kind: 'load-balancer', loadBalancer: this.monolith.loadBalancer } as const)
           : undefined;
       if (!frontDoor) throw new Error(`ComputeStack ${id}: the phase has no public front door to name`);
-      this.entry = new RegionalEntry(this, 'PublicNames', { domain: props.domain, region: props.region.region, certificate, frontDoor });
+      this.entry = new RegionalEntry(this, 'PublicNames', { domain: props.domain, region: props.region.region, certificate, frontDoor, behindEdge: behindEdge && frontDoor.kind === 'api' });
     }
   }
 }

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { Continent, PhaseSpec, RegionName } from '../../phases';
 import { CHECKOUT_HEALTH_PATH } from '../compute/routes';
 import { shopZone } from '../dns/regional-entry';
-import { ShopDomain, apiName, regionalApiName } from '../dns/names';
+import { ShopDomain, apiName, originApiName, regionalApiName } from '../dns/names';
 import { AlarmTopics } from '../monitoring/alarm-topics';
 
 /** The region Route 53 publishes its health checks' metrics in: the DNS stack and its alarms live there. */
@@ -16,12 +16,22 @@ export const ROUTE53_METRICS_REGION: RegionName = 'us-east-1';
 export interface DnsStackProps extends StackProps {
   readonly spec: PhaseSpec;
   readonly domain: ShopDomain;
-  /** Each region's front door for `api.<domain>`: the DNS name its CNAME points to ({@link RegionalEntry.apiDnsName}). */
-  readonly entries: ReadonlyMap<RegionName, string>;
+  /** Each region's front door: the DNS names its records point to. */
+  readonly entries: ReadonlyMap<RegionName, RegionEntryNames>;
+  /** The edge's DNS name, when the API sits behind one: `api.<domain>` then names it, and `origin.api.<domain>` the regions. */
+  readonly edgeDnsName?: string;
   /** The alarm topic of us-east-1 (its telemetry stack), which the health checks' alarms notify. */
   readonly alarmTopic: sns.ITopic;
   /** An existing topic of us-east-1 they also notify (`-c alarmTopicArn=`). */
   readonly externalAlarmTopicArn?: string;
+}
+
+/** What one region's records point to ({@link RegionalEntry}). */
+export interface RegionEntryNames {
+  /** The region's API custom domain for `api.<domain>`. */
+  readonly api: string;
+  /** Behind the edge: the region's API custom domain for `origin.api.<domain>`. */
+  readonly origin?: string;
 }
 
 /** A record's construct ID for a region: literal per region, so records never move between IDs. */
@@ -61,13 +71,15 @@ export class DnsStack extends Stack {
       this.healthChecks.set(region.region, check);
       // A CNAME, not an alias: an alias carries its target's 60 s TTL, and the TTL is how long users
       // keep reaching a failed region after Route 53 has moved on (the failover budget).
-      const common = { zone, recordName: apiName(domain), domainName: entry, ttl: Duration.seconds(spec.dns.ttlSeconds), healthCheck: check, setIdentifier: region.region };
-      if (routing.policy === 'latency') {
-        new route53.CnameRecord(this, `${rid}Api`, { ...common, region: region.region, comment: `Latency: users nearest ${region.region}` });
-      } else {
+      const routed = (idPrefix: string, recordName: string, target: string) => {
+        const common = { zone, recordName, domainName: target, ttl: Duration.seconds(spec.dns.ttlSeconds), healthCheck: check, setIdentifier: region.region };
+        if (routing.policy === 'latency') {
+          new route53.CnameRecord(this, idPrefix, { ...common, region: region.region, comment: `Latency: users nearest ${region.region}` });
+          return;
+        }
         const continents = (Object.entries(routing.continents) as [Continent, RegionName][]).filter(([, r]) => r === region.region);
         for (const [continent] of continents) {
-          new route53.CnameRecord(this, `${rid}Api${continent}`, {
+          new route53.CnameRecord(this, `${idPrefix}${continent}`, {
             ...common,
             setIdentifier: `${region.region}-${continent}`,
             geoLocation: route53.GeoLocation.continent(continent as route53.Continent),
@@ -75,8 +87,20 @@ export class DnsStack extends Stack {
           });
         }
         if (routing.defaultRegion === region.region) {
-          new route53.CnameRecord(this, `${rid}ApiDefault`, { ...common, setIdentifier: `${region.region}-default`, geoLocation: route53.GeoLocation.default(), comment: 'Geolocation: every other location' });
+          new route53.CnameRecord(this, `${idPrefix}Default`, { ...common, setIdentifier: `${region.region}-default`, geoLocation: route53.GeoLocation.default(), comment: 'Geolocation: every other location' });
         }
+      };
+      if (props.edgeDnsName !== undefined) {
+        // Behind the edge, `api.<domain>` names the distribution. Its records stay one per region,
+        // each naming the edge: a set of routed CNAMEs cannot become one alias in a single deploy
+        // (the two would exist at once), and all of them answer alike.
+        if (!entry.origin) throw new Error(`DnsStack: region ${region.region} has no origin name behind the edge`);
+        routed(`${rid}Api`, apiName(domain), props.edgeDnsName);
+        // Where the edge forwards what it does not answer: the same routing and health checks, so
+        // a region that cannot take checkouts stops receiving the edge's requests too.
+        routed(`${rid}Origin`, originApiName(domain), entry.origin);
+      } else {
+        routed(`${rid}Api`, apiName(domain), entry.api);
       }
       const alarm = new cloudwatch.Alarm(this, `${rid}Unhealthy`, {
         alarmDescription:

@@ -9,7 +9,8 @@
  *   when this process hosts inventory or the PostgreSQL catalogue (stock and prices are read
  *   there, reservations written by the saga), and the /readyz of each service the checkout calls
  *   over HTTP (product, inventory, payment).
- * - secondary: the home region's /health/checkout answers 200 (writes are forwarded there).
+ * - secondary: the `region-writes` flag is on and the home region's /health/checkout answers 200
+ *   (writes are forwarded there).
  *
  * Each check has a short timeout, and one result serves every request for CACHE_MS: Route 53's
  * checkers (about 15 per record, every 10 s) never reach the databases more than once per period.
@@ -52,7 +53,17 @@ async function answers200(url: string, timeoutMs: number): Promise<void> {
 /** The checks of a process in its role (see the file comment). */
 export function checkoutChecks(rt: Runtime): Check[] {
   const cfg = rt.cfg;
-  if (rt.region.secondary) return [{ name: 'home', run: () => answers200(`${cfg.HOME_API_URL}/health/checkout`, CHECK_TIMEOUT_MS) }];
+  if (rt.region.secondary) {
+    return [
+      {
+        name: 'region-writes',
+        run: async () => {
+          if (!(await rt.flags().enabled('region-writes'))) throw new Error('the region-writes flag is off: this region takes no writes');
+        },
+      },
+      { name: 'home', run: () => answers200(`${cfg.HOME_API_URL}/health/checkout`, CHECK_TIMEOUT_MS) },
+    ];
+  }
   const store = rt.orderStore();
   const checks: Check[] = [];
   if (store.sharded) checks.push({ name: 'orders-directory', run: () => writable(rt.db('orders').primary) });

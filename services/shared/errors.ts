@@ -20,6 +20,7 @@ export const ERRORS = {
   CONFLICT: { status: 409, message: 'The resource already exists.' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A service this request depends on is unavailable.' },
   NOT_READY: { status: 503, message: 'The service is not ready.' },
+  WRITES_AT_HOME_ONLY: { status: 503, message: 'This region does not take writes now; retry with the same Idempotency-Key: DNS sends you to a region that does.' },
   HOME_REGION_UNAVAILABLE: { status: 503, message: 'The primary region, where writes are made, cannot be reached; retry with the same Idempotency-Key.' },
   FORWARDING_LOOP: { status: 508, message: 'A request forwarded by a secondary region reached another secondary region: REGION_ROLE or HOME_API_URL is misconfigured.' },
   INTERNAL: { status: 500, message: 'Internal error.' },

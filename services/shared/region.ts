@@ -102,7 +102,12 @@ export interface SecondaryRoutingOptions {
   forward(req: FastifyRequest, reply: FastifyReply): Promise<number>;
   /** Called after a write was accepted at home (2xx). */
   onWriteAccepted?(req: FastifyRequest): void;
+  /** Whether this region takes writes now (the `region-writes` flag); absent: always. */
+  writesTaken?(): Promise<boolean>;
 }
+
+/** Seconds a client refused {@link ERRORS.WRITES_AT_HOME_ONLY} waits: Route 53's detection (3 × 10 s) and the TTL. */
+export const WRITES_REFUSED_RETRY_AFTER_S = 40;
 
 /**
  * Routing of a secondary region's HTTP server: a request forwarded by another region is refused
@@ -118,6 +123,10 @@ export function routeSecondary(app: FastifyInstance, o: SecondaryRoutingOptions)
   });
   app.addHook('preHandler', async (req, reply) => {
     if (placeOf(req.method, req.routeOptions.url ?? '') !== 'home') return;
+    if (o.writesTaken && !(await o.writesTaken())) {
+      reply.header('retry-after', String(WRITES_REFUSED_RETRY_AFTER_S));
+      throw new AppError('WRITES_AT_HOME_ONLY');
+    }
     const status = await o.forward(req, reply);
     if (status >= 200 && status < 300) o.onWriteAccepted?.(req);
     return reply;

@@ -291,6 +291,7 @@ export class Runtime {
       if (secondary) {
         routeSecondary(app, {
           forward: (req, reply) => this.home().forward(req, reply),
+          writesTaken: () => this.flags().enabled('region-writes'),
           // The customer's next reads go home while this region's copy may lag (read-your-writes).
           onWriteAccepted: (req) => {
             const customer = req.headers['x-customer-id'];

@@ -18,10 +18,12 @@ function distribution(phase: '50k' | '70k' | '1m', stack = 'orders-use1-compute'
 }
 
 describe('the edge', () => {
-  test('phases before 50k have no edge; 50k and later put one in front of each region\'s API', () => {
+  test('phases before 50k have no edge; 50k and later put one in front of every region\'s API, built with the primary region', () => {
     for (const p of ['1k', '10k', '30k'] as const) expect(PHASES[p].compute.gateway?.edge).toBeUndefined();
     template('50k', 'orders-use1-compute').resourceCountIs('AWS::CloudFront::Distribution', 1);
-    template('1m', 'orders-euc1-compute').resourceCountIs('AWS::CloudFront::Distribution', 1);
+    template('1m', 'orders-use1-compute').resourceCountIs('AWS::CloudFront::Distribution', 1);
+    template('1m', 'orders-usw2-compute').resourceCountIs('AWS::CloudFront::Distribution', 0);
+    template('1m', 'orders-euc1-compute').resourceCountIs('AWS::CloudFront::Distribution', 0);
   });
 
   test('only catalogue paths are cached, by a policy that honours the API\'s Cache-Control; everything else is never cached', () => {
@@ -67,9 +69,19 @@ describe('the edge', () => {
     expect(edgeCostLines(PHASES['30k'])).toEqual([]);
   });
 
+  test("the in-process cache is on from 50k (1,000 entries, 2 s), and the 'cache-in-process' rule names a size or bound outside its range", () => {
+    for (const p of ['1k', '10k', '30k'] as const) expect(PHASES[p].cache.inProcess).toBeUndefined();
+    for (const p of ['50k', '70k', '1m'] as const) expect(PHASES[p].cache.inProcess).toEqual({ entries: 1_000, ttlMs: 2_000 });
+    const spec = copy('50k');
+    spec.cache = { ...spec.cache, inProcess: { entries: 0, ttlMs: 50 } };
+    const found = problems(spec);
+    expect(found).toContain('cache.inProcess.entries = 0: must be a whole number from 1 to 1000000 (each entry is one product, kept in every instance)');
+    expect(found).toContain('cache.inProcess.ttlMs = 50: must be whole milliseconds from 100 to 600000: the longest a product change may take to be seen everywhere');
+  });
+
   test("the 'edge' rule: a spec with a hit share outside 0-100 or a TTL CloudFront refuses fails, naming the field", () => {
     const spec = copy('50k');
-    spec.compute = { ...spec.compute, gateway: { ...spec.compute.gateway, edge: { priceClass: 'PriceClass_100', expectedHitPercent: 120, maxTtlSeconds: 0 } } };
+    spec.compute = { ...spec.compute, gateway: { ...spec.compute.gateway, edge: { priceClass: 'PriceClass_100', expectedHitPercent: 120, maxTtlSeconds: 0, originProtection: true } } };
     const found = problems(spec);
     expect(found).toContain('compute.gateway.edge.expectedHitPercent = 120: must be from 0 to 100');
     expect(found).toContain('compute.gateway.edge.maxTtlSeconds = 0: must be a whole number of seconds from 1 to 31536000 (CloudFront\'s limit)');

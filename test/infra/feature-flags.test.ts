@@ -52,7 +52,7 @@ describe.each(cases)('feature flags in phase %s, %s', (phase, region) => {
     expect(version.Properties.ContentType).toBe('application/json');
     expect(version.Properties.ConfigurationProfileId).toEqual({ Ref: profileId });
     expect(JSON.parse(version.Properties.Content)).toEqual(featureFlagDocument(spec.flags));
-    expect(Object.keys(JSON.parse(version.Properties.Content).values).sort()).toEqual(['catalogue-cache', 'cqrs-reads']);
+    expect(Object.keys(JSON.parse(version.Properties.Content).values).sort()).toEqual(['catalogue-cache', 'cqrs-reads', 'region-writes']);
   });
 
   test('the version is deployed to the environment with the spec\'s gradual rollout', () => {
@@ -122,7 +122,7 @@ describe('flag rules', () => {
   test("'flags-every-key': a flag the services read that the spec does not define fails", () => {
     const spec = copy('1k');
     spec.flags = { ...spec.flags, definitions: Object.fromEntries(Object.entries(spec.flags.definitions).filter(([key]) => key !== 'cqrs-reads')) };
-    expect(problems(spec)).toBe('Phase spec "1k" is invalid (1 problem):\n' + '  - flags.definitions = ["catalogue-cache"]: must define every flag the services read; missing cqrs-reads');
+    expect(problems(spec)).toBe('Phase spec "1k" is invalid (1 problem):\n' + '  - flags.definitions = ["catalogue-cache","region-writes"]: must define every flag the services read; missing cqrs-reads');
   });
 
   test("'flags-described': a flag without a name or a description fails", () => {

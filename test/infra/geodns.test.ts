@@ -16,6 +16,7 @@ import { cdkJsonContext } from './support/synth';
 
 const DOMAIN: ShopDomain = { domainName: 'shop.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
 const API = 'api.shop.example.com';
+const ORIGIN = 'origin.api.shop.example.com';
 const HOME: RegionName = 'us-east-1';
 const certificateArn = (region: RegionName, n: number) => `arn:aws:acm:${region}:123456789012:certificate/0000000${n}-1111-2222-3333-444444444444`;
 
@@ -119,20 +120,19 @@ describe.each(['1k', '70k', '1m'] as const)('GeoDNS of phase %s with the shop\'s
     }
   });
 
-  test('each region\'s compute names its front door <region>.api.<domain> and has a DNS-validated certificate for both names', () => {
+  test('each region\'s compute names its front door <region>.api.<domain> and has a DNS-validated certificate for its names (behind the edge, origin.api.<domain> too)', () => {
+    const behindEdge = PHASES[variant].compute.gateway?.edge !== undefined;
     for (const region of regionsOf(variant)) {
       const t = computeTemplate(variant, region);
       const regional = resources(t, 'AWS::Route53::RecordSet').map(([, r]) => r.Properties);
       expect(regional.map((r) => [r.Name, r.Type, r.HostedZoneId])).toEqual([[`${regionalName(region)}.`, 'A', DOMAIN.hostedZoneId]]);
       t.resourceCountIs('AWS::CertificateManager::Certificate', 1);
+      const names = [regionalName(region), ...(behindEdge ? [ORIGIN] : [])];
       t.hasResourceProperties('AWS::CertificateManager::Certificate', {
         DomainName: API,
-        SubjectAlternativeNames: [regionalName(region)],
+        SubjectAlternativeNames: names,
         ValidationMethod: 'DNS',
-        DomainValidationOptions: [
-          { DomainName: API, HostedZoneId: DOMAIN.hostedZoneId },
-          { DomainName: regionalName(region), HostedZoneId: DOMAIN.hostedZoneId },
-        ],
+        DomainValidationOptions: [API, ...names].map((DomainName) => ({ DomainName, HostedZoneId: DOMAIN.hostedZoneId })),
       });
     }
   });
@@ -150,13 +150,13 @@ describe('the front doors with the shop\'s domain', () => {
     t.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
   });
 
-  test.each(['70k', '1m'] as const)('%s: every region has API Gateway custom domains for api.<domain> and <region>.api.<domain>, both mapped to its API', (variant) => {
+  test.each(['70k', '1m'] as const)('%s: every region has API Gateway custom domains for api.<domain>, <region>.api.<domain> and (behind the edge) origin.api.<domain>, all mapped to its API', (variant) => {
     for (const region of regionsOf(variant)) {
       const t = computeTemplate(variant, region);
       const [[api]] = resources(t, 'AWS::ApiGatewayV2::Api');
       const [[certificate]] = resources(t, 'AWS::CertificateManager::Certificate');
       const domains = resources(t, 'AWS::ApiGatewayV2::DomainName');
-      expect(domains.map(([, d]) => d.Properties.DomainName)).toEqual([API, regionalName(region)]);
+      expect(domains.map(([, d]) => d.Properties.DomainName)).toEqual([API, regionalName(region), ORIGIN]);
       for (const [, d] of domains) {
         expect(d.Properties.DomainNameConfigurations).toEqual([{ CertificateArn: { Ref: certificate }, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }]);
       }
@@ -170,12 +170,19 @@ describe('the front doors with the shop\'s domain', () => {
     }
   });
 
-  test('api.<domain> points at each region\'s api.<domain> custom domain (70k), through that region\'s compute stack', () => {
+  test('behind the edge (70k), api.<domain> names the distribution and origin.api.<domain> each region\'s origin custom domain, through that region\'s compute stack', () => {
     const t = dnsTemplate('70k');
     for (const [, record] of apiRecords(t)) {
       const target = JSON.stringify(record.Properties.ResourceRecords);
+      expect(target).toContain('"StackName":"orders-use1-compute"');
+      expect(target).toMatch(/Edge[0-9A-F]*.*DomainName/);
+    }
+    const origins = resources(t, 'AWS::Route53::RecordSet').filter(([, r]) => r.Properties.Name === `${ORIGIN}.`);
+    expect(origins.map(([, r]) => r.Properties.Region)).toEqual(regionsOf('70k'));
+    for (const [, record] of origins) {
+      const target = JSON.stringify(record.Properties.ResourceRecords);
       expect(target).toContain(`"StackName":"${regionalStackName(record.Properties.Region, 'compute')}"`);
-      expect(target).toContain('PublicNamesApiDomain');
+      expect(target).toContain('PublicNamesOriginDomain');
       expect(target).not.toContain('PublicNamesRegionalDomain');
     }
   });
@@ -185,7 +192,7 @@ describe('the front doors with the shop\'s domain', () => {
       const t = computeTemplate('1m-geolocation', region);
       t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
       const domains = resources(t, 'AWS::ApiGatewayV2::DomainName');
-      expect(domains).toHaveLength(2);
+      expect(domains).toHaveLength(3);
       for (const [, d] of domains) expect(d.Properties.DomainNameConfigurations[0].CertificateArn).toBe(certificateArn(region, i));
     });
   });

@@ -4,6 +4,9 @@
  * a Global Datastore secondary), and its writes go to a home instance over HTTP.
  */
 jest.setTimeout(180000);
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { createRuntime } from '../../services/main';
@@ -280,6 +283,48 @@ test('a request forwarded to a region that is not primary is refused, not forwar
   expect(r.statusCode).toBe(508);
   expect(r.json().error.code).toBe('FORWARDING_LOOP');
   expect((await home.users.query("SELECT count(*)::int AS n FROM users WHERE id = 'loop-user'")).rows[0].n).toBe(0);
+});
+
+test('with the region-writes flag off, the secondary refuses writes (503, Retry-After) and fails its checkout health; on again, it forwards', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'region-writes-'));
+  const file = path.join(dir, 'flags.json');
+  const set = (enabled: boolean) => fs.writeFileSync(file, JSON.stringify({ 'region-writes': { enabled } }));
+  set(true);
+  const flagged = secondaryRuntime('sec-flag', { ...secEnv, FLAGS_SOURCE: `file:${file}`, FLAGS_POLL_MS: '1000' });
+  await flagged.startWorkers();
+  const inject = httpInject(await flagged.buildApp().listen({ port: 0, host: '127.0.0.1' }));
+  const order = (key: string) => inject({ method: 'POST', url: '/orders', payload: checkout('sec-flag-cust', [{ productId: 'sec-2', quantity: 1 }]), headers: { 'idempotency-key': key } });
+  const stored = async (key: string) => (await home.orders.query('SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1', [key])).rows[0].n as number;
+  try {
+    expect((await order('sec-flag-on-0001')).statusCode).toBe(201);
+    expect((await inject({ method: 'GET', url: '/health/checkout' })).statusCode).toBe(200);
+
+    set(false);
+    // Each attempt its own key: those made before the flag was read as off are forwarded.
+    let attempt = 0;
+    const refused = await eventually(async () => {
+      const key = `sec-flag-off-${String(++attempt).padStart(4, '0')}`;
+      const r = await order(key);
+      return r.statusCode === 503 ? { r, key } : undefined;
+    }, 10000, 'the flag to be read as off');
+    expect(refused.r.json().error.code).toBe('WRITES_AT_HOME_ONLY');
+    expect(refused.r.headers['retry-after']).toBe('40');
+    expect(await stored(refused.key)).toBe(0);
+    // Route 53 takes the region out: its checkout health fails and says why.
+    await new Promise((r) => setTimeout(r, 2100)); // one health result is served for 2 s
+    const health = await inject({ method: 'GET', url: '/health/checkout' });
+    expect(health.statusCode).toBe(503);
+    expect(health.json().checks['region-writes']).toMatch(/flag is off/);
+    // Reads go on.
+    expect((await inject({ method: 'GET', url: '/products/sec-2' })).statusCode).toBe(200);
+
+    // On again: the refused checkout, retried with its key, is made once.
+    set(true);
+    await eventually(async () => (await order(refused.key)).statusCode === 201, 10000, 'the flag to be read as on');
+    expect(await stored(refused.key)).toBe(1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('with home unreachable, reads are still served and a write is a 503 with a machine-readable code', async () => {

@@ -183,6 +183,8 @@ describe('Kubernetes manifests written for review', () => {
         expect([map.metadata.name, config.CACHE, config.REDIS_TLS, config.KAFKA_SSL, config.CATALOG_STORE]).toEqual([map.metadata.name, true, true, true, 'mongo']);
         expect(config.SHARDING).toBe(spec.postgres.instances.filter((i) => i.role === 'orders').length > 1);
         expect(config.ORDER_BUCKETS).toBe(spec.postgres.orderBuckets);
+        // The in-process catalogue cache, as the spec sizes it (from 50k).
+        expect([config.LOCAL_CACHE_ENTRIES, config.LOCAL_CACHE_TTL_MS]).toEqual(spec.cache.inProcess ? [spec.cache.inProcess.entries, spec.cache.inProcess.ttlMs] : [0, 2000]);
         expect(config.EVENT_SOURCING).toBe(spec.compute.eventSourcing !== undefined);
         // The cache's AUTH token, and the namespace the capacity alarm reads.
         // One process per pod: the pod's CPU request is what the autoscaler counts.
