@@ -76,7 +76,7 @@ async function retryWhileTerminated<T>(run: () => Promise<T>, attempts: number):
 }
 
 /** SQLSTATE of a login refused for its password (invalid_password). */
-export const INVALID_PASSWORD = '28P01';
+const INVALID_PASSWORD = '28P01';
 
 /** Retries of a connection refused for its password, each after reading the credential source again. */
 const LOGIN_RETRIES = 2;
