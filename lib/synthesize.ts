@@ -6,7 +6,7 @@ import { addSecurityChecks } from './nag';
 import { PlatformOptions, buildPlatform } from './platform';
 
 /** Where a phase's assembly is written below the output folder of {@link synthesizePhases}. */
-export function phaseOutdir(outdir: string, phase: string): string {
+function phaseOutdir(outdir: string, phase: string): string {
   return path.join(outdir, phase);
 }
 

@@ -2,7 +2,7 @@ import { TOPICS } from '../services/shared/topics';
 import { PostgresInstanceSpec, TopicSpec } from './types';
 
 /** The topics every phase provisions: the services' own list, one per domain; partitions grow with the phases. */
-export const TOPIC_NAMES = TOPICS;
+const TOPIC_NAMES = TOPICS;
 
 /** Every domain topic with one partition count and the replication factor MSK recommends (3). */
 export function topics(partitions: number): TopicSpec[] {

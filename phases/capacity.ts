@@ -43,7 +43,7 @@ export const SERVICE_TRAFFIC_SHARE: Readonly<Record<ServiceName, number>> = {
 export const RPS_PER_VCPU = 150;
 
 /** vCPUs of the instance types the specs use. */
-export const INSTANCE_VCPUS: Readonly<Record<string, number>> = {
+const INSTANCE_VCPUS: Readonly<Record<string, number>> = {
   't4g.small': 2,
   't4g.medium': 2,
   't4g.large': 2,
@@ -56,7 +56,7 @@ export const INSTANCE_VCPUS: Readonly<Record<string, number>> = {
 };
 
 /** Memory of RDS instance classes in GiB; RDS for PostgreSQL sets max_connections from it. */
-export const RDS_MEMORY_GIB: Readonly<Record<string, number>> = {
+const RDS_MEMORY_GIB: Readonly<Record<string, number>> = {
   't4g.small': 2,
   't4g.medium': 4,
   'm7g.large': 8,
@@ -66,19 +66,19 @@ export const RDS_MEMORY_GIB: Readonly<Record<string, number>> = {
 };
 
 /** Connections each service process opens to each database it uses (services' DB_POOL_MAX). */
-export const DB_POOL_PER_PROCESS = 10;
+const DB_POOL_PER_PROCESS = 10;
 
 /**
  * CPU each EKS node keeps for itself: the kubelet's reservation on AL2023 (about 70-80 millicores
  * on 2-4 vCPUs) and the daemon pods every node runs (VPC CNI, kube-proxy, the Pod Identity agent).
  */
-export const NODE_RESERVED_MILLICORES = 300;
+const NODE_RESERVED_MILLICORES = 300;
 
 /**
  * CPU the cluster's own add-ons request once, wherever they run: CoreDNS (2), the AWS Load
  * Balancer Controller (2), the Cluster Autoscaler, metrics-server.
  */
-export const CLUSTER_ADDON_MILLICORES = 800;
+const CLUSTER_ADDON_MILLICORES = 800;
 
 /**
  * CPU each of KEDA's three components (operator, metrics API server, admission webhooks) requests,
@@ -95,7 +95,7 @@ export function podRpsAtTarget(pod: Pick<PodServiceSpec, 'cpuMillis' | 'targetCp
 }
 
 /** Share of allocatable CPU pods can fill: requests never pack nodes perfectly. */
-export const NODE_PACKING = 0.9;
+const NODE_PACKING = 0.9;
 
 /** The share of capacity at which the roadmap says to plan the next phase. */
 export const PLANNING_THRESHOLD = 0.8;

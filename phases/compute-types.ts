@@ -413,7 +413,7 @@ export function podServices(
 }
 
 /** Kubernetes versions the platform's EKS constructs and kubectl layer are built for. */
-export const KUBERNETES_VERSIONS: readonly string[] = ['1.35'];
+const KUBERNETES_VERSIONS: readonly string[] = ['1.35'];
 
 function v(field: string, value: unknown, rule: string): Violation {
   return { field, value, rule };

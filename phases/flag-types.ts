@@ -60,10 +60,10 @@ export interface FlagsSpec {
 }
 
 /** AppConfig's rule for a feature flag's key. */
-export const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 
 /** The longest window, in minutes, in which a rollback alarm can fire (lib/monitoring): 5 one-minute periods. */
-export const ROLLBACK_ALARM_WINDOW_MINUTES = 5;
+const ROLLBACK_ALARM_WINDOW_MINUTES = 5;
 
 function v(field: string, value: unknown, rule: string): Violation {
   return { field, value, rule };

@@ -33,7 +33,7 @@ export class UnknownPhaseError extends Error {
 }
 
 /** Whether a value names one of the roadmap's phases. */
-export function isPhaseName(value: unknown): value is PhaseName {
+function isPhaseName(value: unknown): value is PhaseName {
   return typeof value === 'string' && (PHASE_NAMES as readonly string[]).includes(value);
 }
 

@@ -33,7 +33,7 @@ const HEALTHY_AFTER_MS = 30000;
 /** `all`: HTTP, relay and consumers as configured; `http`: HTTP only. */
 type Role = 'all' | 'http';
 
-export function workerCount(cfg: Config): number {
+function workerCount(cfg: Config): number {
   return cfg.PROCESSES === 'auto' ? availableParallelism() : cfg.PROCESSES;
 }
 

@@ -11,10 +11,10 @@ import { Construct } from 'constructs';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** The launcher, Dockerfile and secrets script that go beside the bundles. */
-export const RUNTIME_DIR = path.join(__dirname, 'runtime');
+const RUNTIME_DIR = path.join(__dirname, 'runtime');
 
 /** Where the bundles sit inside the staged directory, the S3 archive and the image (`/app/services`). */
-export const BUNDLE_SUBDIR = 'services';
+const BUNDLE_SUBDIR = 'services';
 
 /** What the bundle's content depends on: the services' sources, the lock file and the runtime files. */
 const HASH_INPUTS = [path.join(ROOT, 'services'), path.join(ROOT, 'package-lock.json'), path.join(ROOT, 'tsconfig.json'), RUNTIME_DIR];
@@ -33,7 +33,7 @@ function filesUnder(entry: string): string[] {
  * A hash of everything the bundles are built from, so that the asset's identity is known
  * without building it: the same sources give the same asset hash on every machine.
  */
-export function bundleSourceHash(): string {
+function bundleSourceHash(): string {
   const hash = createHash('sha256');
   for (const file of HASH_INPUTS.flatMap(filesUnder)) {
     hash.update(path.relative(ROOT, file).split(path.sep).join('/'));

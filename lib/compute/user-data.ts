@@ -2,7 +2,7 @@ import { SHUTDOWN, shutdownEnvironment, SYSTEMD_STOP_TIMEOUT_SECONDS } from './s
 import type { ServiceEnvironment } from './app-environment';
 
 /** Prometheus release the app servers run in agent mode (scrape locally, remote-write to Amazon Managed Prometheus). */
-export const PROMETHEUS_VERSION = '3.5.0';
+const PROMETHEUS_VERSION = '3.5.0';
 
 /**
  * Where the services' supervisor serves the summed metrics of its workers on an app server
@@ -13,7 +13,7 @@ export const PROMETHEUS_VERSION = '3.5.0';
 export const APP_METRICS_PORT = 9464;
 
 /** Node.js major version on the app servers; the container image uses the same. */
-export const NODE_MAJOR = 22;
+const NODE_MAJOR = 22;
 
 /** What an app server runs. */
 export interface AppServerScript {

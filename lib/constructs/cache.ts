@@ -22,7 +22,7 @@ const CLUSTER_PARAMETER_GROUPS: Readonly<Record<string, string>> = {
 };
 
 /** The Global Datastore's ID suffix (ElastiCache prefixes it). Create-only. */
-export const GLOBAL_DATASTORE_SUFFIX = 'orders-cache';
+const GLOBAL_DATASTORE_SUFFIX = 'orders-cache';
 
 /** How a region's cache takes part in the Global Datastore. */
 export type CacheMembership =

@@ -154,7 +154,7 @@ export function instanceDefaults(shared: PostgresShared) {
 }
 
 /** The engine of a spec's version. */
-export function postgresEngine(spec: PostgresSpec): rds.IInstanceEngine {
+function postgresEngine(spec: PostgresSpec): rds.IInstanceEngine {
   const [major] = spec.engineVersion.split('.');
   return rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(spec.engineVersion, major ?? spec.engineVersion) });
 }

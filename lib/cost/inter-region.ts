@@ -8,7 +8,7 @@ import { HOURS_PER_MONTH } from './prices';
  * Sizes are estimates of this system's own records, named here once; prices are AWS list prices
  * (re-check before relying on them).
  */
-export const INTER_REGION_MODEL = {
+const INTER_REGION_MODEL = {
   /**
    * PostgreSQL WAL per order shipped to each cross-region replica: the order, its items, its outbox
    * row, the saga's status updates, the stock reservation and commit, payment and shipment rows,

@@ -52,7 +52,7 @@ export const DURATIONS = {
 } as const;
 
 /** The phase's regions other than `lost`, in spec order. */
-export function survivors(spec: PhaseSpec, lost: RegionName): RegionSpec[] {
+function survivors(spec: PhaseSpec, lost: RegionName): RegionSpec[] {
   return spec.regions.filter((r) => r.region !== lost);
 }
 
@@ -62,7 +62,7 @@ export function survivors(spec: PhaseSpec, lost: RegionName): RegionSpec[] {
  * the regions listed before it only (a region deploys after the ones before it), so the first
  * secondary is the one every other survivor can send its writes to.
  */
-export function checkTarget(spec: PhaseSpec, to: string): RegionSpec {
+function checkTarget(spec: PhaseSpec, to: string): RegionSpec {
   const target = spec.regions.find((r) => r.region === to);
   const regions = spec.regions.map((r) => r.region).join(', ');
   if (!target) throw new Error(`--to ${to}: not a region of phase ${spec.name} (${regions})`);

@@ -69,7 +69,7 @@ export interface FailoverResult {
 }
 
 /** Reads the target region's failover targets from its data stack's output. */
-export async function readTargets(clients: RegionClients, region: RegionName): Promise<FailoverTargets> {
+async function readTargets(clients: RegionClients, region: RegionName): Promise<FailoverTargets> {
   const stackName = regionalStackName(region, 'data');
   const out = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
   const value = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === FAILOVER_TARGETS_OUTPUT)?.OutputValue;

@@ -1,6 +1,8 @@
 import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { DataStack } from '../stacks/data-stack';
+import type { Cache } from '../constructs/cache';
+import type { DocumentDbSecondary } from '../constructs/documentdb-secondary';
+import type { PostgresRegionalReplicas } from '../constructs/postgres-replicas';
 
 /** The output of a secondary region's data stack that names what a failover to it acts on. */
 export const FAILOVER_TARGETS_OUTPUT = 'FailoverTargets';
@@ -15,11 +17,18 @@ export interface FailoverTargets {
   readonly cache: { readonly globalReplicationGroupId: string; readonly replicationGroupId: string };
 }
 
+/** The data stores of a secondary region that a failover promotes. */
+export interface FailoverSources {
+  readonly postgresReplicas?: PostgresRegionalReplicas;
+  readonly documentDbSecondary?: DocumentDbSecondary;
+  readonly cache: Cache;
+}
+
 /**
- * The failover targets of a secondary region's data stack, published as a stack output (JSON),
+ * The failover targets of a secondary region's data stores, published as a stack output (JSON),
  * so that the failover command finds them with one DescribeStacks call in the surviving region.
  */
-export function publishFailoverTargets(scope: Construct, data: DataStack): FailoverTargets {
+export function publishFailoverTargets(scope: Construct, data: FailoverSources): FailoverTargets {
   const stack = Stack.of(scope);
   const replicas = data.postgresReplicas;
   const docdb = data.documentDbSecondary;

@@ -7,11 +7,11 @@ import { FlagsSpec } from '../../phases';
 import { acknowledge } from '../nag';
 
 /** The AppConfig application that holds the flags, by name: the same in every region. */
-export const FLAGS_APPLICATION = 'order-platform';
+const FLAGS_APPLICATION = 'order-platform';
 /** The AppConfig environment the services read, by name. */
-export const FLAGS_ENVIRONMENT = 'live';
+const FLAGS_ENVIRONMENT = 'live';
 /** The feature-flag configuration profile, by name. */
-export const FLAGS_PROFILE = 'flags';
+const FLAGS_PROFILE = 'flags';
 
 /**
  * Where the services read the flags (their FLAGS_SOURCE): AppConfigData, by the application's,

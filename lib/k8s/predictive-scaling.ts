@@ -17,10 +17,10 @@ export const PROMETHEUS_AUTH = 'managed-prometheus';
 export const TRANSFER_HPA_ANNOTATION = 'scaledobject.keda.sh/transfer-hpa-ownership';
 
 /** Seconds between two reads of each trigger by KEDA: the managed scraper's interval. */
-export const POLLING_INTERVAL_SECONDS = 30;
+const POLLING_INTERVAL_SECONDS = 30;
 
 /** The window each request rate is averaged over, in minutes (four scrapes at 30 s and then some). */
-export const RATE_WINDOW_MINUTES = 5;
+const RATE_WINDOW_MINUTES = 5;
 
 /** Where KEDA reads the request rates: the region's Amazon Managed Prometheus workspace. */
 export interface PrometheusSource {
@@ -67,7 +67,7 @@ export function forecasts(service: string, spec: PodPredictiveScalingSpec): Fore
 }
 
 /** The request rate per pod at which a forecast asks for one more pod: the capacity model's rate at the CPU target. */
-export function podThreshold(pod: PodServiceSpec): string {
+function podThreshold(pod: PodServiceSpec): string {
   return String(Number(podRpsAtTarget(pod).toFixed(3)));
 }
 

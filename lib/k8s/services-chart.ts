@@ -12,13 +12,13 @@ import type { ServiceEnvironment } from '../compute/app-environment';
 export const NAMESPACE = 'orders';
 
 /** The port each Kubernetes Service exposes (to the pods' {@link SERVICE_PORT}). */
-export const CLUSTER_SERVICE_PORT = 80;
+const CLUSTER_SERVICE_PORT = 80;
 
 /** The numeric user and group the containers run as (the image's USER). */
 export const RUN_AS = 10001;
 
 /** Where the init container writes secrets and the launcher reads them. */
-export const SECRETS_DIR = '/run/secrets/orders';
+const SECRETS_DIR = '/run/secrets/orders';
 
 /**
  * checkov findings these manifests accept, each with its reason, as annotations on the objects
@@ -109,7 +109,7 @@ export function stableHash(value: unknown, describe: (v: string) => string = (v)
 const labelsOf = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'order-platform' });
 
 /** In-cluster URL of a service. */
-export function serviceUrl(name: ServiceName): string {
+function serviceUrl(name: ServiceName): string {
   return `http://${name}.${NAMESPACE}.svc.cluster.local:${CLUSTER_SERVICE_PORT}`;
 }
 
@@ -371,7 +371,7 @@ export class ServicesChart extends Chart {
 const JOB_HASH_LENGTH = 10;
 
 /** A Job's name: its role and the hash of its spec. */
-export function jobName(base: string, hash: string): string {
+function jobName(base: string, hash: string): string {
   return `${base}-${hash}`;
 }
 

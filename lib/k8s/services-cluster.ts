@@ -31,10 +31,10 @@ import { MIRROR_MAKER_ACCOUNT, MIRROR_MAKER_DIR, MIRROR_MAKER_KAFKA_VERSION, Mir
 import { ChartBindings, JOB_ACCOUNTS, JobsChart, NAMESPACE, SCRAPER_USER, ServicesChart } from './services-chart';
 
 /** The cluster's name: one cluster per region. */
-export const CLUSTER_NAME = 'orders';
+const CLUSTER_NAME = 'orders';
 
 /** Cluster Autoscaler: the Helm chart release and the image matching Kubernetes 1.35. */
-export const CLUSTER_AUTOSCALER = { chartVersion: '9.54.0', imageTag: 'v1.35.0' } as const;
+const CLUSTER_AUTOSCALER = { chartVersion: '9.54.0', imageTag: 'v1.35.0' } as const;
 
 /**
  * metrics-server: the resource metrics API every CPU-based HorizontalPodAutoscaler reads (EKS does
@@ -46,10 +46,10 @@ export const METRICS_SERVER = { chartVersion: '3.13.0', repository: 'https://kub
 export const EKS_CLUSTER_ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
 /** The AWS Load Balancer Controller, which binds pods to the internal load balancer's target groups. */
-export const ALB_CONTROLLER_VERSION = eks.AlbControllerVersion.V2_17_1;
+const ALB_CONTROLLER_VERSION = eks.AlbControllerVersion.V2_17_1;
 
 /** The controller's image repository. */
-export const ALB_CONTROLLER_REPOSITORY = 'public.ecr.aws/eks/aws-load-balancer-controller';
+const ALB_CONTROLLER_REPOSITORY = 'public.ecr.aws/eks/aws-load-balancer-controller';
 
 /** Directory (inside the cloud assembly) the Kubernetes manifests are written to for review. */
 export const MANIFEST_DIR = 'k8s';
@@ -559,7 +559,7 @@ function acknowledgeClusterFindings(cluster: eks.Cluster): void {
 }
 
 /** Replaces each token in a string by a readable `<...>` name of what it resolves to. */
-export function placeholders(stack: Stack, value: string): string {
+function placeholders(stack: Stack, value: string): string {
   if (!Token.isUnresolved(value)) return value;
   const joined: unknown = Tokenization.reverseString(value)
     .mapTokens({ mapToken: (token) => describe(stack.resolve(token), producerOf(stack, token)) })

@@ -4,7 +4,7 @@
  */
 
 /** Connections one DocumentDB instance accepts, by instance class (without `db.`). */
-export const DOCDB_MAX_CONNECTIONS: Readonly<Record<string, number>> = {
+const DOCDB_MAX_CONNECTIONS: Readonly<Record<string, number>> = {
   't3.medium': 500,
   't4g.medium': 500,
   'r5.large': 1_700,

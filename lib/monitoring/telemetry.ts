@@ -32,7 +32,7 @@ export interface TelemetryProps {
 }
 
 /** The Amazon Managed Grafana version the workspace runs. */
-export const GRAFANA_VERSION = '10.4';
+const GRAFANA_VERSION = '10.4';
 
 /**
  * Where a region's metrics and notifications go: the alarm topic (SNS, KMS-encrypted, TLS

@@ -24,7 +24,7 @@ export interface Checklist {
 }
 
 /** The roadmap's gradual traffic migration. */
-export const SHIFT_STEPS = [10, 50, 100] as const;
+const SHIFT_STEPS = [10, 50, 100] as const;
 
 const monitoringPrefix = (region: string) => `orders-${REGION_CODES[region as keyof typeof REGION_CODES]}-monitoring`;
 

@@ -55,7 +55,7 @@ async function preflightRegion(clients: PreflightClients, req: RegionRequirement
 }
 
 /** 1 when a check failed (the account cannot hold the phase), else 2 when one could not run, else 0. */
-export function exitCodeOf(regions: readonly RegionPreflight[]): 0 | 1 | 2 {
+function exitCodeOf(regions: readonly RegionPreflight[]): 0 | 1 | 2 {
   const statuses = new Set(regions.flatMap((r) => r.checks.map((c) => c.status)));
   return statuses.has('fail') ? 1 : statuses.has('error') ? 2 : 0;
 }

@@ -13,7 +13,7 @@ import { RegionRequirements, instanceTypesOf } from './requirements';
 import { allPages } from './zones';
 
 /** The Service Quotas the preflight reads: EC2 has no API for vCPU limits or VPCs per region. */
-export const QUOTAS = {
+const QUOTAS = {
   onDemandVcpus: { service: 'ec2', code: 'L-1216C47A', name: 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances' },
   spotVcpus: { service: 'ec2', code: 'L-34B43A08', name: 'All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests' },
   vpcs: { service: 'vpc', code: 'L-F678F1CE', name: 'VPCs per Region' },

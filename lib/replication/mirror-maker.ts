@@ -51,8 +51,8 @@ export interface MirrorMakerOptions {
 /** Where the image reads the rendered properties (a ConfigMap mounted at its directory). */
 export const MIRROR_MAKER_PROPERTIES_PATH = '/etc/mirror-maker/mm2.properties';
 
-export const DEFAULT_SYNC_INTERVAL_SECONDS = 10;
-export const DEFAULT_REFRESH_INTERVAL_SECONDS = 60;
+const DEFAULT_SYNC_INTERVAL_SECONDS = 10;
+const DEFAULT_REFRESH_INTERVAL_SECONDS = 60;
 
 const REPLICATION_POLICY = 'org.apache.kafka.connect.mirror.IdentityReplicationPolicy';
 const MSK_IAM_LOGIN_MODULE = 'software.amazon.msk.auth.iam.IAMLoginModule';

@@ -5,9 +5,8 @@ import { endpointsOf } from './reachability/endpoints';
 import { MissingPiece, NetworkModel, Via, describeMissing } from './reachability/network';
 import { findWorkloads } from './reachability/workloads';
 
-export type { DeploymentTemplates, StackTemplate } from './reachability/deployment';
+export type { DeploymentTemplates } from './reachability/deployment';
 export type { MissingPiece, Via } from './reachability/network';
-export { describeMissing } from './reachability/network';
 
 /** One workload's path to one endpoint a setting names. */
 export interface CheckedPath {

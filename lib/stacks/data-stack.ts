@@ -23,7 +23,7 @@ function resourceOf(instance: rds.IDatabaseInstance): CfnResource {
 }
 
 /** The DocumentDB global cluster's identifier. Create-only. */
-export const CATALOG_GLOBAL_CLUSTER = 'orders-catalog';
+const CATALOG_GLOBAL_CLUSTER = 'orders-catalog';
 
 /** Props for {@link DataStack}. */
 export interface DataStackProps extends StackProps {

@@ -7,6 +7,7 @@
 # start waits until the server is ready; it does not install anything (up.sh does; for
 # mirror-maker: ctl.sh install mirror-maker).
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() { die "usage: $0 <start|stop|kill|restart|status> [${SERVER_NAMES// /|}|all]  |  $0 install mirror-maker"; }

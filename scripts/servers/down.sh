@@ -4,6 +4,7 @@
 # data (installed jars, binaries and download caches stay), so that the next up.sh starts from empty
 # servers, on the port block of the checkout's path (unless SERVERS_PORT_OFFSET says otherwise).
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 purge=0

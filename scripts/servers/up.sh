@@ -3,6 +3,7 @@
 # ready: PostgreSQL primary + streaming replica, Kafka (KRaft), Redis (standalone + cluster), FerretDB.
 # Safe to run again at any time. Exits 0 only when all servers are ready.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 start_time=$SECONDS

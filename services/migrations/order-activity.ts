@@ -11,10 +11,10 @@ import { MongoServerError, type Db } from 'mongodb';
 export const ACTIVITY_COLLECTION = 'order_activity';
 
 /** The shard key: DocumentDB elastic clusters shard by a hashed key. */
-export const ACTIVITY_SHARD_KEY = { customerId: 'hashed' } as const;
+const ACTIVITY_SHARD_KEY = { customerId: 'hashed' } as const;
 
 /** The one secondary index: a customer's events, newest first (the id breaks ties for paging). */
-export const ACTIVITY_INDEX = { key: { customerId: 1, occurredAt: -1, _id: -1 }, name: 'customer_occurred' } as const;
+const ACTIVITY_INDEX = { key: { customerId: 1, occurredAt: -1, _id: -1 }, name: 'customer_occurred' } as const;
 
 /** One order event, as stored. */
 export interface ActivityDoc {
@@ -36,7 +36,7 @@ const NAMESPACE_NOT_FOUND = 26;
 const ALREADY_INITIALIZED = 23;
 
 /** Whether a shardCollection error says the collection is sharded already (a rerun). */
-export function isAlreadySharded(e: unknown): boolean {
+function isAlreadySharded(e: unknown): boolean {
   return e instanceof MongoServerError && (e.code === ALREADY_INITIALIZED || /already (been )?sharded|sharding already enabled/i.test(e.message));
 }
 

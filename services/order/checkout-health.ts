@@ -21,9 +21,9 @@ import { withTimeout } from '../shared/readiness';
 import type { Runtime } from '../shared/runtime';
 
 /** Longest one check may take. */
-export const CHECK_TIMEOUT_MS = 1000;
+const CHECK_TIMEOUT_MS = 1000;
 /** How long one result is served. */
-export const CACHE_MS = 2000;
+const CACHE_MS = 2000;
 
 export interface CheckoutHealthReport {
   ok: boolean;

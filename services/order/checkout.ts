@@ -19,7 +19,7 @@ import type { PaymentApi } from '../payment/module';
 import type { ProductApi } from '../product/module';
 import type { EventLogSchema } from './event-log';
 import { CheckoutRequest, type Order, type OrderItem, type OrderSnapshot } from './model';
-import { findByKey, findOrder, insertOrder } from './repository';
+import { findByKey, insertOrder } from './repository';
 
 export interface CheckoutDeps {
   cfg: Config;
@@ -127,8 +127,4 @@ async function checkStock(d: CheckoutDeps, req: CheckoutRequest): Promise<void> 
       throw new AppError('OUT_OF_STOCK', `items[${i}]: ${it.quantity} of ${it.productId} requested, ${available} available`, `items[${i}].quantity`, { productId: it.productId, available });
     }
   });
-}
-
-export async function getOrderFresh(store: OrderStore, id: string, bucket: number): Promise<Order | undefined> {
-  return findOrder(await store.primary(bucket), id);
 }

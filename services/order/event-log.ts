@@ -23,7 +23,7 @@ interface LogRow {
 }
 
 /** Rebuilds an order from its events. Events before its first `OrderPlaced` or `OrderImported` change nothing. */
-export function fold(orderId: string, events: { type: string; data: Record<string, unknown>; recorded_at: Date }[]): Order | undefined {
+function fold(orderId: string, events: { type: string; data: Record<string, unknown>; recorded_at: Date }[]): Order | undefined {
   let o: Order | undefined;
   for (const e of events) {
     const at = new Date(e.recorded_at).toISOString();
@@ -76,7 +76,7 @@ const NAME = 'order_view';
  * version, so entries projected out of order (transaction ids are not commit order) never
  * move an order back.
  */
-export async function projectBatch(pool: Pool, batch = 500): Promise<number> {
+async function projectBatch(pool: Pool, batch = 500): Promise<number> {
   return transaction(pool, async (c) => {
     await c.query(`INSERT INTO projection_checkpoints (name, tx, position) VALUES ($1, '0', 0) ON CONFLICT DO NOTHING`, [NAME]);
     // One projector at a time per database: the others skip.
@@ -124,7 +124,7 @@ async function writeView(c: PoolClient, orderIds: string[]): Promise<void> {
  * Seconds since the oldest log entry the view has not applied was recorded (0 when it has
  * applied all): the read model's lag behind the write model.
  */
-export async function projectionLagSeconds(q: Pool): Promise<number> {
+async function projectionLagSeconds(q: Pool): Promise<number> {
   const r = await q.query<{ lag: number | null }>(
     `SELECT EXTRACT(EPOCH FROM now() - e.recorded_at)::float8 AS lag
      FROM order_events e LEFT JOIN projection_checkpoints cp ON cp.name = $1
@@ -143,7 +143,7 @@ export async function projectionLagSeconds(q: Pool): Promise<number> {
  * status gets an `OrderStatusChanged` to it. Holds the order's row, so that no status change
  * slips between the read and the entry; skips a bucket this shard no longer owns.
  */
-export async function catchUpOrders(pool: Pool, orderIds: string[]): Promise<number> {
+async function catchUpOrders(pool: Pool, orderIds: string[]): Promise<number> {
   let changed = 0;
   for (const id of orderIds) {
     const done = await transaction(pool, async (c) => {
@@ -202,7 +202,7 @@ SELECT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = ${orderId} AND e.
   (SELECT CASE WHEN e.type = 'OrderPlaced' THEN 'PENDING' ELSE e.data->>'status' END FROM order_events e WHERE e.order_id = ${orderId} ORDER BY e.seq DESC LIMIT 1) AS status`;
 
 /** One page of the catch-up's walk over `orders` by id: the page's last id, and the orders in it whose log is behind. */
-export async function ordersBehind(q: Pool, after: string, limit: number): Promise<{ last?: string; ids: string[] }> {
+async function ordersBehind(q: Pool, after: string, limit: number): Promise<{ last?: string; ids: string[] }> {
   const r = await q.query<{ id: string; status: string; started: boolean; logged: string | null }>(
     `SELECT o.id, o.status, l.started, l.status AS logged
      FROM (SELECT id, status FROM orders WHERE id > $1::uuid ORDER BY id LIMIT $2) o
@@ -275,7 +275,7 @@ export interface ProjectorOptions {
   importPauseMaxMs: number;
 }
 
-export const PROJECTOR_DEFAULTS: ProjectorOptions = { pollMs: 20, lagEveryMs: 1000, importPage: 500, importPauseMs: 1000, importPauseMaxMs: 512_000 };
+const PROJECTOR_DEFAULTS: ProjectorOptions = { pollMs: 20, lagEveryMs: 1000, importPage: 500, importPauseMs: 1000, importPauseMaxMs: 512_000 };
 
 /** What the projector reports. */
 export interface ProjectorMetrics {

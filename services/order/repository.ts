@@ -74,7 +74,7 @@ WITH o AS (
 }
 SELECT id, created_at FROM o`;
 
-export function insertOrderParams(n: NewOrder): unknown[] {
+function insertOrderParams(n: NewOrder): unknown[] {
   const p: unknown[] = [
     n.id,
     n.bucket,

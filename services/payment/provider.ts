@@ -19,7 +19,7 @@ export interface PaymentProvider {
 }
 
 /** Test tokens and what the sandbox does with them. */
-export const SANDBOX_TOKENS: Record<string, { verify: string; charge: string }> = {
+const SANDBOX_TOKENS: Record<string, { verify: string; charge: string }> = {
   tok_visa: { verify: 'ok', charge: 'ok' },
   tok_mastercard: { verify: 'ok', charge: 'ok' },
   tok_amex: { verify: 'ok', charge: 'ok' },

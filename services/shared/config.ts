@@ -79,7 +79,9 @@ const regionUrls = z
 
 /**
  * The schema. Keys are the environment variable names. Each `describe` is the documentation
- * that docs/services.md repeats.
+ * that docs/services.md repeats. The infrastructure types the services' environment from it.
+ *
+ * @public
  */
 export const configSchema = z
   .object({

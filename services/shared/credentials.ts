@@ -29,14 +29,14 @@ export interface CredentialSource {
 }
 
 /** The URL parameter that names a credential source. */
-export const CREDENTIALS_PARAMETER = 'credentials';
+const CREDENTIALS_PARAMETER = 'credentials';
 
 /**
  * How long a login read from Secrets Manager is reused for new connections. After a rotation the
  * previous user stays valid until the next one, so this only bounds how long the old user stays in
  * use; it keeps GetSecretValue calls to one per secret and process every five minutes.
  */
-export const SECRETS_MANAGER_MAX_AGE_MS = 300_000;
+const SECRETS_MANAGER_MAX_AGE_MS = 300_000;
 
 /**
  * Parses a secret's JSON document (Secrets Manager's RDS format: `username`, `password`, ...).
@@ -100,7 +100,7 @@ export class CachedCredentials implements CredentialSource {
 }
 
 /** A JSON file with `username` and `password`, read for every new connection (a local file read is cheap beside a TLS handshake). */
-export function fileCredentials(file: string, user?: string): CredentialSource {
+function fileCredentials(file: string, user?: string): CredentialSource {
   const description = `credentials file ${file}`;
   return new CachedCredentials(description, async () => parseCredentials((await readFile(file, 'utf8')).replace(/\n$/, ''), description, user), 0);
 }
@@ -111,7 +111,7 @@ const clients = new Map<string, SecretsManagerClient>();
  * The ARN of a secret as read here: in SECRETS_REGION when set (a secondary region reads its own
  * replica of the primary region's secret, which outlives the primary region), else as given.
  */
-export function secretInRegion(arn: string, region: string | undefined = process.env.SECRETS_REGION): string {
+function secretInRegion(arn: string, region: string | undefined = process.env.SECRETS_REGION): string {
   const parts = arn.split(':');
   if (parts.length < 7 || parts[0] !== 'arn' || parts[2] !== 'secretsmanager' || !parts[3]) {
     throw new Error(`credentials=${arn}: not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`);
@@ -121,7 +121,7 @@ export function secretInRegion(arn: string, region: string | undefined = process
 }
 
 /** A Secrets Manager secret's current version (AWSCURRENT), in the ARN's region or SECRETS_REGION; `user` logs in with a bare-password secret. */
-export function secretsManagerCredentials(given: string, maxAgeMs = SECRETS_MANAGER_MAX_AGE_MS, user?: string): CredentialSource {
+function secretsManagerCredentials(given: string, maxAgeMs = SECRETS_MANAGER_MAX_AGE_MS, user?: string): CredentialSource {
   const arn = secretInRegion(given);
   const region = arn.split(':')[3];
   const description = `secret ${arn}`;

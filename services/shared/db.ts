@@ -43,9 +43,9 @@ export function createPool(url: string, o: PoolOptions): Pool {
  * is terminated, idle or not. The statement it answers did not commit: the backend ends the
  * session and rolls back what was in progress.
  */
-export const TERMINATED = new Set(['57P01', '57P02']);
+const TERMINATED = new Set(['57P01', '57P02']);
 
-export const isTerminated = (e: unknown): boolean => TERMINATED.has(pgCode(e) ?? '');
+const isTerminated = (e: unknown): boolean => TERMINATED.has(pgCode(e) ?? '');
 
 /**
  * Makes `pool.query` run a statement again, on another connection, when the connection it was
@@ -76,7 +76,7 @@ async function retryWhileTerminated<T>(run: () => Promise<T>, attempts: number):
 }
 
 /** SQLSTATE of a login refused for its password (invalid_password). */
-export const INVALID_PASSWORD = '28P01';
+const INVALID_PASSWORD = '28P01';
 
 /** Retries of a connection refused for its password, each after reading the credential source again. */
 const LOGIN_RETRIES = 2;

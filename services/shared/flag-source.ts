@@ -17,7 +17,7 @@ export interface FlagSource {
 }
 
 /** AppConfig's least poll interval of a configuration session, in seconds. */
-export const APPCONFIG_MIN_POLL_SECONDS = 15;
+const APPCONFIG_MIN_POLL_SECONDS = 15;
 
 /**
  * Parses what AppConfig returns for a feature-flag profile. A flag without a boolean `enabled`

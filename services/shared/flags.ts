@@ -24,7 +24,7 @@ import type { FlagSource, FlagValues } from './flag-source';
 import type { Logger } from './logger';
 
 /** An OpenFeature provider over values held in memory, replaced as a whole by {@link update}. */
-export class PolledFlagProvider implements Provider {
+class PolledFlagProvider implements Provider {
   readonly metadata = { name: 'order-platform-flags' } as const;
   readonly runsOn = 'server' as const;
   readonly events = new OpenFeatureEventEmitter();

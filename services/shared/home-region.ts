@@ -57,7 +57,7 @@ export function homeRegionReader(source: string, region: string, env: Record<str
 }
 
 /** The variables that follow from the home region: REGION_ROLE and, in a secondary, HOME_API_URL. */
-export function roleFor(home: string, cfg: Pick<Config, 'AWS_REGION' | 'REGION_API_URLS'>): { REGION_ROLE: 'primary' } | { REGION_ROLE: 'secondary'; HOME_API_URL: string } {
+function roleFor(home: string, cfg: Pick<Config, 'AWS_REGION' | 'REGION_API_URLS'>): { REGION_ROLE: 'primary' } | { REGION_ROLE: 'secondary'; HOME_API_URL: string } {
   if (home === cfg.AWS_REGION) return { REGION_ROLE: 'primary' };
   const url = cfg.REGION_API_URLS[home];
   if (!url) {

@@ -23,7 +23,7 @@ export type Caching = 'shared' | 'revalidate' | 'private';
 /** How long a catalogue answer is fresh: a price change reaches every client within this plus the stale window. */
 export const SHARED_MAX_AGE_SECONDS = 30;
 /** How long a stale catalogue answer may still be served while a fresh one is fetched. */
-export const STALE_WHILE_REVALIDATE_SECONDS = 30;
+const STALE_WHILE_REVALIDATE_SECONDS = 30;
 
 /** The `Cache-Control` of each kind of answer. */
 export const CACHE_CONTROL: Readonly<Record<Caching, string>> = {

@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 /** FNV-1a 32-bit hash: stable across processes and languages. */
-export function fnv1a(s: string): number {
+function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -8,10 +8,10 @@ import { MongoClient, MongoServerError, type Db, type MongoClientOptions } from 
 import { credentialSource, splitCredentials, type CredentialSource } from './credentials';
 
 /** MongoDB's error code of a refused login (AuthenticationFailed). */
-export const AUTHENTICATION_FAILED = 18;
+const AUTHENTICATION_FAILED = 18;
 
 /** Whether `e` is a login the server refused (a stale password). */
-export function isAuthenticationFailure(e: unknown): boolean {
+function isAuthenticationFailure(e: unknown): boolean {
   for (let x: unknown = e; x instanceof Error; x = (x as Error & { cause?: unknown }).cause) {
     if ((x instanceof MongoServerError && x.code === AUTHENTICATION_FAILED) || /authentication failed/i.test(x.message)) return true;
   }

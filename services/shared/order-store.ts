@@ -12,7 +12,7 @@ import { transaction } from './db';
 import { AppError } from './errors';
 import { AnswerAtHome } from './region';
 
-export class BucketMoved extends Error {
+class BucketMoved extends Error {
   constructor(readonly bucket: number) {
     super(`bucket ${bucket} is not owned by this shard`);
   }

@@ -28,7 +28,7 @@ export interface ReadinessReport {
 }
 
 /** Longest a single check may take before it counts as failed. */
-export const CHECK_TIMEOUT_MS = 2000;
+const CHECK_TIMEOUT_MS = 2000;
 
 interface CheckState {
   everOk: boolean;

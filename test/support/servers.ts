@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 
 export const REPO_ROOT = realPath(path.resolve(__dirname, '..', '..'));
-export const UP_COMMAND = 'bash scripts/servers/up.sh';
+const UP_COMMAND = 'bash scripts/servers/up.sh';
 
 function realPath(p: string): string {
   try {
@@ -221,7 +221,6 @@ export const PG_REPLICA: PgServer = { ...PG_PRIMARY, port: envInt('PG_REPLICA_PO
 
 /** Kafka bootstrap servers (PLAINTEXT), as `host:port` strings for kafkajs. */
 export const KAFKA_BROKERS: readonly string[] = brokers(env('KAFKA_BOOTSTRAP') ?? local([PORTS.kafka]));
-export const KAFKA_CONTROLLER: HostPort = parseHostPort(env('KAFKA_CONTROLLER') ?? local([PORTS.kafkaController]));
 
 /** The second Kafka cluster (`kafka2`, started by the tests that need it, not by the global setup). */
 export const KAFKA2_BROKERS: readonly string[] = brokers(env('KAFKA2_BOOTSTRAP') ?? local([PORTS.kafka2]));
@@ -237,14 +236,14 @@ export const REDIS_CLUSTER_NODES: readonly HostPort[] = parseList(
   local(PORTS.redisClusterMasters),
 );
 /** One replica per master. */
-export const REDIS_CLUSTER_REPLICA_NODES: readonly HostPort[] = parseList(
+const REDIS_CLUSTER_REPLICA_NODES: readonly HostPort[] = parseList(
   env('REDIS_CLUSTER_REPLICA_NODES'),
   local(PORTS.redisClusterReplicas),
 );
 
 /** MongoDB wire protocol (FerretDB). Add the database name to the path. */
 export const MONGODB_URL = env('MONGODB_URL') ?? `mongodb://127.0.0.1:${PORTS.ferretdb}/`;
-export const MONGODB: HostPort = (() => {
+const MONGODB: HostPort = (() => {
   const u = new URL(MONGODB_URL);
   return { host: u.hostname, port: Number(u.port || 27017) };
 })();
@@ -258,7 +257,7 @@ export function pgUrl(database = 'postgres', server: PgServer = PG_PRIMARY): str
 
 /** Names accepted by `scripts/servers/ctl.sh` and by waitForServers. */
 export type ServerName = 'postgres' | 'replica' | 'kafka' | 'redis-standalone' | 'redis-cluster' | 'ferretdb';
-export const ALL_SERVERS: readonly ServerName[] = [
+const ALL_SERVERS: readonly ServerName[] = [
   'postgres',
   'replica',
   'kafka',
@@ -267,7 +266,7 @@ export const ALL_SERVERS: readonly ServerName[] = [
   'ferretdb',
 ];
 
-export const SERVER_ADDRESSES: Readonly<Record<ServerName, readonly HostPort[]>> = {
+const SERVER_ADDRESSES: Readonly<Record<ServerName, readonly HostPort[]>> = {
   postgres: [PG_PRIMARY],
   replica: [PG_REPLICA],
   kafka: KAFKA_BROKERS.map(parseHostPort),
@@ -432,7 +431,7 @@ export async function createTestDatabase(prefix = 'db'): Promise<TestDatabase> {
   };
 }
 
-export async function dropTestDatabase(name: string): Promise<void> {
+async function dropTestDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
 }
 

@@ -7,7 +7,7 @@ export interface Ipv4Block {
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** Parses `a.b.c.d/n`; undefined for anything else (IPv6, tokens). */
-export function parseCidr(cidr: string): Ipv4Block | undefined {
+function parseCidr(cidr: string): Ipv4Block | undefined {
   const m = CIDR.exec(cidr.trim());
   if (!m) return undefined;
   const octets = m.slice(1, 5).map(Number);

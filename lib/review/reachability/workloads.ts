@@ -167,7 +167,7 @@ function manifestObjects(deployment: Deployment, source: Resource): KubeObject[]
 }
 
 /** The objects applied to each EKS cluster, by cluster. */
-export function clusterObjects(deployment: Deployment): ClusterObjects[] {
+function clusterObjects(deployment: Deployment): ClusterObjects[] {
   const manifests = MANIFEST_TYPES.flatMap((type) => deployment.resources(type));
   return deployment.resources('AWS::EKS::Cluster').map((cluster) => ({
     cluster: cluster.ref,
