@@ -13,7 +13,7 @@ import { ACCESS_LOG_DAYS } from './access-logs';
 import { ORIGIN_SECRET_NAME, ORIGIN_VERIFY_HEADER } from './origin-verification';
 
 /** CloudFront takes a custom name's certificate from this region only. */
-export const CLOUDFRONT_CERTIFICATE_REGION: RegionName = 'us-east-1';
+const CLOUDFRONT_CERTIFICATE_REGION: RegionName = 'us-east-1';
 
 /** Props for {@link Edge}. */
 export interface EdgeProps {

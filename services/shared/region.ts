@@ -107,7 +107,7 @@ export interface SecondaryRoutingOptions {
 }
 
 /** Seconds a client refused {@link ERRORS.WRITES_AT_HOME_ONLY} waits: Route 53's detection (3 × 10 s) and the TTL. */
-export const WRITES_REFUSED_RETRY_AFTER_S = 40;
+const WRITES_REFUSED_RETRY_AFTER_S = 40;
 
 /**
  * Routing of a secondary region's HTTP server: a request forwarded by another region is refused
