@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
-import { markProcessed, type EventEnvelope } from '../shared/events';
+import { markProcessed, type AnyEvent } from '../shared/events';
 import { MongoConnection } from '../shared/mongo';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { id as idSchema, parse } from '../shared/validation';
@@ -24,22 +24,21 @@ function activityStore(rt: Runtime): ActivityStore | undefined {
   return store;
 }
 
-export const analyticsModule: ModuleDef = {
+export const analyticsModule: ModuleDef<'analytics'> = {
   domain: 'analytics',
   create(rt: Runtime) {
     const db = rt.db('users');
     const activity = activityStore(rt);
-    async function count(e: EventEnvelope): Promise<void> {
+    async function count(e: AnyEvent<'OrderPlaced' | 'OrderStatusChanged'>): Promise<void> {
       // First the activity (idempotent by itself), then the counters with the processed mark: a
       // crash between the two redelivers the event, which rewrites the same document.
       if (activity && !(await activity.record(e))) rt.log.warn({ eventId: e.id, type: e.type }, 'order event without an order\'s fields: not kept in the order activity');
-      const d = e.data as { status?: string; totalCents?: number };
       const metrics: [string, number][] =
         e.type === 'OrderPlaced'
-          ? [['orders_placed', 1], ['value_placed_cents', Number(d.totalCents ?? 0)]]
-          : d.status === 'CONFIRMED'
-            ? [['orders_confirmed', 1], ['revenue_cents', Number(d.totalCents ?? 0)]]
-            : [[`orders_${String(d.status).toLowerCase()}`, 1]];
+          ? [['orders_placed', 1], ['value_placed_cents', e.data.totalCents]]
+          : e.data.status === 'CONFIRMED'
+            ? [['orders_confirmed', 1], ['revenue_cents', e.data.totalCents]]
+            : [[`orders_${e.data.status.toLowerCase()}`, 1]];
       await db.tx(async (c) => {
         if (!(await markProcessed(c, 'analytics', e.id))) return;
         for (const [metric, v] of metrics) {

@@ -7,16 +7,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { PoolClient } from 'pg';
 import { z } from 'zod';
-import { appendOutbox, event, markProcessed, type EventEnvelope } from '../shared/events';
+import type { InventoryApi } from '../shared/apis';
+import { appendOutbox, event, markProcessed, type AnyEvent, type TypedEvent } from '../shared/events';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { Batcher } from '../shared/batcher';
 import { id as idSchema, parse } from '../shared/validation';
-import type { OrderSnapshot } from '../order/model';
 
-export interface InventoryApi {
-  /** Units available per product (stale-tolerant: a replica or the cache may answer). */
-  availability(ids: string[]): Promise<Map<string, number>>;
-}
+export type { InventoryApi } from '../shared/apis';
 
 class Insufficient extends Error {
   constructor(readonly productId: string) {
@@ -24,7 +21,7 @@ class Insufficient extends Error {
   }
 }
 
-export const inventoryModule: ModuleDef = {
+export const inventoryModule: ModuleDef<'inventory'> = {
   domain: 'inventory',
   create(rt: Runtime) {
     const db = rt.db('inventory');
@@ -38,8 +35,8 @@ export const inventoryModule: ModuleDef = {
       availability: (ids) => (cache ? cache.getMany('stock', ids, load) : load(ids)),
     };
 
-    async function reserve(e: EventEnvelope): Promise<void> {
-      const o = e.data as unknown as OrderSnapshot;
+    async function reserve(e: TypedEvent<'OrderPlaced'>): Promise<void> {
+      const o = e.data;
       await db.tx(async (c) => {
         if (!(await markProcessed(c, 'inventory-reserve', e.id))) return;
         // Lock rows in one order so concurrent reservations cannot deadlock.
@@ -84,7 +81,7 @@ export const inventoryModule: ModuleDef = {
       return rows.map((x) => ({ productId: x.product_id, quantity: x.quantity }));
     }
 
-    async function release(e: EventEnvelope): Promise<void> {
+    async function release(e: AnyEvent<'PaymentDeclined' | 'ShipmentFailed'>): Promise<void> {
       await db.tx(async (c) => {
         if (!(await markProcessed(c, 'inventory-release', e.id))) return;
         const items = await settle(c, e.key, 'RELEASED');
@@ -92,16 +89,15 @@ export const inventoryModule: ModuleDef = {
       });
     }
 
-    async function commit(e: EventEnvelope): Promise<void> {
+    async function commit(e: TypedEvent<'ShipmentCreated'>): Promise<void> {
       await db.tx(async (c) => {
         if (!(await markProcessed(c, 'inventory-release', e.id))) return;
         await settle(c, e.key, 'COMMITTED');
       });
     }
 
-    const invalidate = async (e: EventEnvelope) => {
-      const items = (e.data.items as { productId: string }[] | undefined) ?? [];
-      const ids = e.type === 'StockChanged' ? [e.key] : items.map((i) => i.productId);
+    const invalidate = async (e: AnyEvent<'StockReserved' | 'StockReleased' | 'StockChanged'>) => {
+      const ids = e.type === 'StockChanged' ? [e.key] : e.data.items.map((i) => i.productId);
       await cache!.invalidate('stock', ids);
     };
 

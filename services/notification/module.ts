@@ -1,7 +1,7 @@
 /** Notification: one message per order reaching a final status (unique by event id). Delivery is a log line; a mail or SMS gateway would sit here. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { EventEnvelope } from '../shared/events';
+import type { TypedEvent } from '../shared/events';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { parse, uuid } from '../shared/validation';
 
@@ -12,13 +12,13 @@ const TEMPLATES: Record<string, string> = {
   REFUNDED: 'order-refunded',
 };
 
-export const notificationModule: ModuleDef = {
+export const notificationModule: ModuleDef<'notification'> = {
   domain: 'notification',
   create(rt: Runtime) {
     const db = rt.db('users');
     const log = rt.log.child({ component: 'notifications' });
-    async function notify(e: EventEnvelope): Promise<void> {
-      const d = e.data as { orderId: string; customerId: string; status: string };
+    async function notify(e: TypedEvent<'OrderStatusChanged'>): Promise<void> {
+      const d = e.data;
       const template = TEMPLATES[d.status];
       if (!template) return;
       const r = await db.query(

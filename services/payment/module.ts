@@ -5,18 +5,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { PaymentApi } from '../shared/apis';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { AppError } from '../shared/errors';
-import { appendOutbox, event, markProcessed, type EventEnvelope } from '../shared/events';
+import { appendOutbox, event, markProcessed, type TypedEvent } from '../shared/events';
 import { parse, uuid } from '../shared/validation';
 import { SandboxProvider, type PaymentProvider } from './provider';
-import type { OrderSnapshot } from '../order/model';
 
-export interface PaymentApi {
-  verify(token: string): Promise<void>;
-}
+export type { PaymentApi } from '../shared/apis';
 
-export const paymentModule: ModuleDef = {
+export const paymentModule: ModuleDef<'payment'> = {
   domain: 'payment',
   create(rt: Runtime) {
     const db = rt.db('orders');
@@ -29,8 +27,8 @@ export const paymentModule: ModuleDef = {
       },
     };
 
-    async function charge(e: EventEnvelope): Promise<void> {
-      const o = e.data as unknown as OrderSnapshot;
+    async function charge(e: TypedEvent<'StockReserved'>): Promise<void> {
+      const o = e.data;
       await db.tx(async (c) => {
         if (!(await markProcessed(c, 'payment-charge', e.id))) return;
         const created = await c.query(`INSERT INTO payments (order_id, amount_cents, currency, status) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`, [o.orderId, o.totalCents, o.currency]);
@@ -46,8 +44,8 @@ export const paymentModule: ModuleDef = {
       });
     }
 
-    async function refund(e: EventEnvelope): Promise<void> {
-      const orderId = (e.data as { orderId: string }).orderId;
+    async function refund(e: TypedEvent<'ShipmentFailed'>): Promise<void> {
+      const { orderId } = e.data;
       await db.tx(async (c) => {
         if (!(await markProcessed(c, 'payment-refund', e.id))) return;
         const r = await c.query<{ amount_cents: number; provider_ref: string }>(

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { MongoClient, type Collection } from 'mongodb';
 import { z } from 'zod';
+import type { Product, ProductApi } from '../shared/apis';
 import { AppError } from '../shared/errors';
 import type { Db } from '../shared/db';
 import { appendOutbox, event } from '../shared/events';
@@ -15,17 +16,7 @@ import type { ModuleDef, Runtime } from '../shared/runtime';
 import { Batcher } from '../shared/batcher';
 import { id as idSchema, parse } from '../shared/validation';
 
-export interface Product {
-  id: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-  version: number;
-}
-
-export interface ProductApi {
-  getProducts(ids: string[]): Promise<Map<string, Product>>;
-}
+export type { Product, ProductApi } from '../shared/apis';
 
 const ProductBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -62,7 +53,7 @@ function pgRepo(rt: Runtime): ProductRepo {
           [id, p.name, p.priceCents, p.currency],
         );
         const product = { id, ...p, version: r.rows[0].version };
-        await appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]);
+        await appendOutbox(c, [event('ProductChanged', id, product)]);
         return product;
       });
     },
@@ -103,7 +94,7 @@ function mongoRepo(rt: Runtime): ProductRepo {
       const product = { id, name: doc!.name, priceCents: doc!.priceCents, currency: doc!.currency, version: doc!.version };
       await db.tx(async (c) => {
         await c.query('DELETE FROM catalog_intents WHERE id = $1', [intent]);
-        await appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]);
+        await appendOutbox(c, [event('ProductChanged', id, product)]);
       });
       return product;
     },
@@ -125,12 +116,7 @@ export async function sweepCatalogIntents(db: Db, graceMs: number): Promise<numb
   });
 }
 
-/** The version a ProductChanged made, when it says (a recovered change does not). */
-function versionOf(data: Record<string, unknown>): number | undefined {
-  return typeof data.version === 'number' ? data.version : undefined;
-}
-
-export const productModule: ModuleDef = {
+export const productModule: ModuleDef<'product'> = {
   domain: 'product',
   create(rt: Runtime) {
     const repo = rt.cfg.CATALOG_STORE === 'mongo' ? mongoRepo(rt) : pgRepo(rt);
@@ -166,7 +152,7 @@ export const productModule: ModuleDef = {
         ? [{ name: 'product-cache', topics: ['products'], handlers: { ProductChanged: async (e) => cache.invalidate('product', [e.key]) } }]
         : [],
       listeners: local
-        ? [{ name: `product-local-cache.${rt.instanceId}`, topics: ['products'], ephemeral: true, handlers: { ProductChanged: (e) => Promise.resolve(local.invalidate(e.key, versionOf(e.data))) } }]
+        ? [{ name: `product-local-cache.${rt.instanceId}`, topics: ['products'], ephemeral: true, handlers: { ProductChanged: (e) => Promise.resolve(local.invalidate(e.key, e.data.version)) } }]
         : [],
       routes(app: FastifyInstance) {
         app.put('/products/:id', async (req) => {

@@ -2,28 +2,27 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
-import { appendOutbox, event, markProcessed, type EventEnvelope } from '../shared/events';
+import { appendOutbox, event, markProcessed, type TypedEvent } from '../shared/events';
 import { sha256 } from '../shared/ids';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { parse, uuid } from '../shared/validation';
-import type { OrderSnapshot } from '../order/model';
 
-export const shippingModule: ModuleDef = {
+export const shippingModule: ModuleDef<'shipping'> = {
   domain: 'shipping',
   create(rt: Runtime) {
     const db = rt.db('orders');
     const countries = new Set(rt.cfg.SHIPPING_COUNTRIES);
 
-    async function ship(e: EventEnvelope): Promise<void> {
-      const o = e.data as unknown as OrderSnapshot;
+    async function ship(e: TypedEvent<'PaymentCaptured'>): Promise<void> {
+      const o = e.data;
       await db.tx(async (c) => {
         if (!(await markProcessed(c, 'shipping', e.id))) return;
         const ok = countries.has(o.shipping.country);
-        const tracking = ok ? `SBX${sha256(o.orderId).slice(0, 12).toUpperCase()}` : null;
-        const reason = ok ? null : `we do not ship to ${o.shipping.country}`;
+        const tracking = `SBX${sha256(o.orderId).slice(0, 12).toUpperCase()}`;
+        const reason = `we do not ship to ${o.shipping.country}`;
         const r = await c.query(
           `INSERT INTO shipments (order_id, status, carrier, tracking, reason) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-          [o.orderId, ok ? 'CREATED' : 'FAILED', ok ? 'sandbox-post' : null, tracking, reason],
+          [o.orderId, ok ? 'CREATED' : 'FAILED', ok ? 'sandbox-post' : null, ok ? tracking : null, ok ? null : reason],
         );
         if (r.rowCount === 0) return;
         await appendOutbox(c, [ok ? event('ShipmentCreated', o.orderId, { orderId: o.orderId, tracking }) : event('ShipmentFailed', o.orderId, { orderId: o.orderId, reason })]);

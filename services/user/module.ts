@@ -13,7 +13,7 @@ const NewUser = z.strictObject({
   name: z.string().trim().min(1).max(200),
 });
 
-export const userModule: ModuleDef = {
+export const userModule: ModuleDef<'user'> = {
   domain: 'user',
   create(rt: Runtime) {
     const db = rt.db('users');

@@ -8,9 +8,10 @@
  * that finds its bucket gone reloads the map and retries on the new shard.
  */
 import type { Pool, PoolClient } from 'pg';
-import { transaction } from './db';
-import { AppError } from './errors';
-import { AnswerAtHome } from './region';
+import { transaction } from '../shared/db';
+import { AppError } from '../shared/errors';
+import { AnswerAtHome } from '../shared/region';
+import type { Runtime } from '../shared/runtime';
 
 class BucketMoved extends Error {
   constructor(readonly bucket: number) {
@@ -158,4 +159,22 @@ export class SecondaryOrderStore implements OrderStore {
   refresh(): Promise<boolean> {
     return this.local.refresh();
   }
+}
+
+/**
+ * The order store this process's configuration describes: the shards (SHARDING, with the bucket
+ * directory in ORDERS_DB_URL) or the orders database and its replicas; in a secondary region, the
+ * read-only view of either.
+ */
+export function createOrderStore(rt: Runtime): OrderStore {
+  const c = rt.cfg;
+  let store: OrderStore;
+  if (c.SHARDING) {
+    const shards = c.ORDER_SHARD_URLS.map((u) => rt.pool(u, `${rt.service}:order-shard`, c.DB_POOL_MAX));
+    store = new ShardedOrderStore(rt.db('orders').primary, shards, c.ORDER_BUCKETS);
+  } else {
+    const d = rt.db('orders');
+    store = new SingleOrderStore(d.primary, d.replicas);
+  }
+  return rt.region.secondary ? new SecondaryOrderStore(store) : store;
 }
