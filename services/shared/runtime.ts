@@ -3,9 +3,9 @@
  * connects to what its modules use), hosts modules, and starts/stops HTTP, the outbox relay
  * and the consumers.
  *
- * In a secondary region (REGION_ROLE=secondary) it hands out read-only views of the stores: the
- * order store answers fresh reads at home, the cache is not filled, visitors are counted in the
- * primary's Redis, background jobs do not start, writes are forwarded home (region.ts).
+ * In a secondary region (REGION_ROLE=secondary) it hands out read-only views of the stores (the
+ * order domain builds its own: order/store.ts): the cache is not filled, visitors are counted in
+ * the primary's Redis, background jobs do not start, writes are forwarded home (region.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
