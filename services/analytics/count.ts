@@ -18,7 +18,7 @@ export interface CountDeps {
 export type OrderEvent = AnyEvent<'OrderPlaced' | 'OrderStatusChanged'>;
 
 /** The counters an order event adds to, and by how much. */
-export function countersOf(e: OrderEvent): [string, number][] {
+function countersOf(e: OrderEvent): [string, number][] {
   if (e.type === 'OrderPlaced') return [['orders_placed', 1], ['value_placed_cents', e.data.totalCents]];
   if (e.data.status === 'CONFIRMED') return [['orders_confirmed', 1], ['revenue_cents', e.data.totalCents]];
   return [[`orders_${e.data.status.toLowerCase()}`, 1]];

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EventData } from '../shared/events';
 import { id } from '../shared/validation';
 
-export const ShippingAddress = z.strictObject({
+const ShippingAddress = z.strictObject({
   name: z.string().trim().min(1).max(200),
   line1: z.string().trim().min(1).max(200),
   line2: z.string().max(200).optional(),

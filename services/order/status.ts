@@ -23,7 +23,7 @@ interface Transition {
 }
 
 /** The status a saga event moves its order to, and why when the order failed. */
-export function transitionOf(e: SagaEvent): Transition {
+function transitionOf(e: SagaEvent): Transition {
   switch (e.type) {
     case 'StockReserved':
       return { status: 'RESERVED' };

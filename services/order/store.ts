@@ -35,7 +35,7 @@ export interface OrderStore {
   refresh(): Promise<boolean>;
 }
 
-export class SingleOrderStore implements OrderStore {
+class SingleOrderStore implements OrderStore {
   readonly sharded = false;
   private next = 0;
   constructor(
@@ -62,7 +62,7 @@ export class SingleOrderStore implements OrderStore {
   }
 }
 
-export class ShardedOrderStore implements OrderStore {
+class ShardedOrderStore implements OrderStore {
   readonly sharded = true;
   readonly staleReads = false;
   private map: number[] = [];
@@ -138,7 +138,7 @@ export class ShardedOrderStore implements OrderStore {
  * needs the truth (`primary`) is answered at home ({@link AnswerAtHome}); a write is a bug, since
  * writes are forwarded before any handler runs, and fails before reaching a read-only database.
  */
-export class SecondaryOrderStore implements OrderStore {
+class SecondaryOrderStore implements OrderStore {
   readonly staleReads = true;
   constructor(private readonly local: OrderStore) {}
   get sharded(): boolean {

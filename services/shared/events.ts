@@ -19,7 +19,7 @@ export type { Topic };
 const OrderLine = z.looseObject({ productId: z.string(), quantity: z.number().int(), unitPriceCents: z.number() });
 
 /** What saga events carry about an order (OrderPlaced, then StockReserved and PaymentCaptured with it). */
-export const OrderSnapshotData = z.looseObject({
+const OrderSnapshotData = z.looseObject({
   orderId: z.string(),
   customerId: z.string(),
   items: z.array(OrderLine),
@@ -73,7 +73,7 @@ export type EventType = keyof typeof EVENT_DATA;
 /** The data an event of `T` carries. */
 export type EventData<T extends EventType> = z.output<(typeof EVENT_DATA)[T]>;
 
-export const EVENT_TOPIC = {
+const EVENT_TOPIC = {
   OrderPlaced: 'orders',
   OrderStatusChanged: 'orders',
   StockReserved: 'inventory',
