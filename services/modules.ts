@@ -10,7 +10,7 @@ import { productModule } from './product/module';
 import { shippingModule } from './shipping/module';
 import { userModule } from './user/module';
 
-export const MODULES: Record<Domain, ModuleDef> = {
+export const MODULES: { [D in Domain]: ModuleDef<D> } = {
   user: userModule,
   product: productModule,
   order: orderModule,

@@ -7,6 +7,7 @@ import { createLogger } from '../shared/logger';
 import { refuseInSecondary } from '../shared/region';
 import { Runtime, type ModuleDef } from '../shared/runtime';
 import { stopBoundMs } from '../shared/shutdown';
+import { createOrderStore } from '../order/store';
 
 function relayConfig(): Config {
   try {
@@ -21,7 +22,7 @@ function relayConfig(): Config {
 
 const cfg = relayConfig();
 const rt = new Runtime('relay', cfg, createLogger('relay', cfg.LOG_LEVEL));
-const relayOnly: ModuleDef = { domain: 'order', create: () => ({ outboxes: ['order-shards', 'orders', 'inventory', 'users'] }) };
+const relayOnly: ModuleDef = { domain: 'order', create: (r) => ({ outboxes: [...createOrderStore(r).allPrimaries(), 'orders', 'inventory', 'users'] }) };
 rt.load([relayOnly]);
 let stopping = false;
 const stop = () => {

@@ -1,9 +1,14 @@
-/** Notification: one message per order reaching a final status (unique by event id). Delivery is a log line; a mail or SMS gateway would sit here. */
+/**
+ * Notification: one message per order reaching a final status (unique by event id). Delivery is a
+ * log line; a mail or SMS gateway would sit here. This file holds the consumer, the use case and
+ * the route; repository.ts the SQL.
+ */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { EventEnvelope } from '../shared/events';
+import type { TypedEvent } from '../shared/events';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { parse, uuid } from '../shared/validation';
+import { insertNotification, listNotifications } from './repository';
 
 const TEMPLATES: Record<string, string> = {
   CONFIRMED: 'order-confirmed',
@@ -12,28 +17,26 @@ const TEMPLATES: Record<string, string> = {
   REFUNDED: 'order-refunded',
 };
 
-export const notificationModule: ModuleDef = {
+const NotificationQuery = z.object({ orderId: uuid });
+
+export const notificationModule: ModuleDef<'notification'> = {
   domain: 'notification',
   create(rt: Runtime) {
     const db = rt.db('users');
     const log = rt.log.child({ component: 'notifications' });
-    async function notify(e: EventEnvelope): Promise<void> {
-      const d = e.data as { orderId: string; customerId: string; status: string };
+    /** Notifies the customer of a final status that has a template, once per event. */
+    async function notify(e: TypedEvent<'OrderStatusChanged'>): Promise<void> {
+      const d = e.data;
       const template = TEMPLATES[d.status];
       if (!template) return;
-      const r = await db.query(
-        `INSERT INTO notifications (event_id, order_id, customer_id, channel, template) VALUES ($1, $2, $3, 'email', $4) ON CONFLICT (event_id) DO NOTHING RETURNING id`,
-        [e.id, d.orderId, d.customerId, template],
-      );
-      if (r.length > 0) log.info({ orderId: d.orderId, customerId: d.customerId, template }, 'notification sent');
+      if (await insertNotification(db, { eventId: e.id, orderId: d.orderId, customerId: d.customerId, template })) log.info({ orderId: d.orderId, customerId: d.customerId, template }, 'notification sent');
     }
     return {
       consumers: [{ name: 'notification', topics: ['orders'], handlers: { OrderStatusChanged: notify } }],
       routes(app: FastifyInstance) {
         app.get('/notifications', async (req) => {
-          const { orderId } = parse(z.object({ orderId: uuid }), req.query);
-          const rows = await db.query('SELECT order_id, customer_id, channel, template, created_at FROM notifications WHERE order_id = $1 ORDER BY id', [orderId]);
-          return { notifications: rows.map((r) => ({ orderId: r.order_id, customerId: r.customer_id, channel: r.channel, template: r.template, createdAt: r.created_at })) };
+          const { orderId } = parse(NotificationQuery, req.query);
+          return { notifications: await listNotifications(db, orderId) };
         });
       },
     };

@@ -19,6 +19,7 @@ import type { Pool } from 'pg';
 import type { Domain } from '../shared/config';
 import { withTimeout } from '../shared/readiness';
 import type { Runtime } from '../shared/runtime';
+import type { OrderStore } from './store';
 
 /** Longest one check may take. */
 const CHECK_TIMEOUT_MS = 1000;
@@ -51,7 +52,7 @@ async function answers200(url: string, timeoutMs: number): Promise<void> {
 }
 
 /** The checks of a process in its role (see the file comment). */
-export function checkoutChecks(rt: Runtime): Check[] {
+export function checkoutChecks(rt: Runtime, store: OrderStore): Check[] {
   const cfg = rt.cfg;
   if (rt.region.secondary) {
     return [
@@ -64,7 +65,6 @@ export function checkoutChecks(rt: Runtime): Check[] {
       { name: 'home', run: () => answers200(`${cfg.HOME_API_URL}/health/checkout`, CHECK_TIMEOUT_MS) },
     ];
   }
-  const store = rt.orderStore();
   const checks: Check[] = [];
   if (store.sharded) checks.push({ name: 'orders-directory', run: () => writable(rt.db('orders').primary) });
   for (const p of store.allPrimaries()) checks.push({ name: p.name, run: () => writable(p.pool) });

@@ -12,7 +12,6 @@ import { AppError } from '../shared/errors';
 import { event } from '../shared/events';
 import { bucketOf, canonicalJson, orderId, sha256 } from '../shared/ids';
 import type { Metrics } from '../shared/metrics';
-import type { OrderStore } from '../shared/order-store';
 import { parse } from '../shared/validation';
 import type { InventoryApi } from '../inventory/module';
 import type { PaymentApi } from '../payment/module';
@@ -20,6 +19,7 @@ import type { ProductApi } from '../product/module';
 import type { EventLogSchema } from './event-log';
 import { CheckoutRequest, type Order, type OrderItem, type OrderSnapshot } from './model';
 import { findByKey, insertOrder } from './repository';
+import type { OrderStore } from './store';
 
 export interface CheckoutDeps {
   cfg: Config;

@@ -1,8 +1,9 @@
 /** Order types shared by the order module and the saga's other participants. */
 import { z } from 'zod';
+import type { EventData } from '../shared/events';
 import { id } from '../shared/validation';
 
-export const ShippingAddress = z.strictObject({
+const ShippingAddress = z.strictObject({
   name: z.string().trim().min(1).max(200),
   line1: z.string().trim().min(1).max(200),
   line2: z.string().max(200).optional(),
@@ -22,22 +23,15 @@ export const CheckoutRequest = z.strictObject({
 });
 export type CheckoutRequest = z.output<typeof CheckoutRequest>;
 
-export interface OrderItem {
+// A type, not an interface: an item is then also a line of the events' loose item schema.
+export type OrderItem = {
   productId: string;
   quantity: number;
   unitPriceCents: number;
-}
+};
 
-/** What saga events carry about an order. */
-export interface OrderSnapshot extends Record<string, unknown> {
-  orderId: string;
-  customerId: string;
-  items: OrderItem[];
-  totalCents: number;
-  currency: string;
-  paymentToken: string;
-  shipping: z.output<typeof ShippingAddress>;
-}
+/** What saga events carry about an order: the data of OrderPlaced (its schema is the event's, in shared/events.ts). */
+export type OrderSnapshot = EventData<'OrderPlaced'>;
 
 /**
  * Statuses and their rank: a status only replaces one of lower rank, so events arriving

@@ -2,135 +2,28 @@
  * Product catalogue: in PostgreSQL (the inventory database) or MongoDB/DocumentDB
  * (CATALOG_STORE=mongo), read through the in-process cache (LOCAL_CACHE_ENTRIES) and the Redis
  * cache (CACHE). A change publishes ProductChanged; the cache consumer deletes the Redis entry
- * and every instance's listener its own.
+ * and every instance's listener its own. This file wires the reads through the caches and holds
+ * the routes; repository.ts holds the catalogue's stores.
  */
 import type { FastifyInstance } from 'fastify';
-import { MongoClient, type Collection } from 'mongodb';
 import { z } from 'zod';
+import type { Product, ProductApi } from '../shared/apis';
 import { AppError } from '../shared/errors';
-import type { Db } from '../shared/db';
-import { appendOutbox, event } from '../shared/events';
-import { newId } from '../shared/ids';
 import type { ModuleDef, Runtime } from '../shared/runtime';
-import { Batcher } from '../shared/batcher';
 import { id as idSchema, parse } from '../shared/validation';
+import { mongoRepo, pgRepo, sweepCatalogIntents } from './repository';
 
-export interface Product {
-  id: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-  version: number;
-}
-
-export interface ProductApi {
-  getProducts(ids: string[]): Promise<Map<string, Product>>;
-}
+export type { Product, ProductApi } from '../shared/apis';
 
 const ProductBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   priceCents: z.number().int().min(0).max(100_000_000),
   currency: z.enum(['USD', 'EUR', 'GBP']).default('USD'),
 });
+const ProductParams = z.object({ id: idSchema });
+const ProductsQuery = z.object({ ids: z.string().min(1).max(2000) });
 
-interface ProductRepo {
-  load(ids: string[]): Promise<Map<string, Product>>;
-  /** Upserts and records ProductChanged for the relay. */
-  save(id: string, p: z.output<typeof ProductBody>): Promise<Product>;
-  close?(): Promise<void>;
-}
-
-function pgRepo(rt: Runtime): ProductRepo {
-  const db = rt.db('inventory');
-  const batch = new Batcher<string, Product>(async (ids) => {
-    const rows = await db.queryStale<{ id: string; name: string; price_cents: number; currency: string; version: number }>(
-      'SELECT id, name, price_cents, currency, version FROM products WHERE id = ANY($1::text[])',
-      [ids],
-      'products-by-id',
-    );
-    return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, priceCents: Number(r.price_cents), currency: r.currency, version: r.version }]));
-  });
-  return {
-    load: (ids) => batch.get(ids),
-    async save(id, p) {
-      return db.tx(async (c) => {
-        const r = await c.query<{ version: number }>(
-          `INSERT INTO products (id, name, price_cents, currency) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price_cents = EXCLUDED.price_cents, currency = EXCLUDED.currency,
-             version = products.version + 1, updated_at = now()
-           RETURNING version`,
-          [id, p.name, p.priceCents, p.currency],
-        );
-        const product = { id, ...p, version: r.rows[0].version };
-        await appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]);
-        return product;
-      });
-    },
-  };
-}
-
-interface ProductDoc {
-  _id: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-  version: number;
-}
-
-function mongoRepo(rt: Runtime): ProductRepo {
-  const client = new MongoClient(rt.cfg.MONGO_URL!, { serverSelectionTimeoutMS: 5000, maxPoolSize: rt.cfg.DB_POOL_MAX });
-  rt.readiness.push({ name: 'mongodb', check: async () => void (await client.db(rt.cfg.MONGO_DB).command({ ping: 1 })) });
-  const col: Collection<ProductDoc> = client.db(rt.cfg.MONGO_DB).collection<ProductDoc>('products');
-  const products = () => col;
-  const db = rt.db('inventory');
-  return {
-    close: () => client.close(),
-    async load(ids) {
-      const docs = await products().find({ _id: { $in: ids } }).toArray();
-      return new Map(docs.map((d) => [d._id, { id: d._id, name: d.name, priceCents: d.priceCents, currency: d.currency, version: d.version }]));
-    },
-    async save(id, p) {
-      // MongoDB and PostgreSQL share no transaction. The write is announced first (an intent
-      // row); the event goes out with the intent's removal after the write; the sweeper turns
-      // intents left by a crash into events. So every change is followed by a ProductChanged.
-      const intent = newId();
-      await db.query('INSERT INTO catalog_intents (id, product_id) VALUES ($1, $2)', [intent, id]);
-      const doc = await products().findOneAndUpdate(
-        { _id: id },
-        { $set: { name: p.name, priceCents: p.priceCents, currency: p.currency }, $inc: { version: 1 } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      const product = { id, name: doc!.name, priceCents: doc!.priceCents, currency: doc!.currency, version: doc!.version };
-      await db.tx(async (c) => {
-        await c.query('DELETE FROM catalog_intents WHERE id = $1', [intent]);
-        await appendOutbox(c, [event('ProductChanged', id, product as unknown as Record<string, unknown>)]);
-      });
-      return product;
-    },
-  };
-}
-
-/** Publishes ProductChanged for catalogue writes whose process died mid-way (intents older than `graceMs`). */
-export async function sweepCatalogIntents(db: Db, graceMs: number): Promise<number> {
-  return db.tx(async (c) => {
-    const r = await c.query<{ product_id: string }>(
-      `DELETE FROM catalog_intents WHERE id IN (
-         SELECT id FROM catalog_intents WHERE created_at < now() - make_interval(secs => $1::double precision / 1000) FOR UPDATE SKIP LOCKED
-       ) RETURNING product_id`,
-      [graceMs],
-    );
-    const ids = [...new Set(r.rows.map((x) => x.product_id))];
-    await appendOutbox(c, ids.map((id) => event('ProductChanged', id, { id, recovered: true })));
-    return ids.length;
-  });
-}
-
-/** The version a ProductChanged made, when it says (a recovered change does not). */
-function versionOf(data: Record<string, unknown>): number | undefined {
-  return typeof data.version === 'number' ? data.version : undefined;
-}
-
-export const productModule: ModuleDef = {
+export const productModule: ModuleDef<'product'> = {
   domain: 'product',
   create(rt: Runtime) {
     const repo = rt.cfg.CATALOG_STORE === 'mongo' ? mongoRepo(rt) : pgRepo(rt);
@@ -166,22 +59,22 @@ export const productModule: ModuleDef = {
         ? [{ name: 'product-cache', topics: ['products'], handlers: { ProductChanged: async (e) => cache.invalidate('product', [e.key]) } }]
         : [],
       listeners: local
-        ? [{ name: `product-local-cache.${rt.instanceId}`, topics: ['products'], ephemeral: true, handlers: { ProductChanged: (e) => Promise.resolve(local.invalidate(e.key, versionOf(e.data))) } }]
+        ? [{ name: `product-local-cache.${rt.instanceId}`, topics: ['products'], ephemeral: true, handlers: { ProductChanged: (e) => Promise.resolve(local.invalidate(e.key, e.data.version)) } }]
         : [],
       routes(app: FastifyInstance) {
         app.put('/products/:id', async (req) => {
-          const { id } = parse(z.object({ id: idSchema }), req.params);
+          const { id } = parse(ProductParams, req.params);
           const body = parse(ProductBody, req.body);
           return repo.save(id, body);
         });
         app.get('/products/:id', async (req) => {
-          const { id } = parse(z.object({ id: idSchema }), req.params);
+          const { id } = parse(ProductParams, req.params);
           const p = (await api.getProducts([id])).get(id);
           if (!p) throw new AppError('NOT_FOUND', `Product ${id} does not exist.`);
           return p;
         });
         app.get('/products', async (req) => {
-          const { ids } = parse(z.object({ ids: z.string().min(1).max(2000) }), req.query);
+          const { ids } = parse(ProductsQuery, req.query);
           const list = ids.split(',');
           for (const [i, x] of list.entries()) parse(idSchema, x, `ids[${i}]`);
           const found = await api.getProducts(list);

@@ -2,21 +2,27 @@
  * Kafka consumers. A handler's effect and the record of the processed event id commit in one
  * transaction (see `markProcessed`), so redelivery after a crash or rebalance changes nothing.
  * A handler that fails is retried with backoff without committing the offset: events are
- * never skipped, only an unparseable message is (and counted).
+ * never skipped, only an unparseable message is: one that is not JSON, not an event, or an
+ * event whose envelope or data break its schema (`EVENT_DATA`). Such a message is logged as an
+ * error naming each bad field, counted (`outcome="unparseable"`), and passed over.
  */
 import type { Consumer, Kafka } from 'kafkajs';
-import type { EventEnvelope, EventType, Topic } from './events';
+import { describeProblems, envelopeSchema, EventHead, eventProblems, type EventType, type Topic, type TypedEvent } from './events';
 import { topicName } from './kafka';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
-export type Handler = (e: EventEnvelope) => Promise<void>;
+/** Handles one event of type `T`, parsed. */
+export type Handler<T extends EventType = EventType> = (e: TypedEvent<T>) => Promise<void>;
+
+/** A handler per event type, each given that type's events. */
+export type Handlers = { [T in EventType]?: Handler<T> };
 
 export interface ConsumerSpec {
   /** Consumer name: the group id (after the prefix) and the processed_events key. */
   name: string;
   topics: Topic[];
-  handlers: Partial<Record<EventType, Handler>>;
+  handlers: Handlers;
   /**
    * A group of this process alone (a listener that changes only the process's own memory): it
    * starts at the latest offset and commits nothing, so the group leaves nothing behind when the
@@ -94,16 +100,9 @@ export class EventConsumer {
 
   private async handle(value: Buffer | null, heartbeat: () => Promise<void>): Promise<void> {
     const { log } = this.o;
-    let env: EventEnvelope;
-    try {
-      env = JSON.parse(value?.toString() ?? '') as EventEnvelope;
-      if (!env || typeof env.id !== 'string' || typeof env.type !== 'string') throw new Error('not an event envelope');
-    } catch (err) {
-      log.error({ err, consumer: this.spec.name }, 'skipping unparseable message');
-      this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'unparseable' });
-      return;
-    }
-    const handler = this.spec.handlers[env.type];
+    const env = this.parse(value);
+    if (!env) return;
+    const handler = this.spec.handlers[env.type] as Handler | undefined;
     if (!handler) return;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -119,6 +118,38 @@ export class EventConsumer {
         await heartbeat().catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * The event in `value` parsed with its type's schema; undefined when this consumer does not
+   * handle its type, or when it is unparseable (then logged and counted).
+   */
+  private parse(value: Buffer | null): TypedEvent<EventType> | undefined {
+    const { log } = this.o;
+    const skip = (fields: Record<string, unknown>, message: string): undefined => {
+      log.error({ consumer: this.spec.name, ...fields }, message);
+      this.o.metrics?.eventsConsumed.inc({ consumer: this.spec.name, outcome: 'unparseable' });
+      return undefined;
+    };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(value?.toString() ?? '');
+    } catch (err) {
+      return skip({ err }, 'skipping unparseable message: not JSON');
+    }
+    const head = EventHead.safeParse(raw);
+    if (!head.success) {
+      const problems = eventProblems(head.error, raw);
+      return skip({ problems }, `skipping unparseable message: not an event envelope: ${describeProblems(problems)}`);
+    }
+    const { id, type } = head.data;
+    if (!Object.hasOwn(this.spec.handlers, type)) return undefined;
+    const parsed = envelopeSchema(type as EventType).safeParse(raw);
+    if (!parsed.success) {
+      const problems = eventProblems(parsed.error, raw);
+      return skip({ event: id, type, fields: problems.map((p) => p.field), problems }, `skipping unparseable event ${id} (${type}): ${describeProblems(problems)}`);
+    }
+    return parsed.data;
   }
 
   async stop(): Promise<void> {

@@ -3,9 +3,9 @@
  * connects to what its modules use), hosts modules, and starts/stops HTTP, the outbox relay
  * and the consumers.
  *
- * In a secondary region (REGION_ROLE=secondary) it hands out read-only views of the stores: the
- * order store answers fresh reads at home, the cache is not filled, visitors are counted in the
- * primary's Redis, background jobs do not start, writes are forwarded home (region.ts).
+ * In a secondary region (REGION_ROLE=secondary) it hands out read-only views of the stores (the
+ * order domain builds its own: order/store.ts): the cache is not filled, visitors are counted in
+ * the primary's Redis, background jobs do not start, writes are forwarded home (region.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Cluster, Redis } from 'ioredis';
+import type { ApiOf, CalledDomain, DomainApis } from './apis';
 import { BusinessMetricsPublisher } from './business-metrics';
 import { Cache } from './cache';
 import { DOMAINS, type Config, type Domain } from './config';
@@ -29,7 +30,6 @@ import { OutboxRelay } from './outbox-relay';
 import type { ResolvedRegion } from './home-region';
 import { Readiness } from './readiness';
 import { ServiceClient, resilienceOf } from './service-client';
-import { SecondaryOrderStore, ShardedOrderStore, SingleOrderStore, type OrderStore } from './order-store';
 import { HomeForwarder } from './home-forwarder';
 import { RecentWriters } from './recent-writers';
 import { Region, routeSecondary } from './region';
@@ -44,8 +44,11 @@ export interface BackgroundJob {
   stop(): Promise<void>;
 }
 
-/** What a module contributes to the process hosting it. */
-export interface ModuleInstance {
+/** An outbox the relay publishes: a database of the runtime's, or a pool the module owns (an order shard). */
+export type Outbox = DbName | { name: string; pool: Pool };
+
+/** What a module of domain `D` contributes to the process hosting it. */
+export interface ModuleInstance<D extends Domain = Domain> {
   routes?(app: FastifyInstance): void;
   consumers?: ConsumerSpec[];
   /**
@@ -53,24 +56,23 @@ export interface ModuleInstance {
    * also in a secondary region (on the mirrored topics): they only drop entries of in-process caches.
    */
   listeners?: ConsumerSpec[];
-  /** Databases whose outbox this module writes; the relay publishes them. */
-  outboxes?: (DbName | 'order-shards')[];
-  /** In-process API other modules call when they share the process. */
-  api?: unknown;
+  /** Databases whose outbox this module writes; the relay publishes them (each pool once, by name). */
+  outboxes?: Outbox[];
+  /** In-process API other modules call when they share the process (its type is in `DomainApis`). */
+  api?: ApiOf<D>;
   /** Background writers: started once the module is loaded, only where this region writes. */
   jobs?: BackgroundJob[];
   stop?(): Promise<void>;
 }
 
-export interface ModuleDef {
-  domain: Domain;
-  create(rt: Runtime): ModuleInstance;
+export interface ModuleDef<D extends Domain = Domain> {
+  domain: D;
+  create(rt: Runtime): ModuleInstance<D>;
 }
 
 export class Runtime {
   readonly metrics: Metrics;
   private readonly dbs = new Map<DbName, Db>();
-  private store: OrderStore | undefined;
   private kafkaClient: Kafka | undefined;
   private producerP: Promise<Producer> | undefined;
   private redisClient: Redis | Cluster | undefined;
@@ -134,23 +136,6 @@ export class Runtime {
     const p = createPool(url, { max, statementTimeoutMs: this.cfg.DB_STATEMENT_TIMEOUT_MS, applicationName: appName });
     this.extraPools.push(p);
     return p;
-  }
-
-  orderStore(): OrderStore {
-    if (!this.store) {
-      const c = this.cfg;
-      if (c.SHARDING) {
-        const opts = { max: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, applicationName: `${this.service}:order-shard` };
-        const shards = c.ORDER_SHARD_URLS.map((u) => createPool(u, opts));
-        this.extraPools.push(...shards);
-        this.store = new ShardedOrderStore(this.db('orders').primary, shards, c.ORDER_BUCKETS);
-      } else {
-        const d = this.db('orders');
-        this.store = new SingleOrderStore(d.primary, d.replicas);
-      }
-      if (this.region.secondary) this.store = new SecondaryOrderStore(this.store);
-    }
-    return this.store;
   }
 
   kafka(): Kafka {
@@ -247,8 +232,9 @@ export class Runtime {
   }
 
   /** The in-process API of `d` when hosted here, else undefined (callers use HTTP). */
-  local<T>(d: Domain): T | undefined {
-    return this.modules.get(d)?.api as T | undefined;
+  local<D extends CalledDomain>(d: D): DomainApis[D] | undefined {
+    // The module registered under `d` is a ModuleDef<D>, whose api is DomainApis[D].
+    return this.modules.get(d)?.api as DomainApis[D] | undefined;
   }
 
   /** Instantiates modules in dependency-free order; ports are resolved at call time. */
@@ -322,15 +308,14 @@ export class Runtime {
       this.publisher.start();
     }
     if (c.RELAY) {
-      const names = new Set<string>();
+      const outboxes = new Map<string, Pool>();
       for (const m of this.modules.values()) {
-        for (const o of m.outboxes ?? []) names.add(o === 'order-shards' && !this.orderStore().sharded ? 'orders' : o);
+        for (const o of m.outboxes ?? []) {
+          const name = typeof o === 'string' ? o : o.name;
+          if (!outboxes.has(name)) outboxes.set(name, typeof o === 'string' ? this.db(o).primary : o.pool);
+        }
       }
-      const pools: { name: string; pool: Pool }[] = [];
-      for (const n of names) {
-        if (n === 'order-shards') pools.push(...this.orderStore().allPrimaries());
-        else pools.push({ name: n, pool: this.db(n as DbName).primary });
-      }
+      const pools = [...outboxes].map(([name, pool]) => ({ name, pool }));
       if (pools.length > 0) {
         this.relay = new OutboxRelay({
           pools,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from './errors';
 
 /** `items[0].quantity` style path of a zod issue. */
-function fieldPath(path: readonly PropertyKey[]): string {
+export function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;

@@ -1,44 +1,32 @@
-/** Shipping: creates a shipment for each paid order, or fails it (to a country not served), once per order. */
+/**
+ * Shipping: creates a shipment for each paid order, or fails it (to a country not served), once
+ * per order. This file wires the layers: the consumer and the route (HTTP), ship.ts (the use
+ * case), repository.ts (SQL).
+ */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
-import { appendOutbox, event, markProcessed, type EventEnvelope } from '../shared/events';
-import { sha256 } from '../shared/ids';
 import type { ModuleDef, Runtime } from '../shared/runtime';
 import { parse, uuid } from '../shared/validation';
-import type { OrderSnapshot } from '../order/model';
+import { findShipment } from './repository';
+import { shipOrder, type ShippingDeps } from './ship';
 
-export const shippingModule: ModuleDef = {
+const ShipmentParams = z.object({ orderId: uuid });
+
+export const shippingModule: ModuleDef<'shipping'> = {
   domain: 'shipping',
   create(rt: Runtime) {
     const db = rt.db('orders');
-    const countries = new Set(rt.cfg.SHIPPING_COUNTRIES);
-
-    async function ship(e: EventEnvelope): Promise<void> {
-      const o = e.data as unknown as OrderSnapshot;
-      await db.tx(async (c) => {
-        if (!(await markProcessed(c, 'shipping', e.id))) return;
-        const ok = countries.has(o.shipping.country);
-        const tracking = ok ? `SBX${sha256(o.orderId).slice(0, 12).toUpperCase()}` : null;
-        const reason = ok ? null : `we do not ship to ${o.shipping.country}`;
-        const r = await c.query(
-          `INSERT INTO shipments (order_id, status, carrier, tracking, reason) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-          [o.orderId, ok ? 'CREATED' : 'FAILED', ok ? 'sandbox-post' : null, tracking, reason],
-        );
-        if (r.rowCount === 0) return;
-        await appendOutbox(c, [ok ? event('ShipmentCreated', o.orderId, { orderId: o.orderId, tracking }) : event('ShipmentFailed', o.orderId, { orderId: o.orderId, reason })]);
-      });
-    }
-
+    const d: ShippingDeps = { db, countries: new Set(rt.cfg.SHIPPING_COUNTRIES) };
     return {
       outboxes: ['orders'],
-      consumers: [{ name: 'shipping', topics: ['payments'], handlers: { PaymentCaptured: ship } }],
+      consumers: [{ name: 'shipping', topics: ['payments'], handlers: { PaymentCaptured: (e) => shipOrder(d, e) } }],
       routes(app: FastifyInstance) {
         app.get('/shipments/:orderId', async (req) => {
-          const { orderId } = parse(z.object({ orderId: uuid }), req.params);
-          const row = (await db.query('SELECT order_id, status, carrier, tracking, reason FROM shipments WHERE order_id = $1', [orderId]))[0];
-          if (!row) throw new AppError('NOT_FOUND', `No shipment for order ${orderId}.`);
-          return { orderId: row.order_id, status: row.status, carrier: row.carrier ?? undefined, tracking: row.tracking ?? undefined, reason: row.reason ?? undefined };
+          const { orderId } = parse(ShipmentParams, req.params);
+          const shipment = await findShipment(db.primary, orderId);
+          if (!shipment) throw new AppError('NOT_FOUND', `No shipment for order ${orderId}.`);
+          return shipment;
         });
       },
     };

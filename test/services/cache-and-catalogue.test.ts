@@ -97,7 +97,7 @@ describe('the product catalogue in MongoDB', () => {
     // As if the process wrote the document and died before the outbox row.
     await s.inventory.query("INSERT INTO catalog_intents (id, product_id, created_at) VALUES (gen_random_uuid(), 'm-1', now() - interval '1 minute')");
     await mongo.db(dbName).collection<{ _id: string; priceCents: number }>('products').updateOne({ _id: 'm-1' }, { $set: { priceCents: 7 } });
-    const { sweepCatalogIntents } = await import('../../services/product/module');
+    const { sweepCatalogIntents } = await import('../../services/product/repository');
     expect(await sweepCatalogIntents(s.rt.db('inventory'), 30000)).toBe(1);
     expect((await s.inventory.query('SELECT count(*)::int AS n FROM catalog_intents')).rows[0].n).toBe(0);
     const ev = await s.inventory.query("SELECT payload FROM outbox WHERE type = 'ProductChanged' AND key = 'm-1' ORDER BY id DESC LIMIT 1");

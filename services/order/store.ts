@@ -8,9 +8,10 @@
  * that finds its bucket gone reloads the map and retries on the new shard.
  */
 import type { Pool, PoolClient } from 'pg';
-import { transaction } from './db';
-import { AppError } from './errors';
-import { AnswerAtHome } from './region';
+import { transaction } from '../shared/db';
+import { AppError } from '../shared/errors';
+import { AnswerAtHome } from '../shared/region';
+import type { Runtime } from '../shared/runtime';
 
 class BucketMoved extends Error {
   constructor(readonly bucket: number) {
@@ -34,7 +35,7 @@ export interface OrderStore {
   refresh(): Promise<boolean>;
 }
 
-export class SingleOrderStore implements OrderStore {
+class SingleOrderStore implements OrderStore {
   readonly sharded = false;
   private next = 0;
   constructor(
@@ -61,7 +62,7 @@ export class SingleOrderStore implements OrderStore {
   }
 }
 
-export class ShardedOrderStore implements OrderStore {
+class ShardedOrderStore implements OrderStore {
   readonly sharded = true;
   readonly staleReads = false;
   private map: number[] = [];
@@ -137,7 +138,7 @@ export class ShardedOrderStore implements OrderStore {
  * needs the truth (`primary`) is answered at home ({@link AnswerAtHome}); a write is a bug, since
  * writes are forwarded before any handler runs, and fails before reaching a read-only database.
  */
-export class SecondaryOrderStore implements OrderStore {
+class SecondaryOrderStore implements OrderStore {
   readonly staleReads = true;
   constructor(private readonly local: OrderStore) {}
   get sharded(): boolean {
@@ -158,4 +159,22 @@ export class SecondaryOrderStore implements OrderStore {
   refresh(): Promise<boolean> {
     return this.local.refresh();
   }
+}
+
+/**
+ * The order store this process's configuration describes: the shards (SHARDING, with the bucket
+ * directory in ORDERS_DB_URL) or the orders database and its replicas; in a secondary region, the
+ * read-only view of either.
+ */
+export function createOrderStore(rt: Runtime): OrderStore {
+  const c = rt.cfg;
+  let store: OrderStore;
+  if (c.SHARDING) {
+    const shards = c.ORDER_SHARD_URLS.map((u) => rt.pool(u, `${rt.service}:order-shard`, c.DB_POOL_MAX));
+    store = new ShardedOrderStore(rt.db('orders').primary, shards, c.ORDER_BUCKETS);
+  } else {
+    const d = rt.db('orders');
+    store = new SingleOrderStore(d.primary, d.replicas);
+  }
+  return rt.region.secondary ? new SecondaryOrderStore(store) : store;
 }
