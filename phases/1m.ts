@@ -40,9 +40,12 @@ export const PHASE_1M: PhaseSpec = {
     eks: {
       kubernetesVersion: '1.35',
       nodeGroups: [
-        { id: 'General', instanceTypes: ['m7g.xlarge', 'm6g.xlarge'], capacityType: 'ON_DEMAND', minNodes: 6, desiredNodes: 9, maxNodes: 45, diskGiB: 50 },
-        { id: 'Spot', instanceTypes: ['m7g.xlarge', 'm6g.xlarge', 'c7g.xlarge', 'c6g.xlarge'], capacityType: 'SPOT', minNodes: 0, desiredNodes: 3, maxNodes: 60, diskGiB: 50 },
+        // Everything but analytics and the re-shard Job runs on demand: 75 nodes hold its pods at their HPA maxima.
+        { id: 'General', instanceTypes: ['m7g.xlarge', 'm6g.xlarge'], capacityType: 'ON_DEMAND', minNodes: 6, desiredNodes: 9, maxNodes: 75, diskGiB: 50 },
+        { id: 'Spot', instanceTypes: ['m7g.xlarge', 'm6g.xlarge', 'c7g.xlarge', 'c6g.xlarge'], capacityType: 'SPOT', minNodes: 0, desiredNodes: 3, maxNodes: 9, diskGiB: 50 },
       ],
+      // The roadmap's spot workloads: analytics and batch processing.
+      spot: { services: ['analytics'], jobs: ['reshard'] },
       services: podServices(
         { cpuMillis: 500, memoryMiB: 512, minReplicas: 3, maxReplicas: 30, targetCpuPercent: 60 },
         ['order', 'product', 'inventory'],

@@ -1,4 +1,4 @@
-import { FleetSpec, PodServiceSpec, SERVICE_NAMES, ServiceName } from './compute-types';
+import { FleetSpec, NodeGroupSpec, PodServiceSpec, SERVICE_NAMES, ServiceName } from './compute-types';
 import { partitionsPerBroker } from './validate';
 import { PhaseSpec } from './types';
 
@@ -179,12 +179,24 @@ export interface CapacityReport {
    */
   readonly regions: readonly RegionalLoad[];
   /**
-   * On EKS: the CPU every pod requests with each HPA at its maximum (plus MirrorMaker and the
-   * cluster's add-ons) against what the node groups can hold at their maxima. The cluster
+   * On EKS: the CPU every pod that must run on demand requests with each HPA at its maximum (plus
+   * MirrorMaker, KEDA and the cluster's add-ons) against what the ON_DEMAND node groups can hold
+   * at their maxima; the spot groups' taint keeps these pods off spot nodes. The cluster
    * autoscaler can only add nodes up to the groups' maxima: if the requests do not fit, HPA
    * replicas stay Pending.
    */
-  readonly nodes?: { readonly requestedMillicores: number; readonly schedulableMillicores: number };
+  readonly nodes?: NodeCapacity;
+  /**
+   * On EKS with spot capacity: the same for the services placed on spot (`compute.eks.spot`)
+   * against the SPOT groups. When spot capacity is short they run on the on-demand nodes instead.
+   */
+  readonly spotNodes?: NodeCapacity;
+}
+
+/** CPU requested against CPU the node groups can schedule, in one region. */
+export interface NodeCapacity {
+  readonly requestedMillicores: number;
+  readonly schedulableMillicores: number;
 }
 
 /** One region's share of the peak. */
@@ -199,19 +211,37 @@ export interface RegionalLoad {
   readonly forwardedWriteRps: number;
 }
 
-/** The pods' CPU requests at the HPA maxima against the node groups' CPU at their maxima, in one region. */
+/** CPU the groups can schedule at their maxima; a group of several types may get its smallest. */
+function schedulableMillicores(groups: readonly NodeGroupSpec[]): number {
+  return groups.reduce((sum, g) => sum + g.maxNodes * (Math.min(...g.instanceTypes.map(vcpus)) * 1000 - NODE_RESERVED_MILLICORES), 0) * NODE_PACKING;
+}
+
+/** CPU the services request with each HPA at its maximum. */
+function podMillicores(services: readonly PodServiceSpec[]): number {
+  return services.reduce((sum, p) => sum + p.maxReplicas * p.cpuMillis, 0);
+}
+
+/** The on-demand pods' CPU requests at the HPA maxima against the ON_DEMAND groups' CPU at their maxima, in one region. */
 function nodeCapacity(spec: PhaseSpec): CapacityReport['nodes'] {
   const eks = spec.compute.eks;
   if (!eks) return undefined;
-  const pods = eks.services.reduce((sum, p) => sum + p.maxReplicas * p.cpuMillis, 0);
+  const onSpot = new Set<string>(eks.spot?.services ?? []);
+  const pods = podMillicores(eks.services.filter((p) => !onSpot.has(p.name)));
   const mirror = spec.streaming.mirrorMaker?.cpuMillis ?? 0;
   const keda = eks.predictiveScaling ? 3 * KEDA_COMPONENT_MILLICORES : 0;
-  const schedulable = eks.nodeGroups.reduce(
-    // A group of several types may get its smallest.
-    (sum, g) => sum + g.maxNodes * (Math.min(...g.instanceTypes.map(vcpus)) * 1000 - NODE_RESERVED_MILLICORES),
-    0,
-  );
-  return { requestedMillicores: pods + mirror + keda + CLUSTER_ADDON_MILLICORES, schedulableMillicores: schedulable * NODE_PACKING };
+  return {
+    requestedMillicores: pods + mirror + keda + CLUSTER_ADDON_MILLICORES,
+    schedulableMillicores: schedulableMillicores(eks.nodeGroups.filter((g) => g.capacityType === 'ON_DEMAND')),
+  };
+}
+
+/** The spot-placed services' CPU requests at the HPA maxima against the SPOT groups' CPU at their maxima, in one region. */
+function spotNodeCapacity(spec: PhaseSpec): CapacityReport['spotNodes'] {
+  const eks = spec.compute.eks;
+  const groups = eks?.nodeGroups.filter((g) => g.capacityType === 'SPOT') ?? [];
+  if (!eks || groups.length === 0) return undefined;
+  const onSpot = new Set<string>(eks.spot?.services ?? []);
+  return { requestedMillicores: podMillicores(eks.services.filter((p) => onSpot.has(p.name))), schedulableMillicores: schedulableMillicores(groups) };
 }
 
 /** Runs the capacity model over a phase. */
@@ -253,5 +283,6 @@ export function capacity(spec: PhaseSpec): CapacityReport {
     },
     regions,
     nodes: nodeCapacity(spec),
+    spotNodes: spotNodeCapacity(spec),
   };
 }

@@ -235,6 +235,37 @@ export interface PodPredictiveScalingSpec {
   readonly seasonalOffsetsDays: readonly number[];
 }
 
+/**
+ * The batch Jobs that may run on spot nodes. Only the re-shard Job: it is idempotent, an
+ * interrupted bucket move is finished by its next run, a reclaimed pod releases the directory's
+ * lock with its connection, nothing waits for it, and it has hours to finish. The schema Jobs and
+ * the topic Job are not: the new services' pods need their schema and topics, so a migration
+ * reclaimed half-way holds up the deploy that started it, for a saving of minutes of one node.
+ */
+export const SPOT_JOBS = ['reshard'] as const;
+
+/** A batch Job that may run on spot nodes. */
+export type SpotJob = (typeof SPOT_JOBS)[number];
+
+/**
+ * The work placed on spot capacity: the roadmap's "non-critical workloads: analytics, batch
+ * processing". The SPOT node groups are tainted, so nothing else lands there; what is named here
+ * tolerates the taint and prefers spot nodes (preferred, not required: when spot capacity is short
+ * it runs on the on-demand nodes rather than wait). EKS drains a spot node on its rebalance
+ * recommendation or its two-minute notice, so each pod's shutdown must fit in two minutes.
+ */
+export interface SpotPlacementSpec {
+  /**
+   * Services whose pods run on spot nodes: services for which losing some pods for a few minutes
+   * loses nothing and delays nobody's order. Analytics qualifies: its consumer resumes from the
+   * committed offsets and counts each event once (processed marks), and its reads are reports.
+   * The services on a customer's path (checkout, orders, payment, inventory) stay on demand.
+   */
+  readonly services: readonly ServiceName[];
+  /** Batch Jobs that run on spot nodes (see {@link SPOT_JOBS}). */
+  readonly jobs: readonly SpotJob[];
+}
+
 /** Amazon EKS. */
 export interface EksSpec {
   /** Kubernetes version of the control plane and the node groups. */
@@ -248,6 +279,11 @@ export interface EksSpec {
    * @default - each service's HPA on CPU only
    */
   readonly predictiveScaling?: PodPredictiveScalingSpec;
+  /**
+   * Work that may be interrupted, placed on the SPOT node groups (required when there is one).
+   * @default - no SPOT node group, and everything on the on-demand nodes
+   */
+  readonly spot?: SpotPlacementSpec;
 }
 
 /** Which compute a phase runs, as optional sections: only what is present is built. */
@@ -553,6 +589,37 @@ export const COMPUTE_RULES: readonly ValidationRule[] = [
             ? []
             : [v(`compute.eks.services[${p.name}].targetCpuPercent`, p.targetCpuPercent, 'must be from 10 to 90')]),
         ]),
+      ];
+    },
+  },
+  {
+    id: 'compute-eks-spot',
+    check: (s: PhaseSpec) => {
+      const e = s.compute.eks;
+      if (!e) return [];
+      const spotGroups = e.nodeGroups.filter((g) => g.capacityType === 'SPOT');
+      const placed = e.spot;
+      const named = placed ? [...placed.services, ...placed.jobs] : [];
+      const services = e.services.map((p) => p.name as string);
+      const badServices = (placed?.services ?? []).filter((n, i, all) => !services.includes(n) || all.indexOf(n) !== i);
+      const badJobs = (placed?.jobs ?? []).filter((j, i, all) => !(SPOT_JOBS as readonly string[]).includes(j) || all.indexOf(j) !== i);
+      return [
+        ...(named.length > 0 && spotGroups.length === 0
+          ? [v('compute.eks.spot', placed, 'places work on spot capacity, so compute.eks.nodeGroups needs a group with capacityType SPOT')]
+          : []),
+        ...(named.length === 0
+          ? spotGroups.map((g) =>
+              v(
+                `compute.eks.nodeGroups[${g.id}].capacityType`,
+                g.capacityType,
+                'SPOT groups are tainted so that only interruptible work lands there: name that work in compute.eks.spot, or make the group ON_DEMAND',
+              ),
+            )
+          : []),
+        ...badServices.map((n) => v('compute.eks.spot.services', n, 'must name a service of compute.eks.services, each once')),
+        ...badJobs.map((j) =>
+          v('compute.eks.spot.jobs', j, `must be one of ${SPOT_JOBS.join(', ')}, each once: the schema and topic Jobs hold up a deploy when interrupted`),
+        ),
       ];
     },
   },

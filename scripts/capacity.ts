@@ -17,12 +17,17 @@ for (const name of PHASE_NAMES) {
 }
 console.log(`\nThe roadmap plans the next phase at ${PLANNING_THRESHOLD * 100}% of capacity: every headroom must be at least ${(1 / PLANNING_THRESHOLD).toFixed(2)}×.`);
 
-console.log('\nEKS: CPU requested with every HPA at its maximum (and MirrorMaker, add-ons) against what the node groups hold at their maxima (90% packing):\n');
-console.log('| phase | requested vCPU | schedulable vCPU | fits |');
-console.log('|---|---|---|---|');
+console.log(
+  '\nEKS: CPU requested with every HPA at its maximum (and MirrorMaker, add-ons) against what the node groups hold at their maxima (90% packing); the spot groups are tainted, so only the work placed on spot counts against them:\n',
+);
+console.log('| phase | nodes | requested vCPU | schedulable vCPU | fits |');
+console.log('|---|---|---|---|---|');
+const vcpu = (millicores: number) => (millicores / 1000).toFixed(1);
 for (const name of PHASE_NAMES) {
-  const nodes = capacity(PHASES[name]).nodes;
-  if (nodes) console.log(`| ${name} | ${(nodes.requestedMillicores / 1000).toFixed(1)} | ${(nodes.schedulableMillicores / 1000).toFixed(1)} | ${nodes.requestedMillicores <= nodes.schedulableMillicores ? 'yes' : 'NO'} |`);
+  const c = capacity(PHASES[name]);
+  for (const [kind, nodes] of [['on demand', c.nodes], ['spot', c.spotNodes]] as const) {
+    if (nodes) console.log(`| ${name} | ${kind} | ${vcpu(nodes.requestedMillicores)} | ${vcpu(nodes.schedulableMillicores)} | ${nodes.requestedMillicores <= nodes.schedulableMillicores ? 'yes' : 'NO'} |`);
+  }
 }
 
 const multi = PHASE_NAMES.filter((name) => PHASES[name].regions.length > 1);

@@ -2,10 +2,11 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import { EksSpec, PhaseSpec, PodServiceSpec, ServiceName } from '../../phases';
+import { EksSpec, PhaseSpec, PodServiceSpec, ServiceName, SpotJob } from '../../phases';
 import { calledBy, HEALTH_PATH, METRICS_PATH, READY_PATH, SERVICE_PORT, SERVICE_ROUTES } from '../compute/routes';
 import { PRE_STOP_SECONDS, shutdownEnvironment, TERMINATION_GRACE_SECONDS } from '../compute/shutdown';
 import { PrometheusSource, prometheusAuthentication, scaledObject } from './predictive-scaling';
+import { placeOnSpot } from './spot';
 import type { ServiceEnvironment } from '../compute/app-environment';
 
 /** The namespace every service, job and config lives in. */
@@ -270,6 +271,7 @@ export class ServicesChart extends Chart {
       ],
     });
     harden(deployment, '/spec/template/spec', 1);
+    if (eks.spot?.services.includes(name)) placeOnSpot(deployment);
     // Keep serving until the load balancer and kube-proxy have let the pod go; only then SIGTERM.
     // The kubelet's own sleep: no shell or binary needed in the image.
     ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } }));
@@ -429,8 +431,9 @@ export class JobsChart extends Chart {
     // there, the new shards filled online when the phase added some. Started with the schema
     // Jobs, it waits for the new shards' schema; a run that fails is retried by the Job.
     const shards = orderShards(spec);
+    const spotJobs: readonly SpotJob[] = spec.compute.eks?.spot?.jobs ?? [];
     if (shards > 1) {
-      this.job('Reshard', 'reshard', ['services/reshard.mjs', '--to', String(shards), '--wait-seconds', '900'], migrationsAccount, config, configHash, bindings, { 'orders.platform/order-shards': String(shards) }, RESHARD_DEADLINE);
+      this.job('Reshard', 'reshard', ['services/reshard.mjs', '--to', String(shards), '--wait-seconds', '900'], migrationsAccount, config, configHash, bindings, { 'orders.platform/order-shards': String(shards) }, RESHARD_DEADLINE, spotJobs.includes('reshard'));
     }
   }
 
@@ -444,6 +447,7 @@ export class JobsChart extends Chart {
     bindings: ChartBindings,
     annotations: Record<string, string>,
     deadline: Duration = Duration.minutes(30),
+    spot = false,
   ): void {
     const { init, secrets, tmp } = secretsInit(this, id, bindings);
     const job = new kplus.Job(this, id, {
@@ -477,6 +481,7 @@ export class JobsChart extends Chart {
       ],
     });
     harden(job, '/spec/template/spec', 1);
+    if (spot) placeOnSpot(job);
     // Named by the hash of everything else in it (labels and selectors keep the plain name).
     const api = ApiObject.of(job);
     const manifest = api.toJson() as { metadata: Record<string, unknown> };

@@ -28,6 +28,7 @@ import { renderMirrorMakerProperties } from '../replication/mirror-maker';
 import { KEDA, Keda } from './keda';
 import { POD_SCRAPE_JOB } from './predictive-scaling';
 import { MIRROR_MAKER_ACCOUNT, MIRROR_MAKER_DIR, MIRROR_MAKER_KAFKA_VERSION, MirrorMakerBindings, MirrorMakerChart } from './mirror-maker-chart';
+import { CAPACITY_LABEL, ON_DEMAND_SELECTOR, SPOT_TAINT, capacityValue } from './spot';
 import { ChartBindings, JOB_ACCOUNTS, JobsChart, NAMESPACE, SCRAPER_USER, ServicesChart } from './services-chart';
 
 /** The cluster's name: one cluster per region. */
@@ -160,7 +161,9 @@ export class ServicesCluster extends Construct {
         maxSize: group.maxNodes,
         subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         launchTemplateSpec: { id: template.launchTemplateId!, version: template.latestVersionNumber },
-        labels: { 'orders.platform/capacity': group.capacityType.toLowerCase() },
+        labels: { [CAPACITY_LABEL]: capacityValue(group.capacityType) },
+        // Only the work the spec places on spot tolerates this (lib/k8s/spot.ts).
+        taints: group.capacityType === 'SPOT' ? [{ key: SPOT_TAINT.key, value: SPOT_TAINT.value, effect: eks.TaintEffect.NO_SCHEDULE }] : undefined,
         enableNodeAutoRepair: true,
         // Node updates drain nodes within the PodDisruptionBudgets; a budget that cannot be met fails
         // the update instead of evicting the last ready pods of a service.
@@ -237,7 +240,7 @@ export class ServicesCluster extends Construct {
           cluster,
           workspace: props.telemetry.workspace,
           scraperSecurityGroup,
-          nodeSelector: { 'orders.platform/capacity': 'on_demand' },
+          nodeSelector: ON_DEMAND_SELECTOR,
         })
       : undefined;
 

@@ -85,6 +85,7 @@ function capacityRows(a: CapacityReport, b: CapacityReport): CapacityRow[] {
     row('partitions per topic (most consumers)', (c) => `${c.partitions.perTopic} (${c.partitions.maxConsumers})`),
     row('partitions per broker', (c) => String(c.partitions.perBroker)),
     row('EKS vCPU requested / schedulable', (c) => (c.nodes ? `${vcpu(c.nodes.requestedMillicores)} / ${vcpu(c.nodes.schedulableMillicores)}` : '-')),
+    row('EKS spot vCPU requested / schedulable', (c) => (c.spotNodes ? `${vcpu(c.spotNodes.requestedMillicores)} / ${vcpu(c.spotNodes.schedulableMillicores)}` : '-')),
   ];
 }
 

@@ -67,6 +67,19 @@ describe('the capacity model', () => {
     expect(nodes.requestedMillicores).toBeLessThanOrEqual(nodes.schedulableMillicores);
   });
 
+  test('at 1m the on-demand groups alone hold every pod not placed on spot, and the spot groups hold analytics at its maximum', () => {
+    const c = capacity(PHASES['1m']);
+    const eks = PHASES['1m'].compute.eks!;
+    const analytics = eks.services.find((s) => s.name === 'analytics')!;
+    // The spot group's nodes no longer count for the pods its taint keeps off it.
+    const everything = capacity({ ...PHASES['1m'], compute: { ...PHASES['1m'].compute, eks: { ...eks, spot: undefined } } }).nodes!;
+    expect(everything.requestedMillicores - c.nodes!.requestedMillicores).toBe(analytics.maxReplicas * analytics.cpuMillis);
+    expect(c.nodes!.requestedMillicores).toBeLessThanOrEqual(c.nodes!.schedulableMillicores);
+    expect(c.spotNodes).toEqual({ requestedMillicores: analytics.maxReplicas * analytics.cpuMillis, schedulableMillicores: expect.any(Number) });
+    expect(c.spotNodes!.requestedMillicores).toBeLessThanOrEqual(c.spotNodes!.schedulableMillicores);
+    expect(capacity(PHASES['70k']).spotNodes).toBeUndefined();
+  });
+
   test('node groups too small for the HPA maxima are caught (50k\'s groups as they were: 12 nodes for 25.5 vCPU of pods)', () => {
     const spec = PHASES['50k'];
     const eks = spec.compute.eks!;
