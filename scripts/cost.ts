@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
 import { PHASE_NAMES, loadPhase } from '../phases';
-import { COST_CATEGORIES, estimateCost } from '../lib/cost/estimate';
+import { COST_CATEGORIES, SpotSaving, estimateCost } from '../lib/cost/estimate';
 import { edgeCostLines } from '../lib/cost/edge';
 import { interRegionCost, interRegionCostLines } from '../lib/cost/inter-region';
 import { TemplateJson } from '../lib/review/upgrade-review';
@@ -28,6 +28,7 @@ const program = new Command()
     console.log(`| phase | ${categories.join(' | ')} | total | budget | headroom |`);
     console.log(`|${'---|'.repeat(categories.length + 4)}`);
     let over = false;
+    const savings: { phase: string; lines: readonly SpotSaving[] }[] = [];
     for (const spec of specs) {
       const stacks = assemblies.get(spec.name)!.stacks.map((s) => ({ stackName: s.stackName, region: s.environment.region, template: s.template as TemplateJson }));
       const estimate = estimateCost(stacks, [...interRegionCostLines(spec), ...edgeCostLines(spec)]);
@@ -40,9 +41,23 @@ const program = new Command()
         for (const line of [...estimate.lines].sort((a, b) => b.monthlyUsd - a.monthlyUsd)) {
           console.log(`    ${usd(line.monthlyUsd).padStart(9)}  ${line.category.padEnd(10)} ${line.stack}/${line.logicalId}: ${line.what}`);
         }
+        for (const saving of estimate.spotSavings) {
+          console.log(`    ${usd(-saving.savingUsd).padStart(9)}  spot saving ${saving.stack}/${saving.logicalId}: ${saving.what} at ${usd(saving.spotUsd)} instead of ${usd(saving.onDemandUsd)} on demand`);
+        }
+      }
+      if (estimate.spotSavings.length > 0) savings.push({ phase: spec.name, lines: estimate.spotSavings });
+    }
+    console.log('\nOn-demand list prices (lib/cost/prices.ts), spot nodes at their share of it; transfer between regions from the capacity model (lib/cost/inter-region.ts); other usage-based charges (requests, I/O, logs, internet egress) excluded.');
+    if (savings.length > 0) {
+      console.log('\nSpot capacity: each spot node group\'s nodes (at its desired size) on demand and on spot, per month; the total above has them at spot:\n');
+      console.log('| phase | spot node group | nodes | on demand | spot | saving |');
+      console.log('|---|---|---|---|---|---|');
+      for (const { phase, lines } of savings) {
+        for (const l of lines) console.log(`| ${phase} | ${l.stack}/${l.logicalId} | ${l.what} | ${usd(l.onDemandUsd)} | ${usd(l.spotUsd)} | ${usd(l.savingUsd)} |`);
+        const sum = (pick: (l: SpotSaving) => number) => lines.reduce((total, l) => total + pick(l), 0);
+        console.log(`| ${phase} | all | | ${usd(sum((l) => l.onDemandUsd))} | ${usd(sum((l) => l.spotUsd))} | ${usd(sum((l) => l.savingUsd))} |`);
       }
     }
-    console.log('\nOn-demand list prices (lib/cost/prices.ts); transfer between regions from the capacity model (lib/cost/inter-region.ts); other usage-based charges (requests, I/O, logs, internet egress) excluded.');
     const multi = specs.filter((spec) => spec.regions.length > 1);
     if (multi.length > 0) {
       console.log('\nJoining the regions: VPC peering (built) against Transit Gateway (not built), per month:');

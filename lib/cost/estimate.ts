@@ -40,11 +40,27 @@ export interface CostLine {
   readonly monthlyUsd: number;
 }
 
+/** What a spot node group saves against the same nodes on demand (already in the total at the spot price). */
+export interface SpotSaving {
+  readonly stack: string;
+  readonly logicalId: string;
+  /** The nodes priced, e.g. "3 × m7g.xlarge". */
+  readonly what: string;
+  /** The nodes' instance hours at the on-demand price, per month. */
+  readonly onDemandUsd: number;
+  /** The same at the spot price ({@link SPOT_FACTOR} of on-demand), per month. */
+  readonly spotUsd: number;
+  /** On-demand minus spot, per month. */
+  readonly savingUsd: number;
+}
+
 /** A phase's estimated monthly cost. */
 export interface CostEstimate {
   readonly lines: readonly CostLine[];
   readonly byCategory: Readonly<Record<CostCategory, number>>;
   readonly totalUsd: number;
+  /** One line per spot node group: what running its nodes on spot saves. */
+  readonly spotSavings: readonly SpotSaving[];
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -222,6 +238,17 @@ function priceResource(r: Resource, resources: Record<string, Resource>, where: 
   }
 }
 
+/** The saving of a spot node group's nodes against on-demand, before the region's price level; undefined for on-demand groups. */
+function spotSaving(r: Resource, where: string): Omit<SpotSaving, 'stack' | 'logicalId'> | undefined {
+  const p = r.Properties ?? {};
+  if (r.Type !== 'AWS::EKS::Nodegroup' || p.CapacityType !== 'SPOT') return undefined;
+  const count = num(at(p, 'ScalingConfig', 'DesiredSize') ?? at(p, 'ScalingConfig', 'MinSize'));
+  const type = at(p, 'InstanceTypes', 0);
+  const onDemandUsd = count * price(EC2_HOURLY, type, where) * HOURS_PER_MONTH;
+  const spotUsd = onDemandUsd * SPOT_FACTOR;
+  return { what: `${count} × ${str(type)}`, onDemandUsd, spotUsd, savingUsd: onDemandUsd - spotUsd };
+}
+
 /**
  * Estimates the fixed monthly cost of a phase from its synthesized templates: instances, nodes,
  * brokers, storage as allocated, gateways, keys and secrets, at on-demand list prices adjusted by
@@ -230,6 +257,7 @@ function priceResource(r: Resource, resources: Record<string, Resource>, where: 
  */
 export function estimateCost(stacks: readonly PricedStack[], usage: readonly CostLine[] = []): CostEstimate {
   const lines: CostLine[] = [];
+  const spotSavings: SpotSaving[] = [];
   const resolve = resolverOf(stacks);
   for (const stack of stacks) {
     const resources = (stack.template.Resources ?? {}) as Record<string, Resource>;
@@ -238,10 +266,14 @@ export function estimateCost(stacks: readonly PricedStack[], usage: readonly Cos
     for (const [logicalId, resource] of Object.entries(resources)) {
       const priced = priceResource(resource, resources, `${stack.stackName}/${logicalId}`, stack.stackName, resolve);
       if (priced) lines.push({ stack: stack.stackName, logicalId, ...priced, monthlyUsd: priced.monthlyUsd * factor });
+      const saving = spotSaving(resource, `${stack.stackName}/${logicalId}`);
+      if (saving) {
+        spotSavings.push({ stack: stack.stackName, logicalId, what: saving.what, onDemandUsd: saving.onDemandUsd * factor, spotUsd: saving.spotUsd * factor, savingUsd: saving.savingUsd * factor });
+      }
     }
   }
   lines.push(...usage);
   const byCategory = Object.fromEntries(COST_CATEGORIES.map((c) => [c, 0])) as Record<CostCategory, number>;
   for (const line of lines) byCategory[line.category] += line.monthlyUsd;
-  return { lines, byCategory, totalUsd: lines.reduce((sum, l) => sum + l.monthlyUsd, 0) };
+  return { lines, byCategory, totalUsd: lines.reduce((sum, l) => sum + l.monthlyUsd, 0), spotSavings };
 }
