@@ -37,6 +37,7 @@ describe('compute in the phase specs', () => {
       'compute-fleets',
       'compute-nginx',
       'compute-eks',
+      'compute-eks-spot',
       'compute-predictive-scaling',
       'monitoring-thresholds',
     ]);
@@ -97,6 +98,7 @@ describe('compute validation rules', () => {
   test('a cluster with only spot nodes fails', () => {
     const spec = copy('50k');
     spec.compute.eks.nodeGroups[0].capacityType = 'SPOT';
+    spec.compute.eks.spot = { services: ['analytics'], jobs: [] };
     expect(problems(spec)).toBe(
       one('50k', 'compute.eks.nodeGroups = ["General"]: needs an ON_DEMAND group with at least 3 nodes (one per AZ) so that system pods survive spot reclaims'),
     );
