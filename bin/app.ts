@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { PHASES, PhaseSpec, loadPhase, previousPhase } from '../phases';
+import { PHASES, PhaseSpec, loadPhase, previousPhase, withHome } from '../phases';
 import { sideBySide } from '../lib/compute/migration';
 import { addSecurityChecks } from '../lib/nag';
 import { NO_RECIPIENT_WARNING } from '../lib/monitoring/notifications';
@@ -26,12 +26,25 @@ import { buildPlatform } from '../lib/platform';
  *                      optional: the shop's domain and the public hosted zone holding it; each
  *                      region's front door gets <region>.api.<domain>, and api.<domain> is
  *                      routed by Route 53 to a healthy region (without both, synthesis warns once)
+ *   -c homeRegion=REGION
+ *                      after a regional failover (npm run failover): the region that took the
+ *                      writes; it is built as the primary and the other regions as its
+ *                      secondaries (the returning region rejoins as one: README, "Bringing the
+ *                      old primary back")
  *   -c adminRoleArn=ARN[,ARN]
  *                      optional: IAM roles given cluster-admin access to every EKS cluster (EKS
  *                      access entries); they reach the private endpoint from inside the VPC
  */
 function specFromContext(app: App): PhaseSpec {
-  const phase = loadPhase(app.node.tryGetContext('phase'));
+  const home = stringFromContext(app, 'homeRegion');
+  if (home === undefined) return shiftFromContext(app, loadPhase(app.node.tryGetContext('phase')));
+  // The phase as built after the failover, validated against the phase before it like any phase.
+  const name = loadPhase(app.node.tryGetContext('phase')).name;
+  return shiftFromContext(app, loadPhase(name, { ...PHASES, [name]: withHome(PHASES[name], home) }));
+}
+
+/** The phase, or the side-by-side step of a move into it when `-c shift` is given. */
+function shiftFromContext(app: App, phase: PhaseSpec): PhaseSpec {
   const shift: unknown = app.node.tryGetContext('shift');
   if (shift === undefined) return phase;
   const given = typeof shift === 'string' || typeof shift === 'number' ? String(shift) : JSON.stringify(shift);

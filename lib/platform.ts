@@ -8,10 +8,11 @@ import { ComputeStack } from './stacks/compute-stack';
 import { DataStack } from './stacks/data-stack';
 import { DnsStack, ROUTE53_METRICS_REGION, type RegionEntryNames } from './stacks/dns-stack';
 import { FailoverStack } from './stacks/failover-stack';
-import { failoverRegion } from './failover/plan';
+import { homePointerRegion } from './failover/plan';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { PeeringStack } from './stacks/peering-stack';
+import { RejoinStack } from './stacks/rejoin-stack';
 import { TelemetryStack } from './stacks/telemetry-stack';
 
 /** The stacks of one region. */
@@ -20,10 +21,12 @@ export interface RegionalStacks {
   /** Peering with the other regions, in a multi-region phase. */
   readonly peering?: PeeringStack;
   readonly data: DataStack;
+  /** After a failover moved the writes elsewhere (`spec.homeRegion`): the members that follow the new home. */
+  readonly rejoin?: RejoinStack;
   readonly telemetry: TelemetryStack;
   readonly compute: ComputeStack;
   readonly monitoring: MonitoringStack;
-  /** In the failover region (the first secondary): the failover orchestration and the home pointer (lib/failover). */
+  /** In the failover region (the first secondary; the home after a failover): the home pointer, and the failover orchestration (lib/failover). */
   readonly failover?: FailoverStack;
 }
 
@@ -104,8 +107,8 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
   const certificates = certificatesByRegion(spec, options.certificateArns ?? []);
   const recipients = alarmRecipients(spec, options.alarmEmails ?? [], options.alarmTopicArns ?? []);
   const admins = adminRoles(options.adminRoleArns ?? []);
-  const [primary] = spec.regions;
-  if (primary?.role !== 'primary') throw new Error('buildPlatform: the primary region must come first');
+  const primary = spec.regions.find((r) => r.role === 'primary');
+  if (!primary) throw new Error('buildPlatform: the phase has no primary region');
   const place = (region: RegionName, layer: string, description: string) => regionalStack(region, layer, description);
 
   // Every region's network first: the primary's stores and load balancer admit the others' app tiers.
@@ -119,14 +122,33 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
   const remoteAppTiers = secondaries.map(networkOf);
   const peering = spec.regions.length > 1 ? connectRegions(scope, spec, networkOf) : new Map<RegionName, PeeringStack>();
 
+  // The stores, origin (the first region) first: every other region's replicas and global members follow it.
+  const dataStacks = new Map<RegionName, DataStack>();
+  let origin: DataStack | undefined;
+  for (const region of spec.regions) {
+    const d = place(region.region, 'data', 'Order platform data stores');
+    const remotes = region.role === 'primary' ? remoteAppTiers : [];
+    const data = new DataStack(scope, d.id, { ...d.props, spec, region, network: networkOf(region), origin, remoteAppTiers: remotes });
+    dataStacks.set(region.region, data);
+    origin ??= data;
+  }
+  // After a failover, every secondary builds the members that follow the new home.
+  const rejoins = new Map<RegionName, RejoinStack>();
+  if (spec.homeRegion) {
+    const home = dataStacks.get(spec.homeRegion)!;
+    for (const region of secondaries) {
+      const r = place(region.region, 'rejoin', 'Order platform stores rejoined as a secondary after a failover');
+      rejoins.set(region.region, new RejoinStack(scope, r.id, { ...r.props, spec, region, network: networkOf(region), data: dataStacks.get(region.region)!, home }));
+    }
+  }
+
+  // The rest region by region, the primary first: the others send it their writes and mirror its Kafka.
+  const order = [primary, ...spec.regions.filter((r) => r !== primary)];
   const regions = new Map<RegionName, RegionalStacks>();
   let home: { data: DataStack; compute: ComputeStack } | undefined;
-  for (const region of spec.regions) {
+  for (const region of order) {
     const network = networkOf(region);
-    const isPrimary = region.role === 'primary';
-    const d = place(region.region, 'data', 'Order platform data stores');
-    const data = new DataStack(scope, d.id, { ...d.props, spec, region, network, home: home?.data, remoteAppTiers: isPrimary ? remoteAppTiers : [] });
-    const databases = home?.data ?? data;
+    const data = dataStacks.get(region.region)!;
     const t = place(region.region, 'telemetry', 'Order platform metrics workspace and alarm topic');
     const telemetry = new TelemetryStack(scope, t.id, { ...t.props, spec, region, alarmEmails: recipients.emails });
     const c = place(region.region, 'compute', 'Order platform compute (app servers, API Gateway, EKS)');
@@ -136,20 +158,22 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       region,
       network,
       data,
-      databases,
+      databases: origin!,
       telemetry: telemetry.telemetry,
       certificateArn: certificates.get(region.region),
       domain: options.domain,
       home: home ? { compute: home.compute, cache: home.data.cache } : undefined,
       earlier: [...regions.values()].map((r) => r.compute),
-      // Every region listed after this one may send its writes here: to the primary now, to the
+      // Every region built after this one may send its writes here: to the primary now, to the
       // failover region after a failover.
-      remoteAppTiers: spec.regions.slice(spec.regions.indexOf(region) + 1).map(networkOf),
+      remoteAppTiers: order.slice(order.indexOf(region) + 1).map(networkOf),
       adminRoleArns: admins,
     });
     // The services' paths to other regions (forwarded writes, MirrorMaker, replies to them) need the routes.
     const regionPeering = peering.get(region.region);
     if (regionPeering) compute.addStackDependency(regionPeering);
+    const rejoin = rejoins.get(region.region);
+    if (rejoin) compute.addStackDependency(rejoin);
     const m = place(region.region, 'monitoring', 'Order platform alarms and dashboard');
     const monitoring = new MonitoringStack(scope, m.id, {
       ...m.props,
@@ -161,7 +185,7 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       alarmTopicArn: recipients.topicArns.get(region.region),
     });
     let failover: FailoverStack | undefined;
-    if (region.region === failoverRegion(spec)) {
+    if (region.region === homePointerRegion(spec)) {
       const f = place(region.region, 'failover', 'Order platform failover orchestration and home pointer');
       failover = new FailoverStack(scope, f.id, {
         ...f.props,
@@ -172,7 +196,7 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
         externalAlarmTopicArn: recipients.topicArns.get(region.region),
       });
     }
-    regions.set(region.region, { network: networks.get(region.region)!, peering: peering.get(region.region), data, telemetry, compute, monitoring, failover });
+    regions.set(region.region, { network: networks.get(region.region)!, peering: peering.get(region.region), data, rejoin, telemetry, compute, monitoring, failover });
     home ??= { data, compute };
   }
   return { spec, regions, dns: options.domain ? globalDns(scope, spec, options.domain, regions, recipients.topicArns.get(ROUTE53_METRICS_REGION)) : undefined };

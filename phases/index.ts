@@ -8,6 +8,7 @@ import { PHASE_NAMES, PhaseName, PhaseSpec } from './types';
 import { validatePhase } from './validate';
 
 export * from './types';
+export { withHome } from './home';
 export { PhaseSpecError, RULES, validatePhase, partitionsPerBroker } from './validate';
 
 /** Every phase's spec, in upgrade order. */

@@ -31,7 +31,8 @@ export interface RegionSpec {
    * What the region does in a phase with several regions. The `primary` region holds the writable
    * databases, cache and Kafka, and runs the outbox relay and the saga; a `secondary` region holds
    * read-only replicas of every store, serves reads from them and forwards writes to the primary.
-   * Exactly one region is primary, listed first. `lib/` reads the role, never the region's name.
+   * Exactly one region is primary: the one listed first, or the `homeRegion` a failover moved
+   * the writes to. `lib/` reads the role, never the region's name.
    */
   readonly role: RegionRole;
   /**
@@ -250,8 +251,17 @@ export interface PhaseSpec {
   readonly title: string;
   /** Targets and budget. */
   readonly slo: SloSpec;
-  /** Regions, primary first. */
+  /**
+   * Regions, in the order they joined: the first is the origin, where the stores were created;
+   * it is the primary until a failover moves the writes (see `homeRegion`).
+   */
   readonly regions: readonly RegionSpec[];
+  /**
+   * Declared after a regional failover (`-c homeRegion=REGION`): the region that took the writes,
+   * which is then the primary, the origin region a secondary rebuilt from it. Without it the
+   * origin (listed first) is the primary, and a phase move may not change any region's role.
+   */
+  readonly homeRegion?: RegionName;
   /** PostgreSQL on RDS (primary region). */
   readonly postgres: PostgresSpec;
   /** DocumentDB (primary region). */

@@ -198,12 +198,6 @@ const MONOTONIC_FIELDS: readonly MonotonicField[] = [
     why: 'the replication group keeps the values it joined the Global Datastore with; sizes change through the global group',
   },
   {
-    field: 'regions[].role',
-    read: (s) => s.regions.map((r) => [r.region, r.role] as const),
-    kind: 'fixed',
-    why: 'a phase move never changes which region takes the writes; that is a regional failover',
-  },
-  {
     field: 'streaming.brokersPerRegion',
     read: (s) => [['streaming', s.streaming.brokersPerRegion]],
     kind: 'never-shrinks',
@@ -313,9 +307,35 @@ export const RULES: readonly ValidationRule[] = [
     id: 'one-primary-region',
     check: (s) => {
       const primaries = s.regions.filter((r) => r.role === 'primary').map((r) => r.region);
-      return primaries.length === 1 && s.regions[0]?.role === 'primary'
+      if (s.homeRegion === undefined) {
+        return primaries.length === 1 && s.regions[0]?.role === 'primary'
+          ? []
+          : [violation('regions[].role', primaries, 'exactly one region must be primary, and it must be listed first')];
+      }
+      const regions = s.regions.map((r) => r.region);
+      if (!regions.includes(s.homeRegion) || s.homeRegion === regions[0]) {
+        return [violation('homeRegion', s.homeRegion, `must be one of the phase's regions other than the first (${regions.slice(1).join(', ')}): the region a failover moved the writes to`)];
+      }
+      return primaries.length === 1 && primaries[0] === s.homeRegion
         ? []
-        : [violation('regions[].role', primaries, 'exactly one region must be primary, and it must be listed first')];
+        : [violation('regions[].role', primaries, `exactly one region must be primary: homeRegion ${s.homeRegion}`)];
+    },
+  },
+  {
+    id: 'role-change-declared',
+    check: (s, previous) => {
+      if (!previous || s.homeRegion !== undefined) return [];
+      const before = new Map(previous.regions.map((r) => [r.region, r.role]));
+      return s.regions
+        .filter((r) => before.has(r.region) && before.get(r.region) !== r.role)
+        .map((r) =>
+          violation(
+            `regions[${r.region}].role`,
+            r.role,
+            `phase ${previous.name} had ${JSON.stringify(before.get(r.region))}; a phase move never changes which region takes the writes: that is a regional failover, ` +
+              'and after one the new home is declared with -c homeRegion=REGION (phases/home.ts)',
+          ),
+        );
     },
   },
   {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
-import { loadPhase } from '../phases';
+import { PHASES, loadPhase, withHome } from '../phases';
 import { analyzeReachability } from '../lib/review/reachability';
 import { deployOrder, restartsOf } from '../lib/review/restarts';
 import { reviewUpgrade, summarize } from '../lib/review/upgrade-review';
@@ -23,23 +23,27 @@ const program = new Command()
   .argument('<to>', 'the phase to move to, e.g. 50k')
   .option('--all', 'list every change, not only replacements and deletions')
   .option('--json', 'print the review as JSON')
-  .action((fromName: string, toName: string, options: { all?: boolean; json?: boolean }) => {
+  .option('--home-region <region>', 'review <to> as built after a failover moved the writes to this region (cdk deploy -c homeRegion=...)')
+  .action((fromName: string, toName: string, options: { all?: boolean; json?: boolean; homeRegion?: string }) => {
     const from = loadPhase(fromName);
-    const to = loadPhase(toName);
+    const phase = loadPhase(toName);
+    const to = options.homeRegion ? loadPhase(phase.name, { ...PHASES, [phase.name]: withHome(PHASES[phase.name], options.homeRegion) }) : phase;
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
     process.on('exit', () => fs.rmSync(outdir, { recursive: true, force: true }));
-    const assemblies = synthesizePhases(outdir, from.name === to.name ? [from] : [from, to], cdkJsonContext());
-    const templates = (name: string) => ({ phase: name, stacks: new Map(assemblies.get(name)!.stacks.map((s) => [s.stackName, s.template])) });
-    const review = reviewUpgrade(templates(from.name), templates(to.name));
-    const reachability = analyzeReachability(assemblies.get(to.name)!);
-    const restarts = restartsOf(templates(from.name), templates(to.name));
-    const target = assemblies.get(to.name)!;
-    const order = deployOrder(templates(to.name), new Map(target.stacks.map((s) => [s.stackName, s.dependencies.map((d) => d.id)])));
+    const context = cdkJsonContext();
+    const source = synthesizePhases(path.join(outdir, 'from'), [from], context).get(from.name)!;
+    const target = to === from ? source : synthesizePhases(path.join(outdir, 'to'), [to], context).get(to.name)!;
+    const toLabel = to.homeRegion ? `${to.name} (home ${to.homeRegion})` : to.name;
+    const templatesOf = (assembly: typeof source, label: string) => ({ phase: label, stacks: new Map(assembly.stacks.map((s) => [s.stackName, s.template])) });
+    const review = reviewUpgrade(templatesOf(source, from.name), templatesOf(target, toLabel));
+    const reachability = analyzeReachability(target);
+    const restarts = restartsOf(templatesOf(source, from.name), templatesOf(target, toLabel));
+    const order = deployOrder(templatesOf(target, toLabel), new Map(target.stacks.map((s) => [s.stackName, s.dependencies.map((d) => d.id)])));
     if (options.json) {
       process.stdout.write(JSON.stringify({ ...review, restarts, deployOrder: order, reachability }, null, 2) + '\n');
     } else {
       const counts = summarize(review);
-      console.log(`${from.name} → ${to.name}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      console.log(`${from.name} → ${toLabel}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
       if (review.addedStacks.length) console.log(`new stacks: ${review.addedStacks.join(', ')}`);
       const shown = options.all ? review.changes : review.changes.filter((c) => c.action !== 'add' && c.action !== 'update');
       for (const c of shown) {

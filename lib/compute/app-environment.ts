@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { ServiceVariable } from '../../services/shared/config';
 import { PhaseSpec, PostgresInstanceSpec, RegionName, ServiceName } from '../../phases';
 import { readReplicasStatement } from '../constructs/secret-replicas';
-import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER, failoverRegion } from '../failover/plan';
+import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER, homePointerRegion } from '../failover/plan';
 import { FLAGS_SOURCE, flagReaderResource } from '../flags/feature-flags';
 import { Cache } from '../constructs/cache';
 import { ADMIN_USERNAME as DOCDB_ADMIN_USERNAME, DOCUMENTDB_PORT } from '../constructs/documentdb';
@@ -27,7 +27,7 @@ export interface AppEnvironmentProps {
   readonly spec: PhaseSpec;
   /** The data stack of this region: cache and Kafka. */
   readonly data: DataStack;
-  /** The data stack that holds the writable PostgreSQL and DocumentDB (the primary region's): their secrets. */
+  /** The data stack of the origin region, where the PostgreSQL and DocumentDB secrets are made (and replicated elsewhere). */
   readonly databases: DataStack;
   /**
    * For a secondary region: where its services send writes (the primary region's internal load
@@ -116,10 +116,13 @@ export class AppEnvironment extends Construct {
     const fleet = databases.postgres;
     if (!fleet) throw new Error('AppEnvironment: the databases stack has no PostgreSQL fleet (it must be the primary region\'s data stack)');
     const secondary = props.home !== undefined;
+    // The origin region serves from its fleet until a failover; every other region, and the
+    // origin once it rejoined as a secondary, from its own replicas (promoted in the home region).
+    const ownReplicas = data.postgresReplicas;
     const local = (instance: PostgresInstanceSpec): LocalDatabase => {
       const db = fleet.databases.get(instance.id);
       if (!db) throw new Error(`AppEnvironment: no PostgreSQL instance ${instance.id}`);
-      if (!secondary) {
+      if (!ownReplicas) {
         return {
           spec: instance,
           address: db.instance.dbInstanceEndpointAddress,
@@ -128,8 +131,8 @@ export class AppEnvironment extends Construct {
           appSecret: db.appSecret,
         };
       }
-      const replica = data.postgresReplicas?.replicas.get(instance.id);
-      if (!replica) throw new Error(`AppEnvironment: this secondary region has no replica of ${instance.id}`);
+      const replica = ownReplicas.replicas.get(instance.id);
+      if (!replica) throw new Error(`AppEnvironment: this region has no replica of ${instance.id}`);
       return {
         spec: instance,
         address: replica.dbInstanceEndpointAddress,
@@ -187,8 +190,8 @@ export class AppEnvironment extends Construct {
     if (docdb?.cluster.secret) {
       secrets.push({ name: 'docdb', secret: docdb.cluster.secret });
       env.CATALOG_STORE = 'mongo';
-      const address = secondary ? data.documentDbSecondary?.socketAddress : docdb.cluster.clusterEndpoint.socketAddress;
-      if (!address) throw new Error('AppEnvironment: this secondary region has no DocumentDB secondary');
+      const address = data !== databases || secondary ? data.documentDbSecondary?.socketAddress : docdb.cluster.clusterEndpoint.socketAddress;
+      if (!address) throw new Error('AppEnvironment: this region has no member of the DocumentDB global cluster');
       env.MONGO_URL =
         `mongodb://${placeholder('docdb', 'username')}:${placeholder('docdb', 'password')}@${address}` +
         '/?tls=true&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false';
@@ -197,7 +200,7 @@ export class AppEnvironment extends Construct {
     // The order activity, sharded in the elastic cluster; only the primary region has one (no
     // global clusters), so a secondary forwards its reads home. The password is read at run time.
     const elastic = docdb?.elasticCluster;
-    if (elastic && docdb.elasticAdminSecret && !secondary) {
+    if (elastic && docdb.elasticAdminSecret && !secondary && data === databases) {
       logins.push({ name: 'docdb-elastic', secret: docdb.elasticAdminSecret });
       env.ORDER_ACTIVITY = 'true';
       env.ANALYTICS_MONGO_URL =
@@ -254,7 +257,7 @@ export class AppEnvironment extends Construct {
       env.REGION_ROLE = secondary ? 'secondary' : 'primary';
       // The home region as deployed, until a failover names another in the phase's one pointer,
       // kept in the failover region (lib/failover/plan.ts).
-      const pointerRegion = failoverRegion(spec)!;
+      const pointerRegion = homePointerRegion(spec)!;
       env.HOME_REGION_SOURCE = `ssm:${pointerRegion}:${HOME_REGION_PARAMETER}`;
       env.HOME_REGION_POLL_MS = String(HOME_POLL_SECONDS * 1000);
       const earlier = props.earlierRegions ?? [];
@@ -268,11 +271,13 @@ export class AppEnvironment extends Construct {
       env.HOME_REDIS_CLUSTER_NODES = `${homeCache.attrConfigurationEndPointAddress}:${homeCache.attrConfigurationEndPointPort}`;
       // RELAY and CONSUMERS are left to the role's defaults (off in a secondary), so that a region
       // promoted by a failover runs the relay and the saga once its services restart as primary.
-      // The secrets live in the primary region and are replicated here: read this region's replicas,
-      // so that credentials keep working, and processes keep starting, while the primary is lost.
+    }
+    if (props.home || data !== databases) {
+      // The secrets live in the origin region and are replicated here: read this region's copies,
+      // so that credentials keep working, and processes keep starting, while another region is lost.
       env.SECRETS_REGION = Stack.of(this).region;
     }
-    this.replicasOf = props.home ? databases.stackName : undefined;
+    this.replicasOf = data !== databases ? databases.stackName : undefined;
 
     this.secrets = secrets;
     this.databaseLogins = logins;

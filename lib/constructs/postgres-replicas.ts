@@ -8,11 +8,26 @@ import { acknowledge } from '../nag';
 import { DataStoreProps } from './data-store';
 import { POSTGRES_PORT, PostgresFleet, instanceDefaults, regionalParts } from './postgres';
 
+/** Where a region's replicas come from. */
+export type ReplicaSource =
+  /** Replicating: the writable instances of the home region, by spec ID; every one gets a replica here. */
+  | { readonly kind: 'replicating'; readonly instances: ReadonlyMap<string, rds.CfnDBInstance> }
+  /**
+   * Promoted by a regional failover (lib/failover): the replicas are standalone, writable
+   * instances. The template drops their source, which CloudFormation applies as an in-place
+   * promotion (already done), and keeps the create-only SourceRegion they were made with.
+   */
+  | { readonly kind: 'promoted'; readonly formerSourceRegion: string };
+
+/** The writable instances of a fleet, by spec ID: the source of another region's replicas. */
+export function fleetInstances(fleet: PostgresFleet): ReadonlyMap<string, rds.CfnDBInstance> {
+  return new Map([...fleet.databases].map(([id, db]) => [id, db.instance.node.defaultChild as rds.CfnDBInstance]));
+}
+
 /** Props for {@link PostgresRegionalReplicas}. */
 export interface PostgresRegionalReplicasProps extends DataStoreProps {
   readonly spec: PostgresSpec;
-  /** The primary region's fleet: every instance of it gets a replica here. */
-  readonly sources: PostgresFleet;
+  readonly source: ReplicaSource;
 }
 
 /**
@@ -34,20 +49,22 @@ export class PostgresRegionalReplicas extends Construct {
     super(scope, id);
     const shared = regionalParts(this, { ...props, rotationDays: props.spec.secretRotationDays });
     this.securityGroup = shared.securityGroup;
-    const sourceRegion = Stack.of(props.sources).region;
+    const { source } = props;
+    const firstSource = source.kind === 'replicating' ? [...source.instances.values()][0] : undefined;
+    const sourceRegion = source.kind === 'promoted' ? source.formerSourceRegion : Stack.of(firstSource!).region;
     const replicas = new Map<string, rds.DatabaseInstanceReadReplica>();
     for (const spec of props.spec.instances) {
-      const source = props.sources.databases.get(spec.id);
-      if (!source) throw new Error(`PostgresRegionalReplicas: the primary region has no instance ${spec.id} to replicate`);
+      const instance = source.kind === 'replicating' ? source.instances.get(spec.id) : undefined;
+      if (source.kind === 'replicating' && !instance) throw new Error(`PostgresRegionalReplicas: the home region has no instance ${spec.id} to replicate`);
       // The CloudFormation-level identifier: a plain cross-region reference to the source stack's output.
-      const identifier = (source.instance.node.defaultChild as rds.CfnDBInstance).ref;
+      const identifier = instance?.ref ?? `${spec.id.toLowerCase()}-promoted`;
       const sourceArn = Arn.format(
         { service: 'rds', resource: 'db', resourceName: identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME, region: sourceRegion },
         Stack.of(this),
       );
       const imported = rds.DatabaseInstance.fromDatabaseInstanceAttributes(this, `${spec.id}Source`, {
         instanceIdentifier: identifier,
-        instanceEndpointAddress: (source.instance.node.defaultChild as rds.CfnDBInstance).attrEndpointAddress,
+        instanceEndpointAddress: instance?.attrEndpointAddress ?? identifier,
         port: POSTGRES_PORT,
         securityGroups: [],
         engine: shared.engine,
@@ -66,8 +83,9 @@ export class PostgresRegionalReplicas extends Construct {
         removalPolicy: RemovalPolicy.DESTROY,
       });
       const cfn = replica.node.defaultChild as rds.CfnDBInstance;
-      cfn.sourceDbInstanceIdentifier = sourceArn;
       cfn.sourceRegion = sourceRegion;
+      if (source.kind === 'replicating') cfn.sourceDbInstanceIdentifier = sourceArn;
+      else cfn.addPropertyDeletionOverride('SourceDBInstanceIdentifier');
       // A replica is encrypted because its source is; KmsKeyId names this region's key for it.
       cfn.addPropertyDeletionOverride('StorageEncrypted');
       checkovSkip(replica, 'CKV_AWS_16', 'The cross-region replica is encrypted with this region\'s Postgres key (KmsKeyId); CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier.');

@@ -1,4 +1,6 @@
 import { PhaseSpec, RegionName, RegionSpec } from '../../phases';
+import { regionalStackName } from '../naming';
+import { CATALOG_GLOBAL_CLUSTER } from '../stacks/data-stack';
 
 /**
  * A regional failover, step by step: what the `npm run failover` command does, what the Step
@@ -17,6 +19,19 @@ export const HOME_REGION_PARAMETER = '/orders/platform/home-region';
 /** The region that holds the home pointer and becomes the primary in a failover: the first secondary. */
 export function failoverRegion(spec: PhaseSpec): RegionName | undefined {
   return spec.regions.find((r) => r.role === 'secondary')?.region;
+}
+
+/**
+ * The region that holds the home pointer: the failover region, which keeps it after a failover
+ * made it the home (`spec.homeRegion`), so that the pointer never moves.
+ */
+export function homePointerRegion(spec: PhaseSpec): RegionName | undefined {
+  return spec.homeRegion ?? failoverRegion(spec);
+}
+
+/** The primary region: the origin (listed first), or the home a failover moved the writes to. */
+export function primaryRegion(spec: PhaseSpec): RegionName {
+  return spec.homeRegion ?? spec.regions[0].region;
 }
 
 /** Seconds between the services' reads of the home parameter (HOME_REGION_POLL_MS). */
@@ -97,13 +112,29 @@ export function failoverPlan(spec: PhaseSpec, to: string): FailoverStep[] {
   return steps;
 }
 
-/** What is left once the lost region returns: not run by the command, printed after it. */
+/**
+ * What is left once the lost region returns, in order: not run by the command, printed by it
+ * (and alone with `--rebuild`). The lost region rejoins as a secondary of `to`; its old stores
+ * are kept until their last writes are reconciled (README, "Bringing the old primary back").
+ */
 export function afterReturn(spec: PhaseSpec, to: string): string[] {
-  const primary = spec.regions[0].region;
+  const lost = spec.regions[0].region;
+  checkTarget(spec, to);
+  const deploy = `npx cdk deploy -c phase=${spec.name} -c homeRegion=${to}`;
+  const stack = regionalStackName;
+  const others = survivors(spec, lost).filter((r) => r.region !== to).map((r) => r.region);
   return [
-    `When ${primary} answers again, its services read ${HOME_REGION_PARAMETER} in ${to}, stop taking writes and do not start again (they have no address for ${to}): ` +
-      `${primary} serves nobody and its health check keeps it out of DNS. Its databases are still writable: keep them out of service.`,
-    `Its PostgreSQL instances, DocumentDB cluster and cache hold the writes ${to} never received (the RPO): snapshot them for reconciliation before they are rebuilt.`,
-    `Rebuilding ${primary} as a secondary of ${to} (new replicas, MirrorMaker from ${to}'s Kafka) means deploying the phase with ${to} listed first; the phase rules refuse a change of role today, so that rebuild is a planned change of its own.`,
+    `When ${lost} answers again, its services read ${HOME_REGION_PARAMETER} in ${to}, stop taking writes and stay stopped: ${lost} serves nobody ` +
+      `and its health check keeps it out of DNS. Its databases are still writable: keep every client away from them.`,
+    `Snapshot ${lost}'s PostgreSQL instances, DocumentDB cluster and cache (${stack(lost, 'data')}): they hold the writes ${to} never received (the RPO), to be reconciled.`,
+    `If ${lost}'s DocumentDB cluster or cache is still listed in the global cluster ${CATALOG_GLOBAL_CLUSTER} or the cache's Global Datastore, detach it in ${to} ` +
+      '(aws docdb remove-from-global-cluster; aws elasticache disassociate-global-replication-group): a global group has one member per region, ' +
+      `and ${lost} rejoins with new ones.`,
+    `${deploy} --exclusively ${stack(to as RegionName, 'failover')}: the home pointer stays in ${to} and names it; the promotion machine goes (${to} is no longer a failover target), which frees the data stack's exports it read.`,
+    `${deploy} --all: ${to}'s replicas are written as the standalone instances they are (the template drops their source: promoted in place, no replacement); ` +
+      `${stack(lost, 'rejoin')} builds ${lost}'s new members: a read replica of every promoted PostgreSQL instance, a DocumentDB cluster in the global cluster and a cache in the Global Datastore, each a full copy from ${to}` +
+      (others.length > 0 ? `; ${others.map((r) => stack(r, 'rejoin')).join(' and ')} builds new PostgreSQL replicas from ${to} (${others.join(' and ')}'s old ones replicated from ${lost})` : '') +
+      `; ${to}'s services run as the primary and ${lost}'s as a secondary that forwards its writes to ${to}; MirrorMaker 2 runs in ${lost}, copying ${to}'s topics.`,
+    `Reconcile ${lost}'s snapshots with ${to} (README, "Bringing the old primary back"), then delete ${lost}'s old stores deliberately: they stay in ${stack(lost, 'data')}, deletion-protected, until then.`,
   ];
 }

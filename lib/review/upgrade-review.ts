@@ -58,6 +58,16 @@ export const CONDITIONAL_IN_PLACE: Readonly<Record<string, Readonly<Record<strin
   'AWS::ElastiCache::ReplicationGroup': { NumNodeGroups: 'UseOnlineResharding' },
 };
 
+/**
+ * Properties whose removal CloudFormation applies in place although a change of their value
+ * replaces the resource. Removing a DB instance's SourceDBInstanceIdentifier promotes the read
+ * replica to a standalone instance (CloudFormation resource reference, AWS::RDS::DBInstance); a
+ * regional failover has already promoted it, and the template of the new home drops it.
+ */
+export const IN_PLACE_WHEN_REMOVED: Readonly<Record<string, readonly string[]>> = {
+  'AWS::RDS::DBInstance': ['SourceDBInstanceIdentifier'],
+};
+
 /** What happens to one resource when moving from one phase to the next. */
 export type ChangeAction = 'add' | 'update' | 'replace' | 'may-replace' | 'destroy' | 'orphan';
 
@@ -117,8 +127,10 @@ function reviewStack(stack: string, before: TemplateJson, after: TemplateJson): 
       .filter(([, p]) => p.changeImpact === ResourceImpact.WILL_REPLACE || p.changeImpact === ResourceImpact.MAY_REPLACE)
       .map(([name]) => name);
     const policy = after.Resources?.[logicalId]?.UpdatePolicy ?? {};
+    const removed = (name: string) => change.oldProperties?.[name] !== undefined && change.newProperties?.[name] === undefined;
     const excused = (name: string) => {
       const option = CONDITIONAL_IN_PLACE[type]?.[name];
+      if ((IN_PLACE_WHEN_REMOVED[type] ?? []).includes(name) && removed(name)) return true;
       return option === true || (typeof option === 'string' && policy[option] === true);
     };
     if (action === 'may-replace' && nested.length === 0 && replacing.length > 0 && replacing.every(excused)) {

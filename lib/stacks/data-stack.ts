@@ -14,7 +14,7 @@ import { DataKeys } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { admitRemoteAppTier } from '../constructs/peering';
 import { PostgresFleet } from '../constructs/postgres';
-import { PostgresRegionalReplicas } from '../constructs/postgres-replicas';
+import { PostgresRegionalReplicas, fleetInstances } from '../constructs/postgres-replicas';
 import { MSK_IAM_TLS_PORT, Streaming } from '../constructs/streaming';
 
 /** The instance resource itself: a dependency on the construct would also wait for its secret rotation. */
@@ -30,8 +30,11 @@ export interface DataStackProps extends StackProps {
   readonly spec: PhaseSpec;
   readonly region: RegionSpec;
   readonly network: Network;
-  /** For a secondary region: the primary region's data stack, the source of every replica here. */
-  readonly home?: DataStack;
+  /**
+   * For every region but the origin (the first): the origin's data stack, where the stores were
+   * created: the source of the replicas here and the primary member of the global catalogue and cache.
+   */
+  readonly origin?: DataStack;
   /**
    * For the primary region of a multi-region phase: the secondary regions' networks. Their app
    * tiers reach this region's cache (the daily-visitor counts go home) and Kafka (MirrorMaker 2
@@ -40,37 +43,50 @@ export interface DataStackProps extends StackProps {
   readonly remoteAppTiers?: readonly Network[];
 }
 
+/** The members of a region's stores that rejoined after a failover (lib/stacks/rejoin-stack.ts). */
+export interface RejoinedMembers {
+  readonly postgresReplicas: PostgresRegionalReplicas;
+  readonly documentDbSecondary?: DocumentDbSecondary;
+  readonly cache?: Cache;
+}
+
 /**
  * A region's stateful layer, apart from everything stateless and termination-protected: KMS
- * keys, cache and Kafka in every region. The primary region holds the writable PostgreSQL fleet
- * and DocumentDB cluster; a secondary region holds a cross-region read replica of every
+ * keys, cache and Kafka in every region. The origin region (the first) holds the PostgreSQL fleet
+ * and DocumentDB cluster; every other region holds a cross-region read replica of every
  * PostgreSQL instance, a DocumentDB global-cluster secondary and a Global Datastore secondary.
+ * After a failover moved the writes to another region (`spec.homeRegion`), that region's replicas
+ * are promoted in place, and the members that follow the new home live in the region's rejoin
+ * stack, which hands them to this stack ({@link rejoined}); the origin's old stores stay, out of
+ * service, until their last writes are reconciled.
  */
 export class DataStack extends Stack {
   readonly keys: DataKeys;
   /** The writable PostgreSQL fleet (primary region). */
   readonly postgres?: PostgresFleet;
-  /** Cross-region replicas of the primary's fleet (secondary region). */
-  readonly postgresReplicas?: PostgresRegionalReplicas;
+  /** Cross-region replicas of the home region's writable instances, or those promoted by a failover. */
+  postgresReplicas?: PostgresRegionalReplicas;
   /** The catalogue cluster (primary region). */
   readonly documentDb?: DocumentDb;
   /** The catalogue's global-cluster secondary (secondary region). */
-  readonly documentDbSecondary?: DocumentDbSecondary;
-  readonly cache: Cache;
+  documentDbSecondary?: DocumentDbSecondary;
+  /** The cache the region's services use. */
+  cache: Cache;
   readonly streaming: Streaming;
   /** In a secondary region: what a failover to it promotes (lib/failover). */
   readonly failoverTargets?: FailoverTargets;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
-    const { spec, network, home } = props;
+    const { spec, network, origin } = props;
     const vpc = network.vpc;
     const clients = network.appTier;
     const multiRegion = spec.regions.length > 1;
 
     this.keys = new DataKeys(this, 'Keys');
     let membership: CacheMembership = { kind: 'standalone' };
-    if (props.region.role === 'primary') {
+    const isOrigin = props.region.region === spec.regions[0].region;
+    if (isOrigin) {
       this.postgres = new PostgresFleet(this, 'Postgres', { spec: spec.postgres, vpc, clients, key: this.keys.key('Postgres') });
       this.documentDb = new DocumentDb(this, 'DocumentDb', {
         spec: spec.documentDb,
@@ -82,22 +98,23 @@ export class DataStack extends Stack {
       });
       if (spec.cache.globalDatastore) membership = { kind: 'global-primary' };
     } else {
-      if (!home?.postgres || !home.documentDb) throw new Error(`DataStack ${id}: a secondary region needs the primary region's data stack`);
+      if (!origin?.postgres || !origin.documentDb) throw new Error(`DataStack ${id}: a region other than the origin needs the origin's data stack`);
+      const promoted = spec.homeRegion === props.region.region;
       this.postgresReplicas = new PostgresRegionalReplicas(this, 'PostgresReplicas', {
         spec: spec.postgres,
-        sources: home.postgres,
+        source: promoted ? { kind: 'promoted', formerSourceRegion: origin.region } : { kind: 'replicating', instances: fleetInstances(origin.postgres) },
         vpc,
         clients,
         key: this.keys.key('Postgres'),
       });
       this.documentDbSecondary = new DocumentDbSecondary(this, 'DocumentDbSecondary', {
         spec: spec.documentDb,
-        primary: home.documentDb,
+        primary: origin.documentDb,
         vpc,
         clients,
         key: this.keys.key('DocumentDb'),
       });
-      membership = { kind: 'global-secondary', primary: home.cache };
+      membership = { kind: 'global-secondary', primary: origin.cache };
     }
     this.cache = new Cache(this, 'Cache', { spec: spec.cache, vpc, clients, key: this.keys.key('Cache'), logKey: this.keys.key('Logs'), membership });
     this.streaming = new Streaming(this, 'Streaming', {
@@ -119,10 +136,11 @@ export class DataStack extends Stack {
     if (this.documentDbSecondary) oneAtATime(this.documentDbSecondary.instances);
 
     acknowledgeLogRetentionHandler(this);
-    if (props.region.role === 'secondary') this.failoverTargets = publishFailoverTargets(this, this);
-    // The secrets the services read, replicated to every secondary region (lib/constructs/secret-replicas.ts).
-    if (props.region.role === 'primary') {
-      const secondaries = spec.regions.filter((r) => r.role === 'secondary').map((r) => r.region);
+    // What a failover promotes; after one, the region it moved the writes to is home and no failover is prepared.
+    if (!isOrigin && spec.homeRegion === undefined) this.failoverTargets = publishFailoverTargets(this, this);
+    // The secrets the services read, replicated to every other region (lib/constructs/secret-replicas.ts).
+    if (isOrigin) {
+      const secondaries = spec.regions.filter((r) => r.region !== props.region.region).map((r) => r.region);
       replicateSecrets(
         [
           ...[...(this.postgres?.databases.values() ?? [])].flatMap((db) => (db.instance.secret ? [db.instance.secret, db.appSecret] : [db.appSecret])),
@@ -138,5 +156,15 @@ export class DataStack extends Stack {
       admitRemoteAppTier(this.cache.securityGroup, remotes, CACHE_PORT, 'Daily-visitor counts');
       admitRemoteAppTier(this.streaming.securityGroup, remotes, MSK_IAM_TLS_PORT, 'MirrorMaker 2');
     }
+  }
+
+  /**
+   * Takes the members the region's rejoin stack built after a failover: from then on the region's
+   * services, alarms and reviews use them (its original stores are kept, out of service).
+   */
+  rejoined(members: RejoinedMembers): void {
+    this.postgresReplicas = members.postgresReplicas;
+    if (members.documentDbSecondary) this.documentDbSecondary = members.documentDbSecondary;
+    if (members.cache) this.cache = members.cache;
   }
 }

@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
-import { HOME_REGION_PARAMETER } from '../failover/plan';
+import { HOME_REGION_PARAMETER, primaryRegion } from '../failover/plan';
 import { PromotionMachine } from '../failover/state-machine';
 import { AlarmTopics } from '../monitoring/alarm-topics';
 import { DataStack } from './data-stack';
@@ -25,25 +25,28 @@ export interface FailoverStackProps extends StackProps {
  * home pointer (an SSM parameter every region's services read; CloudFormation sets it to the
  * spec's primary once and never again while its value in the template stays the same, so a
  * failover's value survives later deploys), the Step Functions machine that makes this region the
- * primary, and alarms when the machine fails or times out.
+ * primary, and alarms when the machine fails or times out. After a failover made this region the
+ * home (`spec.homeRegion`), the stack keeps the pointer, now naming this region, and no machine.
  */
 export class FailoverStack extends Stack {
-  readonly machine: PromotionMachine;
+  readonly machine?: PromotionMachine;
 
   constructor(scope: Construct, id: string, props: FailoverStackProps) {
     super(scope, id, props);
     const targets = props.data.failoverTargets;
-    if (!targets) throw new Error(`FailoverStack ${id}: ${props.region.region} is not a secondary region`);
+    if (!targets && props.spec.homeRegion !== props.region.region) throw new Error(`FailoverStack ${id}: ${props.region.region} is not a secondary region`);
     new ssm.StringParameter(this, 'HomeRegion', {
       parameterName: HOME_REGION_PARAMETER,
-      stringValue: props.spec.regions[0].region,
+      stringValue: primaryRegion(props.spec),
       description: 'The order platform\'s home (primary) region: every region\'s services read it; a failover (npm run failover, or the orders-failover machine) sets it',
     });
-    this.machine = new PromotionMachine(this, 'Promotion', { spec: props.spec, region: props.region.region, targets, logKey: props.data.keys.key('Logs') });
+    if (!targets) return;
+    const machine = new PromotionMachine(this, 'Promotion', { spec: props.spec, region: props.region.region, targets, logKey: props.data.keys.key('Logs') });
+    this.machine = machine;
     const topics = new AlarmTopics(props.alarmTopic, props.externalAlarmTopicArn ? sns.Topic.fromTopicArn(this, 'ExternalAlarmTopic', props.externalAlarmTopicArn) : undefined);
     for (const [id, metric, what] of [
-      ['FailoverFailed', this.machine.stateMachine.metricFailed({ period: Duration.minutes(1) }), 'failed'],
-      ['FailoverTimedOut', this.machine.stateMachine.metricTimedOut({ period: Duration.minutes(1) }), 'timed out'],
+      ['FailoverFailed', machine.stateMachine.metricFailed({ period: Duration.minutes(1) }), 'failed'],
+      ['FailoverTimedOut', machine.stateMachine.metricTimedOut({ period: Duration.minutes(1) }), 'timed out'],
     ] as const) {
       topics.notify(
         new cloudwatch.Alarm(this, id, {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { PHASES, PHASE_NAMES, RULES, UnknownPhaseError, loadPhase, partitionsPerBroker } from '../../phases';
+import { PHASES, PHASE_NAMES, RULES, UnknownPhaseError, loadPhase, partitionsPerBroker, validatePhase, withHome } from '../../phases';
 import { copy, problems } from './support/specs';
 
 /** Every test file below a folder. */
@@ -54,6 +54,7 @@ describe('validation rules', () => {
   test('every rule in the table has a test below', () => {
     const tested = [
       'one-primary-region',
+      'role-change-declared',
       'read-model-lag-alarm',
       'three-azs',
       'distinct-vpc-cidrs',
@@ -344,7 +345,28 @@ describe('validation rules', () => {
     const spec = copy('1m');
     spec.regions = spec.regions.map((r: any) => ({ ...r, role: r.region === 'us-west-2' ? 'primary' : r.region === 'us-east-1' ? 'secondary' : r.role }));
     expect(problems(spec, PHASES['70k'])).toContain(
-      'regions[us-west-2].role = "primary": phase 70k had "secondary"; it must stay the same: a phase move never changes which region takes the writes; that is a regional failover',
+      'regions[us-west-2].role = "primary": phase 70k had "secondary"; a phase move never changes which region takes the writes: that is a regional failover, ' +
+        'and after one the new home is declared with -c homeRegion=REGION (phases/home.ts)',
+    );
+  });
+
+  test('a role change declared by homeRegion passes: the home a failover moved the writes to', () => {
+    expect(() => validatePhase(withHome(PHASES['1m'], 'us-west-2'), PHASES['70k'])).not.toThrow();
+    expect(() => validatePhase(withHome(PHASES['70k'], 'us-west-2'), PHASES['50k'])).not.toThrow();
+  });
+
+  test('a homeRegion that is not the primary, or is the first region, fails', () => {
+    const moved = { ...copy('70k'), homeRegion: 'us-west-2' as const };
+    expect(problems(moved)).toContain('regions[].role = ["us-east-1"]: exactly one region must be primary: homeRegion us-west-2');
+    const first = { ...withHome(PHASES['70k'], 'us-west-2'), homeRegion: 'us-east-1' as const };
+    expect(problems(first)).toContain(
+      'homeRegion = "us-east-1": must be one of the phase\'s regions other than the first (us-west-2): the region a failover moved the writes to',
+    );
+  });
+
+  test('-c homeRegion naming a region the phase does not have fails', () => {
+    expect(() => withHome(PHASES['70k'], 'eu-central-1')).toThrow(
+      '-c homeRegion=eu-central-1: not a region of phase 70k (us-east-1, us-west-2); name the region the failover moved the writes to',
     );
   });
 });
