@@ -132,7 +132,7 @@ export class PromotionMachine extends Construct {
   }
 
   private machine(props: PromotionMachineProps, definition: sfn.IChainable): sfn.StateMachine {
-    const log = new logs.LogGroup(this, 'Log', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: props.logKey });
+    const log = promotionLog(this, props.logKey);
     const machine = new sfn.StateMachine(this, 'Resource', {
       stateMachineName: 'orders-failover',
       comment: `Make this region (${props.region}) the order platform's primary region: see README, GeoDNS and failover`,
@@ -148,4 +148,9 @@ export class PromotionMachine extends Construct {
     );
     return machine;
   }
+}
+
+/** The machine's execution log, under `scope`; it outlives the machine (a failover's history). */
+export function promotionLog(scope: Construct, key: kms.IKey): logs.LogGroup {
+  return new logs.LogGroup(scope, 'Log', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: key });
 }

@@ -5,7 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { PhaseSpec, RegionSpec } from '../../phases';
 import { HOME_REGION_PARAMETER, primaryRegion } from '../failover/plan';
-import { PromotionMachine } from '../failover/state-machine';
+import { PromotionMachine, promotionLog } from '../failover/state-machine';
 import { AlarmTopics } from '../monitoring/alarm-topics';
 import { DataStack } from './data-stack';
 
@@ -40,7 +40,11 @@ export class FailoverStack extends Stack {
       stringValue: primaryRegion(props.spec),
       description: 'The order platform\'s home (primary) region: every region\'s services read it; a failover (npm run failover, or the orders-failover machine) sets it',
     });
-    if (!targets) return;
+    if (!targets) {
+      // The log of the failovers this region's machine ran stays, at the machine's path.
+      promotionLog(new Construct(this, 'Promotion'), props.data.keys.key('Logs'));
+      return;
+    }
     const machine = new PromotionMachine(this, 'Promotion', { spec: props.spec, region: props.region.region, targets, logKey: props.data.keys.key('Logs') });
     this.machine = machine;
     const topics = new AlarmTopics(props.alarmTopic, props.externalAlarmTopicArn ? sns.Topic.fromTopicArn(this, 'ExternalAlarmTopic', props.externalAlarmTopicArn) : undefined);

@@ -13,7 +13,7 @@ export interface TelemetryStackProps extends StackProps {
 
 /**
  * Where a region's metrics and notifications go (Prometheus workspace, alarm topic, and Grafana
- * in the primary region). Deployed before compute, which writes to it, and before monitoring,
+ * in the origin region, the first: a failover does not move the dashboards). Deployed before compute, which writes to it, and before monitoring,
  * whose alarms notify its topic.
  */
 export class TelemetryStack extends Stack {
@@ -25,7 +25,7 @@ export class TelemetryStack extends Stack {
       spec: props.spec.monitoring,
       slo: props.spec.slo,
       eventSourcing: props.spec.compute.eventSourcing,
-      grafana: props.region.role === 'primary',
+      grafana: props.region.region === props.spec.regions[0].region,
       regions: props.spec.regions.map((r) => r.region),
       alarmEmails: props.alarmEmails,
     });
