@@ -3,6 +3,7 @@ import * as readline from 'readline/promises';
 import { Command } from 'commander';
 import { loadPhase } from '../phases';
 import { failoverBudget } from '../lib/failover/budget';
+import { afterReturn } from '../lib/failover/plan';
 import { FailoverStepError, defaultClients, runFailover } from '../lib/failover/runner';
 
 /**
@@ -20,13 +21,18 @@ const program = new Command()
   .option('--yes', 'do not ask before acting')
   .option('--from-step <id>', 'resume at this step (a failed run names it)')
   .option('--budget', 'print the failover budget of the phase and exit')
-  .action(async (options: { phase: string; to: string; dryRun?: boolean; yes?: boolean; fromStep?: string; budget?: boolean }) => {
+  .option('--rebuild', 'print, in order, the steps that rebuild the lost region as a secondary of --to once it answers again, and exit')
+  .action(async (options: { phase: string; to: string; dryRun?: boolean; yes?: boolean; fromStep?: string; budget?: boolean; rebuild?: boolean }) => {
     const spec = loadPhase(options.phase);
     const log = (line: string) => process.stdout.write(`${line}\n`);
     if (options.budget) {
       const b = failoverBudget(spec);
       for (const r of b.rows) log(`${r.critical ? '*' : ' '} ${String(r.seconds).padStart(4)} s  ${r.part}  (${r.source})`);
       log(`  ${String(b.totalSeconds).padStart(4)} s  until checkouts succeed in the new primary for every user (* = critical path)`);
+      return;
+    }
+    if (options.rebuild) {
+      afterReturn(spec, options.to).forEach((step, i) => log(`${String(i + 1).padStart(2)}. ${step}`));
       return;
     }
     const confirm = async (question: string) => {

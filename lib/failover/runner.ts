@@ -215,6 +215,10 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
       throw new FailoverStepError(step, resumeCommand(o, step), error);
     }
   }
-  o.log(`Done: ${o.to} is the primary region. Its services restart within a poll of ${HOME_REGION_PARAMETER}; watch its health check and checkouts.`);
+  o.log(
+    `Done: ${o.to} is the primary region. Its services restart within a poll of ${HOME_REGION_PARAMETER}; watch its health check and checkouts. ` +
+      `From now on deploy with -c homeRegion=${o.to}; when ${o.spec.regions[0].region} answers again, rebuild it as a secondary: ` +
+      `npm run failover -- --phase ${o.spec.name} --to ${o.to} --rebuild prints the steps.`,
+  );
   return { steps, aborted: false };
 }
