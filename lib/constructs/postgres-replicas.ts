@@ -84,8 +84,17 @@ export class PostgresRegionalReplicas extends Construct {
       });
       const cfn = replica.node.defaultChild as rds.CfnDBInstance;
       cfn.sourceRegion = sourceRegion;
-      if (source.kind === 'replicating') cfn.sourceDbInstanceIdentifier = sourceArn;
-      else cfn.addPropertyDeletionOverride('SourceDBInstanceIdentifier');
+      if (source.kind === 'replicating') {
+        cfn.sourceDbInstanceIdentifier = sourceArn;
+      } else {
+        cfn.addPropertyDeletionOverride('SourceDBInstanceIdentifier');
+        // Now the only writable copy: protected, backed up and Multi-AZ like the fleet it replaced
+        // (each an in-place change; a replica's deletion policy is ignored, a standalone's is not).
+        cfn.deletionProtection = true;
+        cfn.multiAz = spec.multiAz;
+        cfn.backupRetentionPeriod = spec.backupRetentionDays;
+        replica.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+      }
       // A replica is encrypted because its source is; KmsKeyId names this region's key for it.
       cfn.addPropertyDeletionOverride('StorageEncrypted');
       checkovSkip(replica, 'CKV_AWS_16', 'The cross-region replica is encrypted with this region\'s Postgres key (KmsKeyId); CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier.');

@@ -42,12 +42,13 @@ describe('70k with its home moved to us-west-2', () => {
     expect(moved.stacks.map((s) => s.stackName)).not.toContain('orders-use1-failover');
   });
 
-  test('us-west-2\'s replicas are written as standalone instances: no source, the create-only SourceRegion they were made with', () => {
+  test('us-west-2\'s replicas are written as standalone instances: no source, the create-only SourceRegion they were made with, protected like the fleet', () => {
     const instances = resourcesOf('orders-usw2-data', 'AWS::RDS::DBInstance');
     expect(instances).toHaveLength(PHASES['70k'].postgres.instances.length);
     for (const [, instance] of instances) {
       expect(instance.Properties).not.toHaveProperty('SourceDBInstanceIdentifier');
-      expect(instance.Properties).toMatchObject({ SourceRegion: 'us-east-1' });
+      expect(instance.Properties).toMatchObject({ SourceRegion: 'us-east-1', DeletionProtection: true, MultiAZ: true, BackupRetentionPeriod: 21 });
+      expect((instance as { DeletionPolicy?: string }).DeletionPolicy).toBe('Snapshot');
     }
   });
 
