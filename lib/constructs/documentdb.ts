@@ -13,6 +13,9 @@ import { SUBNET_GROUPS } from './network';
 /** DocumentDB's port. Create-only. */
 export const DOCUMENTDB_PORT = 27017;
 
+/** The DocumentDB global cluster's identifier. Create-only. */
+export const CATALOG_GLOBAL_CLUSTER = 'orders-catalog';
+
 /** Admin user of both clusters. Create-only. */
 export const ADMIN_USERNAME = 'catalog_admin';
 

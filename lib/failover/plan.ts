@@ -1,6 +1,6 @@
 import { PhaseSpec, RegionName, RegionSpec } from '../../phases';
 import { regionalStackName } from '../naming';
-import { CATALOG_GLOBAL_CLUSTER } from '../stacks/data-stack';
+import { CATALOG_GLOBAL_CLUSTER } from '../constructs/documentdb';
 
 /**
  * A regional failover, step by step: what the `npm run failover` command does, what the Step
@@ -17,7 +17,7 @@ import { CATALOG_GLOBAL_CLUSTER } from '../stacks/data-stack';
 export const HOME_REGION_PARAMETER = '/orders/platform/home-region';
 
 /** The region that holds the home pointer and becomes the primary in a failover: the first secondary. */
-export function failoverRegion(spec: PhaseSpec): RegionName | undefined {
+function failoverRegion(spec: PhaseSpec): RegionName | undefined {
   return spec.regions.find((r) => r.role === 'secondary')?.region;
 }
 

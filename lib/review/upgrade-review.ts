@@ -64,7 +64,7 @@ export const CONDITIONAL_IN_PLACE: Readonly<Record<string, Readonly<Record<strin
  * replica to a standalone instance (CloudFormation resource reference, AWS::RDS::DBInstance); a
  * regional failover has already promoted it, and the template of the new home drops it.
  */
-export const IN_PLACE_WHEN_REMOVED: Readonly<Record<string, readonly string[]>> = {
+const IN_PLACE_WHEN_REMOVED: Readonly<Record<string, readonly string[]>> = {
   'AWS::RDS::DBInstance': ['SourceDBInstanceIdentifier'],
 };
 

@@ -6,7 +6,7 @@ import { FailoverTargets, publishFailoverTargets } from '../failover/targets';
 import { replicateSecrets } from '../constructs/secret-replicas';
 import { PhaseSpec, RegionSpec } from '../../phases';
 import { Cache, CACHE_PORT, CacheMembership } from '../constructs/cache';
-import { DocumentDb } from '../constructs/documentdb';
+import { CATALOG_GLOBAL_CLUSTER, DocumentDb } from '../constructs/documentdb';
 import { DocumentDbSecondary } from '../constructs/documentdb-secondary';
 import { oneAtATime } from '../constructs/data-store';
 import { acknowledgeLogRetentionHandler } from '../constructs/log-retention';
@@ -21,9 +21,6 @@ import { MSK_IAM_TLS_PORT, Streaming } from '../constructs/streaming';
 function resourceOf(instance: rds.IDatabaseInstance): CfnResource {
   return instance.node.defaultChild as CfnResource;
 }
-
-/** The DocumentDB global cluster's identifier. Create-only. */
-const CATALOG_GLOBAL_CLUSTER = 'orders-catalog';
 
 /** Props for {@link DataStack}. */
 export interface DataStackProps extends StackProps {
