@@ -62,7 +62,7 @@ export class ComputeStack extends Stack {
   readonly watchedTargetGroups: WatchedTargetGroup[] = [];
   /** The front door's public names, when the shop's domain is given. */
   readonly entry?: RegionalEntry;
-  /** The edge in front of every region's API (built with the primary region), when the spec has one. */
+  /** The edge in front of every region's API (built with the origin region, the first), when the spec has one. */
   readonly edge?: Edge;
   /** Every EC2 group, by a literal ID, for dashboards. */
   readonly fleets = new Map<string, autoscaling.AutoScalingGroup>();
@@ -90,10 +90,11 @@ export class ComputeStack extends Stack {
     });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs');
     const edgeSpec = compute.gateway?.edge;
-    const primary = props.region.role === 'primary';
-    // One distribution for every region, built with the primary. Without the shop's domain it can
-    // reach only the primary's API, so only that API is closed to everything but the edge.
-    const behindEdge = edgeSpec !== undefined && (primary || props.domain !== undefined);
+    // One distribution for every region, built with the origin (the first region, the primary
+    // until a failover: the distribution and its secret stay there after one). Without the shop's
+    // domain it can reach only the origin's API, so only that API is closed to everything but the edge.
+    const origin = props.region.region === spec.regions[0].region;
+    const behindEdge = edgeSpec !== undefined && (origin || props.domain !== undefined);
     const certificate = props.domain ? regionalCertificate(this, props.domain, props.region.region, props.certificateArn, behindEdge) : undefined;
     const certificateArn = certificate?.certificateArn ?? props.certificateArn;
     const common = { vpc, appTier, bundle: this.bundle, environment: this.appEnvironment, telemetry };
@@ -116,12 +117,12 @@ export class ComputeStack extends Stack {
         behindEdge: behindEdge && edgeSpec.originProtection,
       });
       admitRemoteAppTier(this.gateway.securityGroup, props.remoteAppTiers ?? [], GATEWAY_PORT, 'Writes forwarded');
-      if (edgeSpec && primary) {
+      if (edgeSpec && origin) {
         this.edge = new Edge(this, 'Edge', {
           spec: edgeSpec,
           originHost: props.domain ? originApiName(props.domain) : Fn.select(2, Fn.split('/', this.gateway.api.apiEndpoint)),
           publicName: props.domain && certificate ? { name: apiName(props.domain), certificate } : undefined,
-          secondaryRegions: spec.regions.filter((r) => r.role === 'secondary').map((r) => r.region),
+          secondaryRegions: spec.regions.filter((r) => r.region !== props.region.region).map((r) => r.region),
         });
       }
       this.ec2Services = compute.ec2Services
