@@ -77,6 +77,8 @@ export function bundleInputs(bundleDir: string, root = ROOT): string[] {
     .map((file) => path.relative(root, file).split(path.sep).join('/'));
 }
 
+const BUNDLE_CACHE = new BuildCache({ dir: BUNDLE_CACHE_DIR, root: ROOT });
+
 /** Bundles already built in this process, by source hash: several assemblies (phases, tests) share one build. */
 const BUILT = new Map<string, string>();
 
@@ -85,10 +87,8 @@ const BUILT = new Map<string, string>();
  * copies them from the cache when nothing they were built from has changed.
  */
 class LocalBundler implements ILocalBundling {
-  constructor(
-    private readonly sourceHash: string,
-    private readonly cache: BuildCache,
-  ) {}
+  // Only the source hash as a field: aws-cdk-lib hashes the bundling options, this object included, into the asset hash.
+  constructor(private readonly sourceHash: string) {}
 
   tryBundle(outputDir: string): boolean {
     const earlier = BUILT.get(this.sourceHash);
@@ -96,9 +96,9 @@ class LocalBundler implements ILocalBundling {
       fs.cpSync(earlier, outputDir, { recursive: true });
       return true;
     }
-    if (!this.cache.restore(this.sourceHash, outputDir)) {
+    if (!BUNDLE_CACHE.restore(this.sourceHash, outputDir)) {
       buildInto(outputDir);
-      this.cache.store(this.sourceHash, outputDir, bundleInputs(path.join(outputDir, BUNDLE_SUBDIR)));
+      BUNDLE_CACHE.store(this.sourceHash, outputDir, bundleInputs(path.join(outputDir, BUNDLE_SUBDIR)));
     }
     // The staging renames outputDir to its final place; remember where that will be.
     BUILT.set(this.sourceHash, outputDir.replace(/-building$/, ''));
@@ -135,7 +135,7 @@ export class ServiceBundle extends Construct {
     const bundling: BundlingOptions = {
       // Never used: local bundling always succeeds or throws.
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
-      local: new LocalBundler(sourceHash, new BuildCache({ dir: BUNDLE_CACHE_DIR, root: ROOT })),
+      local: new LocalBundler(sourceHash),
     };
     this.staging = new AssetStaging(this, 'Staging', {
       sourcePath: RUNTIME_DIR,
