@@ -21,11 +21,15 @@ function packageVersion(dir: string): string {
   return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** The versions that decide a report besides the templates: aws-cdk-lib (its rules and settings) and the validator it bundles. */
+/**
+ * The versions that decide a report besides the templates: aws-cdk-lib (its rules and settings)
+ * and the validator it bundles (fixed by aws-cdk-lib's version; read too, should it move).
+ */
 function validatorVersions(): string {
   const cdkLib = path.dirname(require.resolve('aws-cdk-lib/package.json'));
-  const validator = path.dirname(require.resolve('@aws/cloudformation-validate', { paths: [cdkLib] }));
-  return `aws-cdk-lib ${packageVersion(cdkLib)}, @aws/cloudformation-validate ${packageVersion(validator)}`;
+  const validator = path.join(cdkLib, 'node_modules', '@aws', 'cloudformation-validate');
+  const bundled = fs.existsSync(path.join(validator, 'package.json')) ? packageVersion(validator) : 'not bundled';
+  return `aws-cdk-lib ${packageVersion(cdkLib)}, @aws/cloudformation-validate ${bundled}`;
 }
 
 /** The deepest folder holding every template. */
