@@ -6,6 +6,7 @@ import { addSecurityChecks } from '../lib/nag';
 import { NO_RECIPIENT_WARNING } from '../lib/monitoring/notifications';
 import { NO_DOMAIN_WARNING, shopDomain } from '../lib/dns/names';
 import { buildPlatform } from '../lib/platform';
+import { useCachedTemplateValidation } from '../lib/template-validation';
 
 /**
  * The CDK app: the one place that reads context.
@@ -89,3 +90,4 @@ buildPlatform(app, specFromContext(app), {
 if (!domain) process.stderr.write(`${NO_DOMAIN_WARNING}\n`);
 if (alarmEmails.length === 0 && alarmTopicArns.length === 0) process.stderr.write(`${NO_RECIPIENT_WARNING}\n`);
 addSecurityChecks(app);
+useCachedTemplateValidation();

@@ -34,7 +34,7 @@ describe('synthesis', () => {
     const cdk = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'cdk');
     const cwd = path.join(__dirname, '..', '..');
     try {
-      // Two processes: each builds the service bundles itself, as two users' synths would.
+      // Two processes, as two users' synths would be (the bundles come from the build cache when their sources are unchanged).
       for (const out of [shallow, deep]) execFileSync(cdk, ['synth', '-c', 'phase=50k', '-o', out, '-q'], { cwd, stdio: 'pipe', timeout: 240_000 });
       const templates = (dir: string) =>
         Object.fromEntries(
