@@ -32,6 +32,11 @@ import { useCachedTemplateValidation } from '../lib/template-validation';
  *                      writes; it is built as the primary and the other regions as its
  *                      secondaries (the returning region rejoins as one: README, "Bringing the
  *                      old primary back")
+ *   -c originProtection=off
+ *                      the first deploy of a move onto origin protection (edge.originProtection,
+ *                      from 50k): everything but the APIs' origin check, so that users who still
+ *                      reach the API directly are served until api.<domain> names the edge;
+ *                      deploy again without it (README, "Origin protection and the public name")
  *   -c adminRoleArn=ARN[,ARN]
  *                      optional: IAM roles given cluster-admin access to every EKS cluster (EKS
  *                      access entries); they reach the private endpoint from inside the VPC
@@ -76,6 +81,14 @@ function stringFromContext(app: App, key: string): string | undefined {
   return given.trim();
 }
 
+/** `-c originProtection=off`: the origin check held back for one deploy; anything else is refused. */
+function originProtectionHeld(app: App): boolean {
+  const given = stringFromContext(app, 'originProtection');
+  if (given === undefined) return false;
+  if (given !== 'off') throw new Error(`-c originProtection=${given}: the only value is off (the first deploy of a move onto origin protection); leave it out to build what the spec says`);
+  return true;
+}
+
 const app = new App();
 const domain = shopDomain(stringFromContext(app, 'domainName'), stringFromContext(app, 'hostedZoneId'));
 const alarmEmails = listFromContext(app, 'alarmEmail', 'address');
@@ -86,6 +99,7 @@ buildPlatform(app, specFromContext(app), {
   alarmTopicArns,
   adminRoleArns: listFromContext(app, 'adminRoleArn', 'ARN'),
   domain,
+  originProtectionHeld: originProtectionHeld(app),
 });
 if (!domain) process.stderr.write(`${NO_DOMAIN_WARNING}\n`);
 if (alarmEmails.length === 0 && alarmTopicArns.length === 0) process.stderr.write(`${NO_RECIPIENT_WARNING}\n`);

@@ -52,6 +52,11 @@ export interface PlatformOptions {
   readonly adminRoleArns?: readonly string[];
   /** The shop's domain and public hosted zone: regional names, GeoDNS and health checks (lib/dns). */
   readonly domain?: ShopDomain;
+  /**
+   * Builds everything but the APIs' origin check (`-c originProtection=off`): the first deploy of a
+   * move onto origin protection, while users may still reach an API directly.
+   */
+  readonly originProtectionHeld?: boolean;
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -162,6 +167,7 @@ export function buildPlatform(scope: Construct, spec: PhaseSpec, options: Platfo
       telemetry: telemetry.telemetry,
       certificateArn: certificates.get(region.region),
       domain: options.domain,
+      originProtectionHeld: options.originProtectionHeld,
       home: home ? { compute: home.compute, cache: home.data.cache } : undefined,
       earlier: [...regions.values()].map((r) => r.compute),
       // Every region built after this one may send its writes here: to the primary now, to the

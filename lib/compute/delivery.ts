@@ -17,9 +17,19 @@ const RUNTIME_DIR = path.join(__dirname, 'runtime');
 /** Where the bundles sit inside the staged directory, the S3 archive and the image (`/app/services`). */
 const BUNDLE_SUBDIR = 'services';
 
-/** The inputs of the asset hash, below a repository root: the services' sources, the lock file, the compiler settings and the runtime files. */
+/**
+ * The inputs of the asset hash, below a repository root: the services' sources, what they compile
+ * in from `phases/` (the flag definitions, the topics' sizes), the lock file, the compiler settings
+ * and the runtime files.
+ */
 function hashInputs(root: string): string[] {
-  return [path.join(root, 'services'), path.join(root, 'package-lock.json'), path.join(root, 'tsconfig.json'), path.join(root, path.relative(ROOT, RUNTIME_DIR))];
+  return [
+    path.join(root, 'services'),
+    path.join(root, 'phases'),
+    path.join(root, 'package-lock.json'),
+    path.join(root, 'tsconfig.json'),
+    path.join(root, path.relative(ROOT, RUNTIME_DIR)),
+  ];
 }
 
 function filesUnder(entry: string): string[] {

@@ -86,7 +86,7 @@ export class Edge extends Construct {
         generateSecretString: { passwordLength: 48, excludePunctuation: true },
       });
       replicateSecrets([this.originSecret], props.secondaryRegions);
-      const rotation = 'Rotated by hand (README: "Origin protection"): the APIs accept the current and the previous value, so a rotation refuses nothing while the distribution takes the new one.';
+      const rotation = 'Not rotated yet: CloudFormation reads the value into the distribution only when the reference changes, so a rotation needs a versioned reference (README: "Origin protection"); the APIs already accept the current and the previous value.';
       acknowledge(this.originSecret, 'SMG4', rotation);
       checkovSkip(this.originSecret, 'CKV2_AWS_57', rotation);
       checkovSkip(this.originSecret, 'CKV_AWS_149', 'The AWS-managed key: its replicas use each region\'s own, and a header value needs no key policy of its own.');

@@ -42,6 +42,8 @@ export interface ComputeStackProps extends StackProps {
   readonly earlier?: readonly ComputeStack[];
   /** In a multi-region phase: the networks of the regions listed after this one, whose services forward writes here (now or after a failover). */
   readonly remoteAppTiers?: readonly Network[];
+  /** The APIs' origin check held back for this deploy (`-c originProtection=off`). */
+  readonly originProtectionHeld?: boolean;
   /** IAM roles given cluster-admin access to the EKS cluster. */
   readonly adminRoleArns?: readonly string[];
 }
@@ -114,7 +116,7 @@ export class ComputeStack extends Stack {
         vpc,
         accessLogs,
         logKey: props.data.keys.key('Logs'),
-        behindEdge: behindEdge && edgeSpec.originProtection,
+        behindEdge: behindEdge && edgeSpec.originProtection && !props.originProtectionHeld,
       });
       admitRemoteAppTier(this.gateway.securityGroup, props.remoteAppTiers ?? [], GATEWAY_PORT, 'Writes forwarded');
       if (edgeSpec && origin) {

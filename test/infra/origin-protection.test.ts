@@ -184,6 +184,17 @@ describe('a request around the edge, through the templates', () => {
     expect(secret.Properties.Tags).toEqual(expect.arrayContaining([{ Key: REPLICATED_FROM_TAG, Value: 'orders-use1-compute' }]));
   });
 
+  test('the first deploy of a move onto it (-c originProtection=off) builds the edge, its secret and the origin names, but no check on any route', () => {
+    const held = buildPlatform(new App({ context: cdkJsonContext() }), loadPhase('50k'), { domain: DOMAIN, originProtectionHeld: true });
+    const t = Template.fromStack(held.regions.get('us-east-1')!.compute).toJSON();
+    expect(ofType(t, 'AWS::CloudFront::Distribution')).toHaveLength(1);
+    expect(ofType(t, 'AWS::SecretsManager::Secret').filter(([, s]) => s.Properties.Name === ORIGIN_SECRET_NAME)).toHaveLength(1);
+    expect(ofType(t, 'AWS::ApiGatewayV2::DomainName').map(([, d]) => d.Properties.DomainName)).toContain('origin.api.shop.example.com');
+    const { authorizers, routes: all } = routes(t);
+    expect(authorizers).toHaveLength(0);
+    expect(new Set(all.map((r) => r.type))).toEqual(new Set(['NONE']));
+  });
+
   test('with the domain: users call api.<domain> on the distribution (TLS 1.2), which forwards to origin.api.<domain>, routed with health checks to each region\'s API, all of which check the header', () => {
     const p = platform70k();
     const use1 = compute('us-east-1');

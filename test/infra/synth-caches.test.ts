@@ -78,7 +78,7 @@ describe('the service bundles', () => {
   /** A copy of what the asset hash is computed from, in another folder. */
   function copyOfHashInputs(): string {
     const root = tmp('bundle-sources');
-    for (const entry of ['services', 'package-lock.json', 'tsconfig.json', 'lib/compute/runtime']) {
+    for (const entry of ['services', 'phases', 'package-lock.json', 'tsconfig.json', 'lib/compute/runtime']) {
       fs.cpSync(path.join(ROOT, entry), path.join(root, entry), { recursive: true });
     }
     return root;
@@ -88,6 +88,12 @@ describe('the service bundles', () => {
     const root = copyOfHashInputs();
     expect(bundleSourceHash(root)).toBe(bundleSourceHash());
     fs.appendFileSync(path.join(root, 'services', 'shared', 'config.ts'), '\n// changed\n');
+    expect(bundleSourceHash(root)).not.toBe(bundleSourceHash());
+  });
+
+  test('a changed flag definition in phases/ (compiled into the bundles) gives a new hash, so the new bundle is deployed', () => {
+    const root = copyOfHashInputs();
+    fs.appendFileSync(path.join(root, 'phases', 'flags.ts'), '\n// changed\n');
     expect(bundleSourceHash(root)).not.toBe(bundleSourceHash());
   });
 
