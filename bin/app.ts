@@ -2,6 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { PHASES, PhaseSpec, loadPhase, previousPhase, withHome } from '../phases';
 import { sideBySide } from '../lib/compute/migration';
+import { writeReviewManifests } from '../lib/k8s/review-manifests';
 import { addSecurityChecks } from '../lib/nag';
 import { NO_RECIPIENT_WARNING } from '../lib/monitoring/notifications';
 import { NO_DOMAIN_WARNING, shopDomain } from '../lib/dns/names';
@@ -101,6 +102,7 @@ buildPlatform(app, specFromContext(app), {
   domain,
   originProtectionHeld: originProtectionHeld(app),
 });
+writeReviewManifests(app);
 if (!domain) process.stderr.write(`${NO_DOMAIN_WARNING}\n`);
 if (alarmEmails.length === 0 && alarmTopicArns.length === 0) process.stderr.write(`${NO_RECIPIENT_WARNING}\n`);
 addSecurityChecks(app);

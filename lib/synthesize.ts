@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { PhaseSpec } from '../phases';
+import { writeReviewManifests } from './k8s/review-manifests';
 import { addSecurityChecks } from './nag';
 import { PlatformOptions, buildPlatform } from './platform';
 import { useCachedTemplateValidation } from './template-validation';
@@ -15,8 +16,8 @@ function phaseOutdir(outdir: string, phase: string): string {
  * Synthesizes each phase as its own App, exactly as `cdk synth -c phase=X` would (same stack
  * names, same construct paths, so the same logical IDs), with cdk-nag and aws-cdk-lib's template
  * validation on. Building several phases in one process is several times faster than one CLI
- * run each. `context` carries cdk.json's feature flags. Returns each phase's assembly by phase
- * name.
+ * run each. `context` carries cdk.json's feature flags. The Kubernetes manifests for review are
+ * written into each assembly. Returns each phase's assembly by phase name.
  */
 export function synthesizePhases(outdir: string, specs: readonly PhaseSpec[], context: Record<string, unknown>, options: PlatformOptions = {}): Map<string, CloudAssembly> {
   useCachedTemplateValidation();
@@ -24,6 +25,7 @@ export function synthesizePhases(outdir: string, specs: readonly PhaseSpec[], co
   for (const spec of specs) {
     const app = new App({ outdir: phaseOutdir(outdir, spec.name), context });
     buildPlatform(app, spec, options);
+    writeReviewManifests(app);
     addSecurityChecks(app);
     assemblies.set(spec.name, app.synth());
   }

@@ -3,6 +3,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { Ec2ServicesSpec, ServiceName } from '../../phases';
 import { Telemetry } from '../monitoring/telemetry';
+import { constructId } from '../naming';
 import { AppEnvironment } from './app-environment';
 import { AppFleet } from './app-fleet';
 import { ServiceBundle } from './delivery';
@@ -35,7 +36,7 @@ export class Ec2Services extends Construct {
     const gatewayUrl = `http://${props.loadBalancer.loadBalancerDnsName}`;
     for (const { name, fleet } of props.spec.services) {
       const serviceUrls = Object.fromEntries(calledBy(name).map((target) => [target, gatewayUrl]));
-      const appFleet = new AppFleet(this, serviceId(name), {
+      const appFleet = new AppFleet(this, constructId(name), {
         vpc: props.vpc,
         fleet,
         entry: name,
@@ -51,9 +52,4 @@ export class Ec2Services extends Construct {
     this.fleets = fleets;
     this.targetGroups = groups;
   }
-}
-
-/** The construct ID of a service's fleet: its name, capitalised (`Order`). */
-export function serviceId(name: ServiceName): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

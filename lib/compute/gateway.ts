@@ -9,6 +9,7 @@ import { checkovSkip } from '../checkov';
 import { Construct } from 'constructs';
 import { GatewaySpec, SERVICE_NAMES, ServiceName, TrafficWeights } from '../../phases';
 import { SUBNET_GROUPS } from '../constructs/network';
+import { constructId } from '../naming';
 import { acknowledge } from '../nag';
 import { AccessLogBucket } from './access-logs';
 import { OriginVerification } from './origin-verification';
@@ -171,7 +172,7 @@ export class Gateway extends Construct {
       const eksGroup = backends.eks?.get(service);
       if (eksGroup) targets.push({ targetGroup: eksGroup, weight: weights.eks ?? 0 });
       if (targets.length === 0) throw new Error(`Gateway: no backend for service ${service}`);
-      this.listener.addAction(`${capitalize(service)}Route`, {
+      this.listener.addAction(`${constructId(service)}Route`, {
         priority: RULE_PRIORITY[service],
         conditions: [elbv2.ListenerCondition.pathPatterns([...SERVICE_ROUTES[service].pathPatterns])],
         action:
@@ -181,8 +182,4 @@ export class Gateway extends Construct {
       });
     }
   }
-}
-
-function capitalize(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

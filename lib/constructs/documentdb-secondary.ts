@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DocumentDbSpec } from '../../phases';
+import { constructId } from '../naming';
 import { acknowledge } from '../nag';
 import { SERVICE_LOG_RETENTION } from './log-retention';
 import { DataStoreProps, storeSecurityGroup } from './data-store';
@@ -74,7 +75,7 @@ export class DocumentDbSecondary extends Construct {
     });
     this.cluster.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
     for (const stream of ['audit', 'profiler']) {
-      new logs.LogRetention(this, `${stream.charAt(0).toUpperCase()}${stream.slice(1)}LogRetention`, {
+      new logs.LogRetention(this, `${constructId(stream)}LogRetention`, {
         logGroupName: `/aws/docdb/${this.cluster.ref}/${stream}`,
         retention: SERVICE_LOG_RETENTION,
       });

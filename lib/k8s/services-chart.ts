@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { EksSpec, PhaseSpec, PodServiceSpec, ServiceName, SpotJob } from '../../phases';
 import { calledBy, HEALTH_PATH, METRICS_PATH, READY_PATH, SERVICE_PORT, SERVICE_ROUTES } from '../compute/routes';
 import { PRE_STOP_SECONDS, shutdownEnvironment, TERMINATION_GRACE_SECONDS } from '../compute/shutdown';
+import { constructId } from '../naming';
 import { PrometheusSource, prometheusAuthentication, scaledObject } from './predictive-scaling';
 import { placeOnSpot } from './spot';
 import type { ServiceEnvironment } from '../compute/app-environment';
@@ -168,10 +169,6 @@ function secretsInit(scope: Construct, id: string, bindings: ChartBindings): { i
   };
 }
 
-function capitalize(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
 /**
  * The services on Kubernetes, from the same phase spec as the CDK stacks: per service a
  * ConfigMap, a ServiceAccount (its IAM role comes through EKS Pod Identity), a Deployment
@@ -207,7 +204,7 @@ export class ServicesChart extends Chart {
 
   private service(pod: PodServiceSpec, eks: EksSpec, bindings: ChartBindings): void {
     const name = pod.name;
-    const Id = capitalize(name);
+    const Id = constructId(name);
     const labels = labelsOf(name);
     const serviceUrls = calledBy(name)
       .map((target) => `${target}=${serviceUrl(target)}`)
@@ -425,7 +422,7 @@ export class JobsChart extends Chart {
 
     this.job('ProvisionTopics', 'provision-topics', ['services/provision-topics.mjs'], topicsAccount, config, configHash, bindings, { 'orders.platform/partitions': String(partitions) });
     for (const role of migrationRoles(spec)) {
-      this.job(`Migrate${role.split('-').map(capitalize).join('')}`, `migrate-${role}`, ['services/migrate.mjs', role], migrationsAccount, config, configHash, bindings, {});
+      this.job(`Migrate${constructId(role)}`, `migrate-${role}`, ['services/migrate.mjs', role], migrationsAccount, config, configHash, bindings, {});
     }
     // Buckets move to the shards the phase has (b mod N): nothing to do when they are already
     // there, the new shards filled online when the phase added some. Started with the schema

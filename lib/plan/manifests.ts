@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { parseAllDocuments } from 'yaml';
-import { MANIFEST_DIR } from '../k8s/services-cluster';
+import { MANIFEST_DIR } from '../k8s/review-manifests';
 
 /** A Kubernetes object added, removed or changed by a move, in one compute stack's manifests. */
 export interface ManifestChange {

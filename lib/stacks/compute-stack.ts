@@ -5,7 +5,7 @@ import { PhaseSpec, RegionName, RegionSpec } from '../../phases';
 import { AccessLogBucket } from '../compute/access-logs';
 import { AppEnvironment } from '../compute/app-environment';
 import { ServiceBundle } from '../compute/delivery';
-import { Ec2Services, serviceId } from '../compute/ec2-services';
+import { Ec2Services } from '../compute/ec2-services';
 import { Edge } from '../compute/edge';
 import { GATEWAY_PORT, Gateway, ServiceBackends } from '../compute/gateway';
 import { Monolith } from '../compute/monolith';
@@ -17,6 +17,7 @@ import { admitRemoteAppTier } from '../constructs/peering';
 import { ServicesCluster } from '../k8s/services-cluster';
 import { WatchedTargetGroup } from '../monitoring/alarms';
 import { Telemetry } from '../monitoring/telemetry';
+import { constructId } from '../naming';
 import { DataStack } from './data-stack';
 
 /** A region's internal API entry, where other regions' services send their writes. */
@@ -149,11 +150,11 @@ export class ComputeStack extends Stack {
       };
       this.gateway.route(backends);
       for (const [name, group] of this.ec2Services?.targetGroups ?? []) {
-        this.watchedTargetGroups.push({ id: `${serviceId(name)}Ec2`, targetGroup: group, loadBalancer: this.gateway.loadBalancer });
-        this.fleets.set(serviceId(name), this.ec2Services!.fleets.get(name)!.group);
+        this.watchedTargetGroups.push({ id: `${constructId(name)}Ec2`, targetGroup: group, loadBalancer: this.gateway.loadBalancer });
+        this.fleets.set(constructId(name), this.ec2Services!.fleets.get(name)!.group);
       }
       for (const [name, group] of this.eks?.targetGroups ?? []) {
-        this.watchedTargetGroups.push({ id: `${serviceId(name)}Eks`, targetGroup: group, loadBalancer: this.gateway.loadBalancer });
+        this.watchedTargetGroups.push({ id: `${constructId(name)}Eks`, targetGroup: group, loadBalancer: this.gateway.loadBalancer });
       }
     }
     if (props.domain && certificate) {

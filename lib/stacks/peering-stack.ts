@@ -2,7 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Network } from '../constructs/network';
 import { PeerRoutes, PeeringConnection } from '../constructs/peering';
-import { REGION_CODES } from '../naming';
+import { REGION_CODES, constructId } from '../naming';
 
 /**
  * A region's side of the private network between the phase's regions: the peering connections
@@ -24,19 +24,13 @@ export class PeeringStack extends Stack {
 
   /** Requests a peering connection from this region's VPC to an earlier region's. */
   request(accepter: Network): PeeringConnection {
-    const connection = new PeeringConnection(this, `To${codeId(accepter)}`, { requester: this.props.network, accepter, accepterRegion: accepter.regionName });
+    const connection = new PeeringConnection(this, `To${constructId(REGION_CODES[accepter.regionName])}`, { requester: this.props.network, accepter, accepterRegion: accepter.regionName });
     this.requested.set(accepter, connection);
     return connection;
   }
 
   /** Routes this region's private and isolated subnets to another region's VPC through `connection`. */
   routeTo(remote: Network, connection: PeeringConnection): PeerRoutes {
-    return new PeerRoutes(this, `RoutesTo${codeId(remote)}`, { network: this.props.network, remoteCidr: remote.cidr, connectionId: connection.connection.ref });
+    return new PeerRoutes(this, `RoutesTo${constructId(REGION_CODES[remote.regionName])}`, { network: this.props.network, remoteCidr: remote.cidr, connectionId: connection.connection.ref });
   }
-}
-
-/** `Use1` for us-east-1: a literal per region, from the naming table. */
-function codeId(network: Network): string {
-  const code = REGION_CODES[network.regionName];
-  return code.charAt(0).toUpperCase() + code.slice(1);
 }

@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { PHASES, PHASE_NAMES, PhaseName, RegionName } from '../../phases';
 import { regionalStackName } from '../../lib/naming';
 import { ChartBindings, JobsChart, RESHARD_DEADLINE } from '../../lib/k8s/services-chart';
-import { MANIFEST_DIR } from '../../lib/k8s/services-cluster';
+import { MANIFEST_DIR } from '../../lib/k8s/review-manifests';
 import { loadConfig } from '../../services/shared/config';
 import { assemblyDir, templateJson } from './support/assembly';
 

@@ -7,7 +7,7 @@ import { PHASES, PHASE_NAMES, PhaseName, PhaseSpec, RegionName, RoutingPolicy, R
 import { ShopDomain, shopDomain } from '../../lib/dns/names';
 import { REPLICATED_FROM_TAG } from '../../lib/constructs/secret-replicas';
 import { HOME_REGION_PARAMETER } from '../../lib/failover/plan';
-import { MANIFEST_DIR } from '../../lib/k8s/services-cluster';
+import { MANIFEST_DIR } from '../../lib/k8s/review-manifests';
 import { regionalStackName } from '../../lib/naming';
 import { Platform, PlatformOptions, buildPlatform } from '../../lib/platform';
 import { assemblyDir, stackNames, templateJson } from './support/assembly';

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseAllDocuments } from 'yaml';
 import { PHASES, PhaseName, RegionName } from '../../phases';
-import { MANIFEST_DIR } from '../../lib/k8s/services-cluster';
+import { MANIFEST_DIR } from '../../lib/k8s/review-manifests';
 import { regionalStackName } from '../../lib/naming';
 import { loadConfig } from '../../services/shared/config';
 import { TOPICS } from '../../services/shared/topics';

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { PHASES, PHASE_NAMES, PhaseName, RegionName, SERVICE_NAMES } from '../../phases';
 import { SUBNET_GROUPS } from '../../lib/constructs/network';
-import { MANIFEST_DIR } from '../../lib/k8s/services-cluster';
+import { MANIFEST_DIR } from '../../lib/k8s/review-manifests';
 import { regionalStackName } from '../../lib/naming';
 import { deploymentTemplates } from '../../lib/review/reachability';
 import { cidrContains } from '../../lib/review/reachability/cidr';

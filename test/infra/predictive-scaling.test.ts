@@ -10,7 +10,9 @@ import { capacity, KEDA_COMPONENT_MILLICORES, podRpsAtTarget } from '../../phase
 import { FleetPredictiveScaling } from '../../lib/compute/predictive-scaling';
 import { KEDA } from '../../lib/k8s/keda';
 import { PROMETHEUS_AUTH, TRANSFER_HPA_ANNOTATION, forecasts, requestRate } from '../../lib/k8s/predictive-scaling';
-import { MANIFEST_DIR, scrapeConfig } from '../../lib/k8s/services-cluster';
+import { scrapeConfig } from '../../lib/k8s/prometheus-scraper';
+import { MANIFEST_DIR } from '../../lib/k8s/review-manifests';
+import { CLUSTER_NAME } from '../../lib/k8s/services-cluster';
 import { regionalStackName } from '../../lib/naming';
 import { assemblyDir, templateJson } from './support/assembly';
 import { copy, problems } from './support/specs';
@@ -89,7 +91,7 @@ describe('the forecast queries', () => {
 
   test('the request rate leaves out probes and scrapes, and reads only the pods\' scrape job', () => {
     expect(requestRate('order')).toBe('sum(rate(http_requests_total{job="pods",service="order",route!~"/healthz|/readyz|/metrics|/health/checkout"}[5m]))');
-    expect(scrapeConfig()).toContain('job_name: pods');
+    expect(scrapeConfig(CLUSTER_NAME)).toContain('job_name: pods');
   });
 
   test('the trend projects the last 30 minutes 900 s ahead; the curves read the coming 15 minutes of 1 and 7 days before', () => {

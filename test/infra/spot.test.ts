@@ -6,7 +6,7 @@ import { PricedStack, estimateCost } from '../../lib/cost/estimate';
 import { EC2_HOURLY, HOURS_PER_MONTH, REGION_FACTOR, SPOT_FACTOR } from '../../lib/cost/prices';
 import { TERMINATION_GRACE_SECONDS } from '../../lib/compute/shutdown';
 import { CAPACITY_LABEL, SPOT_NOTICE_SECONDS } from '../../lib/k8s/spot';
-import { MANIFEST_DIR } from '../../lib/k8s/services-cluster';
+import { MANIFEST_DIR } from '../../lib/k8s/review-manifests';
 import { regionalStackName } from '../../lib/naming';
 import { assemblyDir, phaseAssembly, templateJson } from './support/assembly';
 import { copy, problems } from './support/specs';

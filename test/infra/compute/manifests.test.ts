@@ -8,7 +8,7 @@ import { regionalStackName } from '../../../lib/naming';
 import { calledBy, SERVICE_ROUTES } from '../../../lib/compute/routes';
 import { CHECKOV_SKIPS, CONFIG_HASH_ANNOTATION, READINESS_GATE_LABEL, RUN_AS, stableHash } from '../../../lib/k8s/services-chart';
 import { PRE_STOP_SECONDS, SHUTDOWN, TERMINATION_GRACE_SECONDS } from '../../../lib/compute/shutdown';
-import { MANIFEST_DIR } from '../../../lib/k8s/services-cluster';
+import { MANIFEST_DIR } from '../../../lib/k8s/review-manifests';
 import { SUBNET_GROUPS } from '../../../lib/constructs/network';
 import { MIRROR_MAKER_CHECKOV_SKIPS } from '../../../lib/k8s/mirror-maker-chart';
 import { assemblyDir, stackNames, templateJson } from '../support/assembly';
