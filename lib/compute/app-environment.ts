@@ -9,10 +9,12 @@ import { readReplicasStatement } from '../constructs/secret-replicas';
 import { HOME_POLL_SECONDS, HOME_REGION_PARAMETER, homePointerRegion } from '../failover/plan';
 import { FLAGS_SOURCE, flagReaderResource } from '../flags/feature-flags';
 import { Cache } from '../constructs/cache';
-import { ADMIN_USERNAME as DOCDB_ADMIN_USERNAME, DOCUMENTDB_PORT } from '../constructs/documentdb';
-import { POSTGRES_PORT } from '../constructs/postgres';
+import { ADMIN_USERNAME as DOCDB_ADMIN_USERNAME, DOCUMENTDB_PORT, DocumentDb } from '../constructs/documentdb';
+import { DocumentDbSecondary } from '../constructs/documentdb-secondary';
+import { POSTGRES_PORT, PostgresFleet } from '../constructs/postgres';
+import { PostgresRegionalReplicas } from '../constructs/postgres-replicas';
+import { Streaming } from '../constructs/streaming';
 import { acknowledge } from '../nag';
-import { DataStack } from '../stacks/data-stack';
 import { BUSINESS_NAMESPACE } from '../monitoring/alarms';
 import { SERVICE_PORT } from './routes';
 
@@ -25,10 +27,10 @@ export type ServiceEnvironment = { [K in ServiceVariable]?: string };
 /** Props for {@link AppEnvironment}. */
 export interface AppEnvironmentProps {
   readonly spec: PhaseSpec;
-  /** The data stack of this region: cache and Kafka. */
-  readonly data: DataStack;
-  /** The data stack of the origin region, where the PostgreSQL and DocumentDB secrets are made (and replicated elsewhere). */
-  readonly databases: DataStack;
+  /** This region's data stores: cache and Kafka, and in a secondary region the replicas read here. */
+  readonly data: RegionalDataStores;
+  /** The PostgreSQL and DocumentDB of the origin region, where their secrets are made (and replicated elsewhere). */
+  readonly databases: WritableDatabases;
   /**
    * For a secondary region: where its services send writes (the primary region's internal load
    * balancer) and count visitors (the primary region's cache). Reads stay in this region.
@@ -39,6 +41,22 @@ export interface AppEnvironmentProps {
    * services send writes if a failover makes one of them the home region (lib/failover).
    */
   readonly earlierRegions?: ReadonlyArray<{ readonly region: RegionName; readonly apiUrl: string }>;
+}
+
+/** What the environment reads of a region's data stores (a region's data stack has them). */
+export interface RegionalDataStores {
+  readonly cache: Cache;
+  readonly streaming: Streaming;
+  /** In a secondary region: the cross-region replicas of the primary's PostgreSQL instances. */
+  readonly postgresReplicas?: PostgresRegionalReplicas;
+  /** In a secondary region: the catalogue's global-cluster secondary. */
+  readonly documentDbSecondary?: DocumentDbSecondary;
+}
+
+/** What the environment reads of the databases of the origin region (its data stack has them). */
+export interface WritableDatabases {
+  readonly postgres?: PostgresFleet;
+  readonly documentDb?: DocumentDb;
 }
 
 /** What a secondary region's services reach in the primary region. */
@@ -277,7 +295,7 @@ export class AppEnvironment extends Construct {
       // so that credentials keep working, and processes keep starting, while another region is lost.
       env.SECRETS_REGION = Stack.of(this).region;
     }
-    this.replicasOf = data !== databases ? databases.stackName : undefined;
+    this.replicasOf = data !== databases ? Stack.of(fleet).stackName : undefined;
 
     this.secrets = secrets;
     this.databaseLogins = logins;
