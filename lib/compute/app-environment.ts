@@ -2,7 +2,7 @@ import { Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import type { ServiceVariable } from '../../services/shared/config';
 import { PhaseSpec, PostgresInstanceSpec, RegionName, ServiceName } from '../../phases';
 import { readReplicasStatement } from '../constructs/secret-replicas';
@@ -250,15 +250,14 @@ export class AppEnvironment extends Construct {
     });
     this.kafkaBootstrapBrokers = brokers.getResponseField('BootstrapBrokerStringSaslIam');
     env.KAFKA_BROKERS = this.kafkaBootstrapBrokers;
-    // The custom resource's function is a singleton at the stack's root.
-    const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
-    if (provider) {
-      acknowledge(
-        provider,
-        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'The function that reads the MSK bootstrap brokers at deploy time only writes its own CloudWatch logs with this AWS-managed policy; its one API permission is kafka:GetBootstrapBrokers on this cluster.',
-      );
-    }
+    // The custom resource's function is a singleton at the stack's root: the construct its role belongs to.
+    const provider = (brokers.grantPrincipal as Partial<IConstruct>).node?.scope;
+    if (!provider) throw new Error(`${brokers.node.path}: the custom resource's function has no role in this app`);
+    acknowledge(
+      provider,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'The function that reads the MSK bootstrap brokers at deploy time only writes its own CloudWatch logs with this AWS-managed policy; its one API permission is kafka:GetBootstrapBrokers on this cluster.',
+    );
     env.KAFKA_SSL = 'true';
     env.KAFKA_SASL_MECHANISM = 'aws-iam';
     env.AWS_REGION = Stack.of(this).region;

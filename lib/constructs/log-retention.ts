@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import { acknowledge } from '../nag';
@@ -11,21 +11,36 @@ import { acknowledge } from '../nag';
  */
 export const SERVICE_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
-/** The singleton function aws-cdk-lib adds to a stack that sets a log group's retention. */
-const HANDLER_ID = 'LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a';
+/**
+ * The handler a log retention's custom resource invokes: the construct holding the function its
+ * ServiceToken points at (a singleton aws-cdk-lib adds at the stack's root).
+ */
+export function logRetentionHandler(retention: logs.LogRetention): IConstruct {
+  const resource = retention.node.defaultChild;
+  if (!resource || !CfnResource.isCfnResource(resource)) throw new Error(`${retention.node.path}: a log retention without its custom resource`);
+  // The properties as given to the resource: aws-cdk-lib keeps them for rendering only.
+  const serviceToken: unknown = (resource as unknown as { readonly _cfnProperties: { readonly ServiceToken?: unknown } })._cfnProperties.ServiceToken;
+  const token = typeof serviceToken === 'string' ? Tokenization.reverseString(serviceToken).firstToken : serviceToken;
+  const handler = Reference.isReference(token) ? token.target.node.scope : undefined;
+  if (!handler) throw new Error(`${retention.node.path}: its ServiceToken names no function of this app`);
+  return handler;
+}
 
-/** Acknowledges, on the stack's log-retention handler (if it has one), what it needs and why. */
+/** Acknowledges, on the log-retention handler of the stack (if it has one), what it needs and why. */
 export function acknowledgeLogRetentionHandler(scope: IConstruct): void {
-  const handler = Stack.of(scope).node.tryFindChild(HANDLER_ID);
-  if (!handler) return;
-  acknowledge(
-    handler,
-    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'aws-cdk-lib\'s log-retention handler writes only its own logs with this AWS-managed policy; it runs at deploy time.',
-  );
-  acknowledge(
-    handler,
-    'IAM5[Resource::*]',
-    'The log-retention handler sets the retention of log groups that AWS services create, by name, at deploy time; their ARNs are not known to the template.',
-  );
+  const retentions = Stack.of(scope)
+    .node.findAll()
+    .filter((c): c is logs.LogRetention => c instanceof logs.LogRetention);
+  for (const handler of new Set(retentions.map(logRetentionHandler))) {
+    acknowledge(
+      handler,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'aws-cdk-lib\'s log-retention handler writes only its own logs with this AWS-managed policy; it runs at deploy time.',
+    );
+    acknowledge(
+      handler,
+      'IAM5[Resource::*]',
+      'The log-retention handler sets the retention of log groups that AWS services create, by name, at deploy time; their ARNs are not known to the template.',
+    );
+  }
 }
