@@ -2,13 +2,16 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App } from 'aws-cdk-lib';
 import { parseAllDocuments } from 'yaml';
 import { PHASES, PHASE_NAMES, PhaseName, RegionName, SERVICE_NAMES } from '../../../phases';
 import { regionalStackName } from '../../../lib/naming';
 import { calledBy, SERVICE_ROUTES } from '../../../lib/compute/routes';
 import { CHECKOV_SKIPS, CONFIG_HASH_ANNOTATION, READINESS_GATE_LABEL, RUN_AS, stableHash } from '../../../lib/k8s/services-chart';
 import { PRE_STOP_SECONDS, SHUTDOWN, TERMINATION_GRACE_SECONDS } from '../../../lib/compute/shutdown';
-import { MANIFEST_DIR } from '../../../lib/k8s/review-manifests';
+import { MANIFEST_DIR, writeReviewManifests } from '../../../lib/k8s/review-manifests';
+import { buildPlatform } from '../../../lib/platform';
+import { cdkJsonContext } from '../support/synth';
 import { SUBNET_GROUPS } from '../../../lib/constructs/network';
 import { MIRROR_MAKER_CHECKOV_SKIPS } from '../../../lib/k8s/mirror-maker-chart';
 import { assemblyDir, stackNames, templateJson } from '../support/assembly';
@@ -54,6 +57,24 @@ describe('Kubernetes manifests written for review', () => {
       const expected = PHASES[phase].compute.eks ? PHASES[phase].regions.length : 0;
       expect([phase, manifestFiles(phase).length]).toEqual([phase, expected]);
     }
+  });
+
+  test('building the platform writes no file; the app writes each cluster\'s manifests, the same as the assembly\'s', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
+    const app = new App({ outdir, context: cdkJsonContext() });
+    buildPlatform(app, PHASES['50k']);
+    expect(fs.existsSync(path.join(outdir, MANIFEST_DIR))).toBe(false);
+    const written = writeReviewManifests(app);
+    expect(written.map((file) => path.relative(outdir, file))).toEqual([path.join(MANIFEST_DIR, `${regionalStackName('us-east-1', 'compute')}.yaml`)]);
+    expect(fs.readFileSync(written[0], 'utf8')).toBe(fs.readFileSync(manifestFiles('50k')[0], 'utf8'));
+  });
+
+  test('an app without an EKS cluster writes no manifests', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
+    const app = new App({ outdir, context: cdkJsonContext() });
+    buildPlatform(app, PHASES['30k']);
+    expect(writeReviewManifests(app)).toEqual([]);
+    expect(fs.existsSync(path.join(outdir, MANIFEST_DIR))).toBe(false);
   });
 
   describe.each(eksPhases)('phase %s', (phase) => {
