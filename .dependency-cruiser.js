@@ -11,8 +11,7 @@ module.exports = {
         'Stacks only wire constructs together. A construct takes the constructs it uses (a cluster, a database), ' +
         'never a stack, so that it can be placed in any stack. Only the app-level files (lib/platform.ts, ' +
         'lib/synthesize.ts) and the stacks themselves import lib/stacks/.',
-      // A warning until lib/compute/app-environment.ts takes the data stores instead of DataStacks.
-      severity: 'warn',
+      severity: 'error',
       from: { path: '^lib/', pathNot: ['^lib/stacks/', '^lib/platform\\.ts$', '^lib/synthesize\\.ts$'] },
       to: { path: '^lib/stacks/' },
     },

@@ -15,7 +15,7 @@ export const SERVICE_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
  * The handler a log retention's custom resource invokes: the construct holding the function its
  * ServiceToken points at (a singleton aws-cdk-lib adds at the stack's root).
  */
-export function logRetentionHandler(retention: logs.LogRetention): IConstruct {
+function logRetentionHandler(retention: logs.LogRetention): IConstruct {
   const resource = retention.node.defaultChild;
   if (!resource || !CfnResource.isCfnResource(resource)) throw new Error(`${retention.node.path}: a log retention without its custom resource`);
   // The properties as given to the resource: aws-cdk-lib keeps them for rendering only.
