@@ -27,8 +27,7 @@ module.exports = {
     {
       name: 'no-circular',
       comment: 'An import cycle means two files hold one concept, or a type file holds more than types: split or merge them.',
-      // A warning until phases/ keeps its types apart from its rules (types.ts, compute-types.ts, flag-types.ts, validate.ts).
-      severity: 'warn',
+      severity: 'error',
       from: {},
       to: { circular: true },
     },

@@ -1,6 +1,6 @@
 import { PHASE_1K } from './1k';
-import { databases, topics } from './builders';
-import { NGINX_DEFAULTS, PhaseSpec, roadmapMonitoring } from './types';
+import { databases, NGINX_DEFAULTS, roadmapMonitoring, topics } from './builders';
+import { PhaseSpec } from './spec';
 
 /** Phase 2 (Read replicas and horizontal scaling): a replica per database, 4 app servers, 3 brokers. */
 export const PHASE_10K: PhaseSpec = {

@@ -1,7 +1,7 @@
 import { US_EAST_1 } from './regions';
-import { databases, topics } from './builders';
+import { databases, NGINX_DEFAULTS, roadmapMonitoring, topics } from './builders';
 import { FLAGS } from './flags';
-import { NGINX_DEFAULTS, PhaseSpec, roadmapMonitoring } from './types';
+import { PhaseSpec } from './spec';
 
 /** Phase 1 (Foundation): Nginx, two Node servers, three PostgreSQL databases, MongoDB, Redis, Kafka. */
 export const PHASE_1K: PhaseSpec = {

@@ -1,7 +1,7 @@
 import { PHASE_70K } from './70k';
-import { databases, topics } from './builders';
+import { databases, podServices, roadmapMonitoring, topics } from './builders';
 import { EU_CENTRAL_1 } from './regions';
-import { PhaseSpec, podServices, roadmapMonitoring } from './types';
+import { PhaseSpec } from './spec';
 
 /** Phase 6 (Global scale): eu-central-1, 100 partitions per topic, 54 cache nodes in all. */
 export const PHASE_1M: PhaseSpec = {

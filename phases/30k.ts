@@ -1,6 +1,6 @@
 import { PHASE_10K } from './10k';
-import { databases, topics } from './builders';
-import { PhaseSpec, ec2Services, roadmapMonitoring } from './types';
+import { databases, ec2Services, roadmapMonitoring, topics } from './builders';
+import { PhaseSpec } from './spec';
 
 /** Phase 3 (Microservices and sharding): 8 services, orders in 3 shards, sharded collections, 6 cache nodes. */
 export const PHASE_30K: PhaseSpec = {

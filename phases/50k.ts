@@ -1,6 +1,6 @@
 import { PHASE_30K } from './30k';
-import { databases, topics } from './builders';
-import { PhaseSpec, podServices, roadmapMonitoring } from './types';
+import { databases, podServices, roadmapMonitoring, topics } from './builders';
+import { PhaseSpec } from './spec';
 
 /** Phase 4 (Containerization): EKS with autoscaling, 6 order shards, 9 cache nodes, 24 partitions. */
 export const PHASE_50K: PhaseSpec = {

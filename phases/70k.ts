@@ -1,7 +1,7 @@
 import { PHASE_50K } from './50k';
-import { databases } from './builders';
+import { databases, podServices, roadmapMonitoring } from './builders';
 import { US_WEST_2 } from './regions';
-import { PhaseSpec, podServices, roadmapMonitoring } from './types';
+import { PhaseSpec } from './spec';
 
 /** Phase 5 (Multi-region): us-west-2 beside us-east-1, each with its own network, cache and Kafka. */
 export const PHASE_70K: PhaseSpec = {

@@ -1,5 +1,11 @@
+/**
+ * Builders the phase files compose their specs from: shared starting values and functions that
+ * expand a few sizes into the spec's lists. They hold values, not rules: the rules check what
+ * the builders produce like any other value.
+ */
+
 import { TOPICS } from '../services/shared/topics';
-import { PostgresInstanceSpec, TopicSpec } from './types';
+import { Ec2ServicesSpec, FleetSpec, MonitoringSpec, NginxSpec, PodServiceSpec, PostgresInstanceSpec, SERVICE_NAMES, ServiceName, TopicSpec } from './spec';
 
 /** The topics every phase provisions: the services' own list, one per domain; partitions grow with the phases. */
 const TOPIC_NAMES = TOPICS;
@@ -29,4 +35,49 @@ export function databases(size: InstanceSizing, orderShards: number): PostgresIn
     { id: 'Inventory', role: 'inventory', databaseName: 'inventory', ...size },
     ...shards,
   ];
+}
+
+/** Nginx settings every monolith phase starts from. */
+export const NGINX_DEFAULTS: NginxSpec = {
+  workerConnections: 4096,
+  requestsPerSecondPerClient: 20,
+  burstRequests: 40,
+  clientMaxBodyKiB: 256,
+  upstreamKeepaliveConnections: 32,
+  upstreamTimeoutSeconds: 30,
+};
+
+/** The roadmap's rollback thresholds and next-phase triggers, with the phase's checkout target as the first baseline. */
+export function roadmapMonitoring(checkoutResponseMs: number): MonitoringSpec {
+  return {
+    errorRatePercent: 1,
+    baselineResponseMs: checkoutResponseMs,
+    responseTimeFactor: 2,
+    replicationLagSeconds: 5,
+    unavailableSeconds: 60,
+    databaseCpuPercent: 70,
+    capacityTriggerPercent: 80,
+    metricsRetentionDays: 150,
+    responseTargetMinutes: 15,
+    databaseConnectionsPercent: 80,
+    databaseFreeStoragePercent: 5,
+    cacheMemoryPercent: 80,
+    cacheEvictionsPerMinute: 0,
+    kafkaDiskUsedPercent: 80,
+    kafkaUnderReplicatedMinutes: 10,
+  };
+}
+
+/** Every service on its own group: `busy` services get `busyFleet`, the others `fleet`. */
+export function ec2Services(fleet: FleetSpec, busy: readonly ServiceName[], busyFleet: FleetSpec): Ec2ServicesSpec {
+  return { services: SERVICE_NAMES.map((name) => ({ name, fleet: busy.includes(name) ? busyFleet : fleet })) };
+}
+
+/** Every service as pods: `busy` services get `busyPods`, the others `pods`. */
+export function podServices(
+  pods: Omit<PodServiceSpec, 'name'>,
+  busy: readonly ServiceName[],
+  busyPods: Omit<PodServiceSpec, 'name'>,
+): PodServiceSpec[] {
+  return SERVICE_NAMES.map((name) => ({ name, ...(busy.includes(name) ? busyPods : pods) }));
 }

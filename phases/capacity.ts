@@ -1,6 +1,5 @@
-import { FleetSpec, NodeGroupSpec, PodServiceSpec, SERVICE_NAMES, ServiceName } from './compute-types';
-import { partitionsPerBroker } from './validate';
-import { PhaseSpec } from './types';
+import { partitionsPerBroker } from './rules/streaming';
+import { FleetSpec, NodeGroupSpec, PhaseSpec, PodServiceSpec, SERVICE_NAMES, ServiceName } from './spec';
 
 /**
  * The capacity model: daily users → peak requests per second → what the phase's compute,

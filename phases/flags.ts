@@ -1,4 +1,4 @@
-import type { FlagsSpec } from './flag-types';
+import type { FlagsSpec } from './spec';
 
 /**
  * The feature flags of every phase. Change a value here and deploy the monitoring stacks

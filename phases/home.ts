@@ -1,4 +1,4 @@
-import { PhaseSpec, RegionName } from './types';
+import { PhaseSpec, RegionName } from './spec';
 
 /**
  * The spec of a phase after a regional failover moved its writes to `home`: that region becomes

@@ -4,12 +4,14 @@ import { PHASE_1M } from './1m';
 import { PHASE_30K } from './30k';
 import { PHASE_50K } from './50k';
 import { PHASE_70K } from './70k';
-import { PHASE_NAMES, PhaseName, PhaseSpec } from './types';
+import { PHASE_NAMES, PhaseName, PhaseSpec } from './spec';
 import { validatePhase } from './validate';
 
-export * from './types';
+export * from './spec';
 export { withHome } from './home';
-export { PhaseSpecError, RULES, validatePhase, partitionsPerBroker } from './validate';
+export { PhaseSpecError, RULES, validatePhase } from './validate';
+export { COMPUTE_RULES } from './rules/compute';
+export { partitionsPerBroker } from './rules/streaming';
 
 /** Every phase's spec, in upgrade order. */
 export const PHASES: Readonly<Record<PhaseName, PhaseSpec>> = {

@@ -38,3 +38,6 @@ export const ELASTICACHE = { maxShards: 500, maxReplicasPerShard: 5 } as const;
 
 /** The VPC design places subnets in exactly three AZs, the count MSK and the data stores are spread over. */
 export const AZ_COUNT = 3;
+
+/** AppConfig's rule for a feature flag's key. */
+export const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;

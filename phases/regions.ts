@@ -1,4 +1,4 @@
-import { RegionSpec } from './types';
+import { RegionSpec } from './spec';
 
 /** The primary region, from the first phase on. */
 export const US_EAST_1: RegionSpec = {

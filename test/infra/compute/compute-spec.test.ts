@@ -1,4 +1,4 @@
-import { COMPUTE_RULES, PHASES, PHASE_NAMES, SERVICE_NAMES, loadPhase } from '../../../phases';
+import { COMPUTE_RULES, PHASES, PHASE_NAMES, RULES, SERVICE_NAMES, loadPhase } from '../../../phases';
 import { SideBySideError, sideBySide } from '../../../lib/compute/migration';
 import { DOMAINS } from '../../../services/shared/config';
 import { copy, problems } from '../support/specs';
@@ -39,8 +39,10 @@ describe('compute in the phase specs', () => {
       'compute-eks',
       'compute-eks-spot',
       'compute-predictive-scaling',
-      'monitoring-thresholds',
+      'edge',
+      'read-model-lag-alarm',
     ]);
+    expect(RULES.filter((r) => COMPUTE_RULES.includes(r))).toEqual(COMPUTE_RULES);
   });
 });
 
@@ -110,7 +112,7 @@ describe('compute validation rules', () => {
     expect(problems(spec)).toBe(one('50k', 'compute.eks.kubernetesVersion = "1.34": must be one of 1.35'));
   });
 
-  test('an unavailability threshold that is not whole minutes fails', () => {
+  test("'monitoring-thresholds': an unavailability threshold that is not whole minutes fails", () => {
     const spec = copy('1k');
     spec.monitoring = { ...spec.monitoring, unavailableSeconds: 90 };
     expect(problems(spec)).toBe(
