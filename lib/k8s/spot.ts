@@ -38,6 +38,6 @@ export function placeOnSpot(workload: kplus.Deployment | kplus.Job): void {
   workload.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.is(SPOT_TAINT.key, SPOT_TAINT.value, { effect: kplus.TaintEffect.NO_SCHEDULE })));
   workload.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is(CAPACITY_LABEL, SPOT_TAINT.value)), { weight: 100 });
   if (workload instanceof kplus.Job) {
-    ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/podFailurePolicy', { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] }));
+    ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/podFailurePolicy', { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] }));
   }
 }

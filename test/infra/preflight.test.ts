@@ -113,19 +113,20 @@ describe('npm run preflight, against recorded responses', () => {
     expect(report.regions[0].spotPrices).toHaveLength(12);
     expect(report.regions[0].spotPrices.every((p) => p.spotUsdPerHour === 0.04)).toBe(true);
     // On-demand mean of m7g, m6g, c7g, c6g .xlarge (0.1632, 0.154, 0.145, 0.136) = 0.14955 $/h.
-    expect(saving).toMatchObject({ group: 'EKS node group Spot', desiredNodes: 3, maxNodes: 60 });
+    expect(saving).toMatchObject({ group: 'EKS node group Spot', desiredNodes: 3, maxNodes: 9 });
     expect(saving.savingUsdPerMonth).toBeCloseTo((0.14955 - 0.04) * 3 * 730, 6);
-    expect(saving.savingAtMaxUsdPerMonth).toBeCloseTo((0.14955 - 0.04) * 60 * 730, 6);
+    expect(saving.savingAtMaxUsdPerMonth).toBeCloseTo((0.14955 - 0.04) * 9 * 730, 6);
   });
 
   test('quotas: vCPUs at every group\'s maximum against what is free, with the increase command when short', async () => {
     quotas.on(GetServiceQuotaCommand, { QuotaCode: 'L-1216C47A' }).resolves({ Quota: { Value: 100 } });
     const report = await preflight();
     const onDemand = report.regions[0].checks.find((c) => c.subject === 'on-demand vCPUs')!;
-    // 45 General nodes × 4 vCPUs; 2 vCPUs already run on demand.
-    expect(onDemand).toMatchObject({ status: 'fail', detail: '180 vCPUs needed, 2 in use of 100 (98 free)' });
-    expect(onDemand.fix).toBe('aws service-quotas request-service-quota-increase --region us-east-1 --service-code ec2 --quota-code L-1216C47A --desired-value 182');
-    expect(report.regions[0].checks.find((c) => c.subject === 'spot vCPUs')).toMatchObject({ status: 'pass', detail: '240 vCPUs needed, 4 in use of 512 (508 free)' });
+    // 75 General nodes × 4 vCPUs; 2 vCPUs already run on demand.
+    expect(onDemand).toMatchObject({ status: 'fail', detail: '300 vCPUs needed, 2 in use of 100 (98 free)' });
+    expect(onDemand.fix).toBe('aws service-quotas request-service-quota-increase --region us-east-1 --service-code ec2 --quota-code L-1216C47A --desired-value 302');
+    // 9 Spot nodes × 4 vCPUs.
+    expect(report.regions[0].checks.find((c) => c.subject === 'spot vCPUs')).toMatchObject({ status: 'pass', detail: '36 vCPUs needed, 4 in use of 512 (508 free)' });
     expect(report.regions[0].checks.find((c) => c.subject === 'Elastic IPs (NAT gateways)')).toMatchObject({ status: 'pass', source: expect.stringContaining('EC2 DescribeAccountAttributes') });
   });
 

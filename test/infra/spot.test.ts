@@ -81,7 +81,7 @@ describe('spot capacity in the rendered manifests', () => {
       expect(w.spec.template.spec.terminationGracePeriodSeconds ?? 30).toBeLessThanOrEqual(SPOT_NOTICE_SECONDS);
     }
     const reshard = placed.find((w) => w.kind === 'Job')!;
-    expect(reshard.spec.podFailurePolicy).toEqual({ rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] });
+    expect(reshard.spec.podFailurePolicy).toEqual({ rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] });
     for (const job of home.items.filter((w) => w.kind === 'Job' && w !== reshard)) expect(job.spec.podFailurePolicy).toBeUndefined();
   });
 });
