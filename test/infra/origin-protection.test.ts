@@ -235,6 +235,11 @@ describe('a request around the edge, through the templates', () => {
     const policies = JSON.stringify(ofType(usw2, 'AWS::IAM::Policy').map(([, x]) => x.Properties.PolicyDocument));
     expect(policies).toContain(`:secretsmanager:us-west-2:`);
     expect(policies).toContain(`:secret:${ORIGIN_SECRET_NAME}-??????`);
+    // It reads that secret and nothing else (no database credentials).
+    for (const [, p] of ofType(usw2, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('GatewayOriginVerification'))) {
+      const reads = (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
+      expect(reads.map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringContaining(`:secret:${ORIGIN_SECRET_NAME}-??????`)]);
+    }
     expect(ofType(usw2, 'AWS::CloudFront::Distribution')).toHaveLength(0);
   });
 });

@@ -106,8 +106,11 @@ describe.each(PHASE_NAMES)('phase %s: database credentials', (phase) => {
   test.each(spec.regions.map((r) => r.region))('every workload role in %s may read every app-user secret (and decrypt it through Secrets Manager only)', (region) => {
     const compute = regionalStackName(region, 'compute');
     const attachments = [...appAttachments(phase).values()];
-    const policies = ofType(phase, compute, 'AWS::IAM::Policy').filter(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')),
+    // The API's origin check reads only the edge's secret (test/infra/origin-protection.test.ts): it is no workload.
+    const policies = ofType(phase, compute, 'AWS::IAM::Policy').filter(
+      ([id, p]) =>
+        !id.startsWith('GatewayOriginVerification') &&
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')),
     );
     expect(policies.length).toBeGreaterThan(0);
     for (const [id, policy] of policies) {
